@@ -1,0 +1,500 @@
+//! Session-claims normalisation: Clerk v1 and v2 session tokens and generic JWT payloads
+//! become one [`Session`], so no policy can tell which token shape it came from.
+//!
+//! Every registered claim is type-checked and never coerced: `"exp": "1721770193"`,
+//! `"org_permissions": "org:tasks:edit"` or `"sub": null` make the claims invalid, and a
+//! decision on invalid claims is a deny with reason `invalid_claims`.
+
+use crate::json;
+use crate::limits::Limits;
+use serde_json::{Map, Value};
+use std::sync::OnceLock;
+
+/// Why a set of claims cannot be trusted.
+///
+/// ```
+/// let err = ordinance::Session::from_claims_json(r#"{"sub": 42}"#).unwrap_err();
+/// assert_eq!(err.to_string(), "invalid claims: claim `sub` must be a string, found a number");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid claims: {message}")]
+pub struct ClaimsError {
+    message: String,
+}
+
+impl ClaimsError {
+    pub(crate) fn new(message: impl Into<String>) -> ClaimsError {
+        ClaimsError {
+            message: message.into(),
+        }
+    }
+
+    /// The reason, without the `invalid claims:` prefix.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+/// The active organization membership of a session.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Org {
+    pub id: String,
+    pub slug: Option<String>,
+    pub role: Option<String>,
+    pub permissions: Vec<String>,
+    pub metadata: Map<String, Value>,
+}
+
+/// A plan or feature with the scopes it applies to (`u:`, `o:`, `uo:` in Clerk's tokens).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Scoped {
+    pub name: String,
+    pub user: bool,
+    pub org: bool,
+}
+
+/// A verified session, normalised from token claims and reused for many decisions.
+///
+/// Build it once per request (or per token) and pass it to
+/// [`Engine::decide`](crate::Engine::decide) as often as needed.
+///
+/// ```
+/// use ordinance::Session;
+/// let session = Session::from_claims_json(r#"{
+///     "sub": "user_1", "sid": "sess_1", "exp": 2000000000,
+///     "org_id": "org_1", "org_role": "org:member", "org_permissions": ["org:tasks:view"]
+/// }"#).unwrap();
+/// assert_eq!(session.user_id(), Some("user_1"));
+/// assert_eq!(session.org_id(), Some("org_1"));
+/// ```
+#[derive(Debug)]
+pub struct Session {
+    pub(crate) user_id: Option<String>,
+    pub(crate) session_id: Option<String>,
+    pub(crate) exp: Option<i64>,
+    pub(crate) nbf: Option<i64>,
+    pub(crate) iat: Option<i64>,
+    pub(crate) azp: Option<String>,
+    pub(crate) iss: Option<String>,
+    pub(crate) actor: Option<Map<String, Value>>,
+    pub(crate) org: Option<Org>,
+    pub(crate) plans: Vec<Scoped>,
+    pub(crate) features: Vec<Scoped>,
+    /// Minutes since first and second factor verification; -1 means never.
+    pub(crate) fva: Option<(i64, i64)>,
+    pub(crate) claims: Map<String, Value>,
+    pub(crate) version: u8,
+    /// Permission bits for the engine that first used this session (see `compile`).
+    pub(crate) prepared: OnceLock<crate::compile::PreparedSession>,
+}
+
+impl Clone for Session {
+    fn clone(&self) -> Session {
+        Session {
+            user_id: self.user_id.clone(),
+            session_id: self.session_id.clone(),
+            exp: self.exp,
+            nbf: self.nbf,
+            iat: self.iat,
+            azp: self.azp.clone(),
+            iss: self.iss.clone(),
+            actor: self.actor.clone(),
+            org: self.org.clone(),
+            plans: self.plans.clone(),
+            features: self.features.clone(),
+            fva: self.fva,
+            claims: self.claims.clone(),
+            version: self.version,
+            prepared: OnceLock::new(),
+        }
+    }
+}
+
+impl PartialEq for Session {
+    fn eq(&self, other: &Session) -> bool {
+        self.user_id == other.user_id
+            && self.session_id == other.session_id
+            && (self.exp, self.nbf, self.iat) == (other.exp, other.nbf, other.iat)
+            && self.azp == other.azp
+            && self.iss == other.iss
+            && self.actor == other.actor
+            && self.org == other.org
+            && self.plans == other.plans
+            && self.features == other.features
+            && self.fva == other.fva
+    }
+}
+
+impl Session {
+    /// Parses a JSON claims payload (the verified body of a session token).
+    pub fn from_claims_json(text: &str) -> Result<Session, ClaimsError> {
+        Session::from_claims_json_with_limits(text, &Limits::default())
+    }
+
+    /// As [`Session::from_claims_json`], with explicit [`Limits`].
+    pub fn from_claims_json_with_limits(
+        text: &str,
+        limits: &Limits,
+    ) -> Result<Session, ClaimsError> {
+        let value = json::parse_strict(text, limits.max_claims_bytes, limits.max_json_depth)
+            .map_err(ClaimsError::new)?;
+        Session::from_value(value, limits)
+    }
+
+    /// Builds a session from an already-parsed claims object.
+    ///
+    /// ```
+    /// let claims = serde_json::json!({"sub": "user_1", "org_id": "org_1", "org_role": "org:admin"});
+    /// let session = ordinance::Session::from_claims(claims).unwrap();
+    /// assert_eq!(session.org_role(), Some("org:admin"));
+    /// ```
+    pub fn from_claims(claims: Value) -> Result<Session, ClaimsError> {
+        Session::from_value(claims, &Limits::default())
+    }
+
+    pub(crate) fn from_value(claims: Value, limits: &Limits) -> Result<Session, ClaimsError> {
+        json::check_depth(&claims, limits.max_json_depth).map_err(ClaimsError::new)?;
+        let Value::Object(claims) = claims else {
+            return Err(ClaimsError::new(format!(
+                "claims must be a JSON object, found {}",
+                kind_of(&claims)
+            )));
+        };
+        let version = match claims.get("v") {
+            None => 1,
+            Some(Value::Number(n)) if n.as_i64() == Some(1) => 1,
+            Some(Value::Number(n)) if n.as_i64() == Some(2) => 2,
+            Some(other) => {
+                return Err(ClaimsError::new(format!(
+                    "claim `v` must be 1 or 2, found {}",
+                    describe(other)
+                )));
+            }
+        };
+        let sts = opt_str(&claims, "sts")?;
+        let pending = match sts {
+            None | Some("active") => false,
+            Some("pending") => true,
+            Some(other) => {
+                return Err(ClaimsError::new(format!(
+                    "claim `sts` must be `active` or `pending`, found `{other}`"
+                )));
+            }
+        };
+        let user_id = opt_str(&claims, "sub")?.map(str::to_owned);
+        if user_id.as_deref() == Some("") {
+            return Err(ClaimsError::new("claim `sub` must not be empty"));
+        }
+        for key in ["sid", "azp", "iss", "jti"] {
+            opt_str(&claims, key)?;
+        }
+        let exp = opt_int(&claims, "exp")?;
+        let nbf = opt_int(&claims, "nbf")?;
+        let iat = opt_int(&claims, "iat")?;
+        let actor = match claims.get("act") {
+            None => None,
+            Some(Value::Object(map)) => Some(map.clone()),
+            Some(other) => {
+                return Err(ClaimsError::new(format!(
+                    "claim `act` must be an object, found {}",
+                    describe(other)
+                )));
+            }
+        };
+        let fva = match claims.get("fva") {
+            None => None,
+            Some(Value::Array(items)) if items.len() == 2 => {
+                let ints: Vec<i64> = items
+                    .iter()
+                    .filter_map(Value::as_i64)
+                    .filter(|m| *m >= -1)
+                    .collect();
+                match ints.as_slice() {
+                    [a, b] => Some((*a, *b)),
+                    _ => {
+                        return Err(ClaimsError::new(
+                            "claim `fva` must be two integers of minutes, -1 for never",
+                        ))
+                    }
+                }
+            }
+            Some(_) => {
+                return Err(ClaimsError::new(
+                    "claim `fva` must be two integers of minutes, -1 for never",
+                ))
+            }
+        };
+        let features = match opt_str(&claims, "fea")? {
+            Some(text) => crate::claims_v2::scoped_list("fea", text)?,
+            None => Vec::new(),
+        };
+        let plans = match opt_str(&claims, "pla")? {
+            Some(text) => crate::claims_v2::scoped_list("pla", text)?,
+            None => Vec::new(),
+        };
+        let org = if version == 2 {
+            crate::claims_v2::org_from_v2(&claims, &features)?
+        } else {
+            org_from_v1(&claims)?
+        };
+        if org.is_none()
+            && (plans.iter().any(|p| p.org && !p.user) || features.iter().any(|f| f.org && !f.user))
+        {
+            // Organization-only plans and features describe the active organization.
+            return Err(ClaimsError::new(
+                "organization plans or features are present without an active organization",
+            ));
+        }
+        let mut session = Session {
+            user_id,
+            session_id: opt_str(&claims, "sid")?.map(str::to_owned),
+            exp,
+            nbf,
+            iat,
+            azp: opt_str(&claims, "azp")?.map(str::to_owned),
+            iss: opt_str(&claims, "iss")?.map(str::to_owned),
+            actor,
+            org,
+            plans,
+            features,
+            fva,
+            claims,
+            version,
+            prepared: OnceLock::new(),
+        };
+        if pending {
+            // Clerk treats a pending session as signed out until its tasks are done.
+            session.user_id = None;
+            session.org = None;
+            session.actor = None;
+            session.plans.clear();
+            session.features.clear();
+            session.fva = None;
+        }
+        Ok(session)
+    }
+
+    /// The signed-in user's id (`sub`), or `None` for an anonymous session.
+    pub fn user_id(&self) -> Option<&str> {
+        self.user_id.as_deref()
+    }
+
+    /// The active organization's id, or `None` in a personal account.
+    pub fn org_id(&self) -> Option<&str> {
+        self.org.as_ref().map(|o| o.id.as_str())
+    }
+
+    /// The role in the active organization, e.g. `org:admin`.
+    pub fn org_role(&self) -> Option<&str> {
+        self.org.as_ref().and_then(|o| o.role.as_deref())
+    }
+
+    /// The permissions the token lists for the active organization.
+    pub fn org_permissions(&self) -> &[String] {
+        self.org
+            .as_ref()
+            .map(|o| o.permissions.as_slice())
+            .unwrap_or(&[])
+    }
+
+    /// The token version the session was read from: 1 or 2.
+    pub fn token_version(&self) -> u8 {
+        self.version
+    }
+
+    /// The raw claims as given, for `claims.*` paths.
+    pub fn claims(&self) -> &Map<String, Value> {
+        &self.claims
+    }
+
+    /// Checks `exp`, `nbf` and `iat` against `now` with `leeway` seconds of clock skew.
+    pub(crate) fn validity(&self, now: i64, leeway: i64) -> Validity {
+        if let Some(exp) = self.exp {
+            if now.saturating_sub(leeway) >= exp {
+                return Validity::Expired;
+            }
+        }
+        if let Some(nbf) = self.nbf {
+            if now.saturating_add(leeway) < nbf {
+                return Validity::NotYetValid;
+            }
+        }
+        if let Some(iat) = self.iat {
+            if now.saturating_add(leeway) < iat {
+                return Validity::NotYetValid;
+            }
+        }
+        Validity::Valid
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Validity {
+    Valid,
+    Expired,
+    NotYetValid,
+}
+
+fn org_from_v1(claims: &Map<String, Value>) -> Result<Option<Org>, ClaimsError> {
+    if claims.contains_key("o") {
+        return Err(ClaimsError::new(
+            "claim `o` is only valid in a version 2 token (`\"v\": 2`)",
+        ));
+    }
+    let id = opt_str(claims, "org_id")?;
+    let slug = opt_str(claims, "org_slug")?.map(str::to_owned);
+    let role = opt_str(claims, "org_role")?.map(str::to_owned);
+    let permissions = match claims.get("org_permissions") {
+        None => Vec::new(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|p| match p {
+                Value::String(s) => Ok(s.clone()),
+                other => Err(ClaimsError::new(format!(
+                    "claim `org_permissions` must list strings, found {}",
+                    describe(other)
+                ))),
+            })
+            .collect::<Result<_, _>>()?,
+        Some(other) => {
+            return Err(ClaimsError::new(format!(
+                "claim `org_permissions` must be a list of strings, found {}",
+                describe(other)
+            )))
+        }
+    };
+    let metadata = opt_object(claims, "org_metadata")?;
+    let Some(id) = id else {
+        // Organization fields without an organization would let one org's permissions be
+        // read as another's: refuse them rather than guess.
+        for key in ["org_slug", "org_role", "org_permissions", "org_metadata"] {
+            if claims.contains_key(key) {
+                return Err(ClaimsError::new(format!(
+                    "claim `{key}` is present without `org_id`"
+                )));
+            }
+        }
+        return Ok(None);
+    };
+    if id.is_empty() {
+        return Err(ClaimsError::new("claim `org_id` must not be empty"));
+    }
+    Ok(Some(Org {
+        id: id.to_owned(),
+        slug,
+        role,
+        permissions,
+        metadata,
+    }))
+}
+
+pub(crate) fn opt_object(
+    claims: &Map<String, Value>,
+    key: &str,
+) -> Result<Map<String, Value>, ClaimsError> {
+    match claims.get(key) {
+        None => Ok(Map::new()),
+        Some(Value::Object(map)) => Ok(map.clone()),
+        Some(other) => Err(ClaimsError::new(format!(
+            "claim `{key}` must be an object, found {}",
+            describe(other)
+        ))),
+    }
+}
+
+pub(crate) fn opt_str<'a>(
+    claims: &'a Map<String, Value>,
+    key: &str,
+) -> Result<Option<&'a str>, ClaimsError> {
+    match claims.get(key) {
+        None => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.as_str())),
+        Some(other) => Err(ClaimsError::new(format!(
+            "claim `{key}` must be a string, found {}",
+            describe(other)
+        ))),
+    }
+}
+
+fn opt_int(claims: &Map<String, Value>, key: &str) -> Result<Option<i64>, ClaimsError> {
+    match claims.get(key) {
+        None => Ok(None),
+        Some(Value::Number(n)) if n.as_i64().is_some() => Ok(n.as_i64()),
+        Some(other) => Err(ClaimsError::new(format!(
+            "claim `{key}` must be an integer number of seconds, found {}",
+            describe(other)
+        ))),
+    }
+}
+
+/// Names a JSON value's kind for messages ("a string", "null", ...).
+pub(crate) fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(n) if n.is_i64() => "a number",
+        Value::Number(n) if n.is_u64() => "a number beyond the 64-bit integer range",
+        Value::Number(_) => "a non-integer number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn describe(v: &Value) -> String {
+    kind_of(v).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(text: &str) -> String {
+        Session::from_claims_json(text)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn v1_org_session() {
+        let s = Session::from_claims_json(
+            r#"{"sub":"user_1","org_id":"org_1","org_role":"org:manager","org_slug":"d2",
+                "org_permissions":["org:tasks:view"],"org_metadata":{"isLicensed":true},"exp":10}"#,
+        )
+        .ok();
+        let s = s.as_ref();
+        assert_eq!(s.and_then(|s| s.org_role()), Some("org:manager"));
+        assert_eq!(s.map(|s| s.org_permissions().len()), Some(1));
+        assert_eq!(s.map(|s| s.validity(9, 0)), Some(Validity::Valid));
+        assert_eq!(s.map(|s| s.validity(10, 0)), Some(Validity::Expired));
+        assert_eq!(s.map(|s| s.validity(14, 5)), Some(Validity::Valid));
+    }
+
+    #[test]
+    fn wrong_types_are_never_coerced() {
+        assert!(err(r#"{"sub":"u","exp":"10"}"#).contains("`exp`"));
+        assert!(err(r#"{"sub":null}"#).contains("`sub` must be a string, found null"));
+        assert!(
+            err(r#"{"sub":"u","org_id":"o","org_permissions":"org:tasks:edit"}"#)
+                .contains("org_permissions")
+        );
+        assert!(
+            err(r#"{"sub":"u","org_permissions":["org:tasks:edit"]}"#).contains("without `org_id`")
+        );
+        assert!(err(r#"{"sub":"u","exp":1.5}"#).contains("non-integer"));
+        assert!(err(r#"{"sub":"u","exp":18446744073709551615}"#).contains("beyond"));
+        assert!(err(r#"[1]"#).contains("must be a JSON object"));
+        assert!(err(r#"{"sub":"u","sub":"v"}"#).contains("duplicate"));
+        assert!(err(r#"{"sub":"u","v":3}"#).contains("`v`"));
+        assert!(err(r#"{"sub":"u","sts":"weird"}"#).contains("`sts`"));
+    }
+
+    #[test]
+    fn pending_session_is_signed_out() {
+        let s =
+            Session::from_claims_json(r#"{"sub":"user_1","sts":"pending","org_id":"org_1"}"#).ok();
+        assert_eq!(s.as_ref().and_then(|s| s.user_id()), None);
+        assert_eq!(s.as_ref().and_then(|s| s.org_id()), None);
+    }
+}

@@ -1,0 +1,212 @@
+//! The answer to a request: allowed or not, why, and what would change a deny.
+
+use serde::{Serialize, Serializer};
+use std::fmt;
+use std::ops::Deref;
+use std::sync::Arc;
+
+/// A cheaply clonable string: static for fixed codes, shared for policy-defined ones, so
+/// building a decision on the allow path never allocates.
+#[derive(Clone, Eq)]
+pub(crate) enum Text {
+    Static(&'static str),
+    Shared(Arc<str>),
+}
+
+impl Text {
+    pub(crate) fn as_str(&self) -> &str {
+        match self {
+            Text::Static(s) => s,
+            Text::Shared(s) => s,
+        }
+    }
+}
+
+impl PartialEq for Text {
+    fn eq(&self, other: &Text) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+macro_rules! text_newtype {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, PartialEq, Eq)]
+        pub struct $name(pub(crate) Text);
+
+        impl $name {
+            /// The text.
+            pub fn as_str(&self) -> &str {
+                self.0.as_str()
+            }
+        }
+        impl Deref for $name {
+            type Target = str;
+            fn deref(&self) -> &str {
+                self.0.as_str()
+            }
+        }
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Debug::fmt(self.as_str(), f)
+            }
+        }
+        impl PartialEq<str> for $name {
+            fn eq(&self, other: &str) -> bool {
+                self.as_str() == other
+            }
+        }
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.as_str() == *other
+            }
+        }
+        impl PartialEq<String> for $name {
+            fn eq(&self, other: &String) -> bool {
+                self.as_str() == other
+            }
+        }
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+    };
+}
+
+text_newtype!(
+    /// A stable machine code saying why a decision came out as it did: `permit`,
+    /// `no_matching_rule`, `forbidden:<code>`, `session_expired`, `invalid_claims`, ...
+    /// (the full list is in `docs/language.md`). Compares equal to `&str`.
+    ///
+    /// ```
+    /// # let engine = ordinance::Engine::new(ordinance::Policy::parse(
+    /// #   "resource doc {}\naction view on doc\npermit view on doc").unwrap());
+    /// # let session = ordinance::Session::from_claims_json(r#"{"sub":"u"}"#).unwrap();
+    /// let d = engine.decide(&session, "view", &ordinance::Resource::new("doc"));
+    /// assert_eq!(d.reason, "permit");
+    /// ```
+    Reason
+);
+
+text_newtype!(
+    /// The id of a rule: its `@id("...")`, or `file:line` where it starts.
+    RuleId
+);
+
+impl Reason {
+    pub(crate) const PERMIT: Reason = Reason(Text::Static("permit"));
+    pub(crate) const NO_MATCHING_RULE: Reason = Reason(Text::Static("no_matching_rule"));
+    pub(crate) const INVALID_CLAIMS: Reason = Reason(Text::Static("invalid_claims"));
+    pub(crate) const INVALID_RESOURCE: Reason = Reason(Text::Static("invalid_resource"));
+    pub(crate) const INVALID_CONTEXT: Reason = Reason(Text::Static("invalid_context"));
+    pub(crate) const INVALID_REQUEST: Reason = Reason(Text::Static("invalid_request"));
+    pub(crate) const SESSION_EXPIRED: Reason = Reason(Text::Static("session_expired"));
+    pub(crate) const SESSION_NOT_YET_VALID: Reason = Reason(Text::Static("session_not_yet_valid"));
+    pub(crate) const UNKNOWN_ACTION: Reason = Reason(Text::Static("unknown_action"));
+    pub(crate) const UNKNOWN_RESOURCE_TYPE: Reason = Reason(Text::Static("unknown_resource_type"));
+    pub(crate) const FORBID_ERRORED: Reason = Reason(Text::Static("forbid_errored"));
+    pub(crate) const INTERNAL_ERROR: Reason = Reason(Text::Static("internal_error"));
+}
+
+/// What a deny is missing, for the UI next to a disabled button.
+///
+/// Serialized as `{"kind": "permission", "name": "org:tasks:edit"}`. The kinds:
+/// `permission`, `role`, `license` (name: the license claim path), `scope` (an OAuth scope to
+/// request with `reauthorize({ additionalScopes })`), `plan`, `feature`, `organization` (an
+/// active organization), `sign_in`, and `verification` (name: `first_factor:10` —
+/// reverify within that many minutes).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize)]
+pub struct Requirement {
+    /// The kind of requirement, see above.
+    pub kind: String,
+    /// What exactly is required.
+    pub name: String,
+}
+
+impl Requirement {
+    pub(crate) fn new(kind: &str, name: impl Into<String>) -> Requirement {
+        Requirement {
+            kind: kind.to_string(),
+            name: name.into(),
+        }
+    }
+}
+
+impl fmt::Display for Requirement {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.kind.as_str() {
+            "permission" => write!(f, "requires the `{}` permission", self.name),
+            "role" => write!(f, "requires the `{}` role", self.name),
+            "license" => f.write_str("license required"),
+            "scope" => write!(f, "approve the OAuth scope `{}`", self.name),
+            "plan" => write!(f, "requires the `{}` plan", self.name),
+            "feature" => write!(f, "requires the `{}` feature", self.name),
+            "organization" => f.write_str("select an organization"),
+            "sign_in" => f.write_str("sign in"),
+            "verification" => write!(f, "verify again ({})", self.name),
+            _ => write!(f, "{} {}", self.kind, self.name),
+        }
+    }
+}
+
+/// The answer to one request.
+///
+/// `allowed` is true iff at least one `permit` rule matched and no `forbid` rule did. A deny
+/// carries in `missing` what would have turned it into an allow under the closest permit
+/// rule, and any error behind it in `error`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Decision {
+    /// Whether the action may go ahead.
+    pub allowed: bool,
+    /// A stable machine code, see [`Reason`].
+    pub reason: Reason,
+    /// The rule that decided: the matching permit, or the forbid that denied.
+    pub rule: Option<RuleId>,
+    /// For a deny: what would make it an allow.
+    pub missing: Vec<Requirement>,
+    /// For a deny caused by bad input or a failing forbid: what went wrong.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl Decision {
+    pub(crate) fn deny(reason: Reason) -> Decision {
+        Decision {
+            allowed: false,
+            reason,
+            rule: None,
+            missing: Vec::new(),
+            error: None,
+        }
+    }
+
+    pub(crate) fn deny_with_error(reason: Reason, error: impl Into<String>) -> Decision {
+        Decision {
+            allowed: false,
+            reason,
+            rule: None,
+            missing: Vec::new(),
+            error: Some(error.into()),
+        }
+    }
+
+    /// The decision as a JSON value: `{"allowed", "reason", "rule", "missing"}` plus `error`
+    /// when there is one. The same shape in Rust, Python, JavaScript and the CLI.
+    ///
+    /// ```
+    /// # let engine = ordinance::Engine::new(ordinance::Policy::parse(
+    /// #   "resource doc {}\naction view on doc\npermit view on doc when user").unwrap());
+    /// let anonymous = ordinance::Session::from_claims_json("{}").unwrap();
+    /// let d = engine.decide(&anonymous, "view", &ordinance::Resource::new("doc"));
+    /// assert_eq!(d.to_json()["missing"][0]["kind"], "sign_in");
+    /// ```
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+    }
+}

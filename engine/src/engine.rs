@@ -1,0 +1,576 @@
+//! The engine: a compiled policy that answers requests.
+
+use crate::claims::{Session, Validity};
+use crate::compile::{PreparedSession, Program};
+use crate::decision::{Decision, Reason};
+use crate::eval::Evaluator;
+use crate::limits::Limits;
+use crate::policy::ast::{AttrType, Effect};
+use crate::policy::validate::TypeSchema;
+use crate::policy::Policy;
+use crate::resource::{Context, Resource};
+use serde_json::Value;
+use std::sync::Arc;
+
+/// Clock skew tolerated on `exp`, `nbf` and `iat`, in seconds. Clerk's SDKs allow 5 s.
+pub const LEEWAY_SECONDS: i64 = 5;
+
+/// Per-request inputs besides the session, action and resource.
+///
+/// ```
+/// let opts = ordinance::Options::default().at(1_721_770_150);
+/// assert_eq!(opts.now, Some(1_721_770_150));
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Unix time in seconds to check the token against; `None` reads the system clock.
+    pub now: Option<i64>,
+    /// The request context (`context.*` in conditions); `None` is the empty context.
+    pub context: Option<Context>,
+}
+
+impl Options {
+    /// Sets `now`.
+    pub fn at(mut self, now: i64) -> Options {
+        self.now = Some(now);
+        self
+    }
+
+    /// Sets the context.
+    pub fn with_context(mut self, context: Context) -> Options {
+        self.context = Some(context);
+        self
+    }
+}
+
+/// A compiled policy. `Send + Sync` and cheap to clone (one `Arc`): build it once at start
+/// and share it between threads.
+///
+/// ```
+/// use ordinance::{Engine, Policy, Resource, Session};
+/// let engine = Engine::new(Policy::parse(r#"
+///     resource task { owner_id: string }
+///     action view, edit on task
+///     permit view, edit on task when resource.owner_id == user.id
+/// "#).unwrap());
+/// let alice = Session::from_claims_json(r#"{"sub": "user_alice"}"#).unwrap();
+/// let mine = Resource::new("task").with_attr("owner_id", "user_alice");
+/// let theirs = Resource::new("task").with_attr("owner_id", "user_bob");
+/// assert!(engine.decide(&alice, "edit", &mine).allowed);
+/// assert_eq!(engine.decide(&alice, "edit", &theirs).reason, "no_matching_rule");
+/// ```
+#[derive(Debug, Clone)]
+pub struct Engine {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    policy: Policy,
+    program: Program,
+    limits: Limits,
+}
+
+static EMPTY_CONTEXT: std::sync::OnceLock<Context> = std::sync::OnceLock::new();
+
+fn empty_context() -> &'static Context {
+    EMPTY_CONTEXT.get_or_init(Context::default)
+}
+
+pub(crate) fn system_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+impl Engine {
+    /// Compiles a policy.
+    pub fn new(policy: Policy) -> Engine {
+        Engine::with_limits(policy, Limits::default())
+    }
+
+    /// Compiles a policy; requests are bounded by `limits`.
+    pub fn with_limits(policy: Policy, limits: Limits) -> Engine {
+        let program = Program::compile(&policy);
+        Engine {
+            inner: Arc::new(Inner {
+                policy,
+                program,
+                limits,
+            }),
+        }
+    }
+
+    /// Parses, validates and compiles policy text.
+    ///
+    /// ```
+    /// let engine = ordinance::Engine::from_policy_text("resource doc {}\naction read on doc\npermit read on doc").unwrap();
+    /// assert_eq!(engine.policy().rule_count(), 1);
+    /// ```
+    pub fn from_policy_text(text: &str) -> Result<Engine, crate::PolicyError> {
+        Ok(Engine::new(Policy::parse(text)?))
+    }
+
+    /// The policy this engine was compiled from.
+    pub fn policy(&self) -> &Policy {
+        &self.inner.policy
+    }
+
+    /// The limits applied to requests.
+    pub fn limits(&self) -> &Limits {
+        &self.inner.limits
+    }
+
+    /// Decides `action` on `resource` for `session`, now, with an empty context.
+    pub fn decide(&self, session: &Session, action: &str, resource: &Resource) -> Decision {
+        self.decide_with(session, action, resource, &Options::default())
+    }
+
+    /// Decides with an explicit time and context.
+    ///
+    /// ```
+    /// # use ordinance::*;
+    /// let engine = Engine::from_policy_text(
+    ///     "resource doc {}\naction read on doc\npermit read on doc when user").unwrap();
+    /// let s = Session::from_claims_json(r#"{"sub": "u", "exp": 100}"#).unwrap();
+    /// let doc = Resource::new("doc");
+    /// assert!(engine.decide_with(&s, "read", &doc, &Options::default().at(50)).allowed);
+    /// assert_eq!(engine.decide_with(&s, "read", &doc, &Options::default().at(500)).reason, "session_expired");
+    /// ```
+    pub fn decide_with(
+        &self,
+        session: &Session,
+        action: &str,
+        resource: &Resource,
+        opts: &Options,
+    ) -> Decision {
+        let context = opts.context.as_ref().unwrap_or_else(|| empty_context());
+        let now = opts.now.unwrap_or_else(system_now);
+        self.decide_inner(session, action, resource, context, now, true)
+    }
+
+    /// Decides from raw JSON: claims, resource and (optional) context documents.
+    /// Malformed input is a deny with reason `invalid_claims`, `invalid_resource` or
+    /// `invalid_context` and the error in [`Decision::error`].
+    ///
+    /// ```
+    /// # use ordinance::*;
+    /// let engine = Engine::from_policy_text(
+    ///     "resource doc { owner: string }\naction read on doc\npermit read on doc when resource.owner == user.id").unwrap();
+    /// let d = engine.decide_json(r#"{"sub":"u1"}"#, "read", r#"{"type":"doc","owner":"u1"}"#, None, Some(0));
+    /// assert!(d.allowed);
+    /// let bad = engine.decide_json(r#"{"sub":1}"#, "read", r#"{"type":"doc","owner":"u1"}"#, None, Some(0));
+    /// assert_eq!(bad.reason, "invalid_claims");
+    /// ```
+    pub fn decide_json(
+        &self,
+        claims: &str,
+        action: &str,
+        resource: &str,
+        context: Option<&str>,
+        now: Option<i64>,
+    ) -> Decision {
+        let limits = &self.inner.limits;
+        let session = match Session::from_claims_json_with_limits(claims, limits) {
+            Ok(s) => s,
+            Err(e) => return Decision::deny_with_error(Reason::INVALID_CLAIMS, e.to_string()),
+        };
+        let resource = match Resource::from_json_with_limits(resource, limits) {
+            Ok(r) => r,
+            Err(e) => return Decision::deny_with_error(Reason::INVALID_RESOURCE, e.to_string()),
+        };
+        let context = match context {
+            None => None,
+            Some(text) => match Context::from_json_with_limits(text, limits) {
+                Ok(c) => Some(c),
+                Err(e) => return Decision::deny_with_error(Reason::INVALID_CONTEXT, e.to_string()),
+            },
+        };
+        let ctx = context.as_ref().unwrap_or_else(|| empty_context());
+        self.decide_inner(
+            &session,
+            action,
+            &resource,
+            ctx,
+            now.unwrap_or_else(system_now),
+            true,
+        )
+    }
+
+    /// Decides from parsed JSON values, as the bindings receive them.
+    pub fn decide_value(
+        &self,
+        claims: Value,
+        action: &str,
+        resource: Value,
+        context: Option<Value>,
+        now: Option<i64>,
+    ) -> Decision {
+        let limits = &self.inner.limits;
+        let session = match Session::from_value(claims, limits) {
+            Ok(s) => s,
+            Err(e) => return Decision::deny_with_error(Reason::INVALID_CLAIMS, e.to_string()),
+        };
+        let resource = match Resource::from_value_with_limits(resource, limits) {
+            Ok(r) => r,
+            Err(e) => return Decision::deny_with_error(Reason::INVALID_RESOURCE, e.to_string()),
+        };
+        let context = match context {
+            None => None,
+            Some(v) => match Context::from_value_with_limits(v, limits) {
+                Ok(c) => Some(c),
+                Err(e) => return Decision::deny_with_error(Reason::INVALID_CONTEXT, e.to_string()),
+            },
+        };
+        let ctx = context.as_ref().unwrap_or_else(|| empty_context());
+        self.decide_inner(
+            &session,
+            action,
+            &resource,
+            ctx,
+            now.unwrap_or_else(system_now),
+            true,
+        )
+    }
+
+    /// Decides one request object `{"claims", "action", "resource", "context"?, "now"?}`,
+    /// the line format of `ordinance decide --requests`. A malformed request is a deny with
+    /// reason `invalid_request`.
+    ///
+    /// ```
+    /// # use ordinance::*;
+    /// let engine = Engine::from_policy_text("resource doc {}\naction read on doc\npermit read on doc when user").unwrap();
+    /// let d = engine.decide_request_json(r#"{"claims": {"sub": "u"}, "action": "read", "resource": {"type": "doc"}, "now": 0}"#);
+    /// assert!(d.allowed);
+    /// assert_eq!(engine.decide_request_json("not json").reason, "invalid_request");
+    /// ```
+    pub fn decide_request_json(&self, text: &str) -> Decision {
+        let limits = &self.inner.limits;
+        let max = limits
+            .max_claims_bytes
+            .saturating_add(limits.max_request_bytes.saturating_mul(2));
+        match crate::json::parse_strict(text, max, limits.max_json_depth.saturating_add(1)) {
+            Ok(v) => self.decide_request(v),
+            Err(e) => {
+                Decision::deny_with_error(Reason::INVALID_REQUEST, format!("invalid request: {e}"))
+            }
+        }
+    }
+
+    /// As [`Engine::decide_request_json`], on a parsed value.
+    pub fn decide_request(&self, request: Value) -> Decision {
+        let Value::Object(mut req) = request else {
+            return Decision::deny_with_error(
+                Reason::INVALID_REQUEST,
+                "invalid request: must be a JSON object",
+            );
+        };
+        for key in req.keys() {
+            if !matches!(
+                key.as_str(),
+                "claims" | "action" | "resource" | "context" | "now"
+            ) {
+                return Decision::deny_with_error(
+                    Reason::INVALID_REQUEST,
+                    format!("invalid request: unknown field `{key}`"),
+                );
+            }
+        }
+        let action = match req.remove("action") {
+            Some(Value::String(a)) => a,
+            _ => {
+                return Decision::deny_with_error(
+                    Reason::INVALID_REQUEST,
+                    "invalid request: `action` must be a string",
+                )
+            }
+        };
+        let now = match req.remove("now") {
+            None | Some(Value::Null) => None,
+            Some(Value::Number(n)) if n.as_i64().is_some() => n.as_i64(),
+            Some(_) => {
+                return Decision::deny_with_error(
+                    Reason::INVALID_REQUEST,
+                    "invalid request: `now` must be an integer",
+                )
+            }
+        };
+        let claims = req.remove("claims").unwrap_or(Value::Null);
+        let resource = req.remove("resource").unwrap_or(Value::Null);
+        let context = req.remove("context");
+        self.decide_value(claims, &action, resource, context, now)
+    }
+
+    /// Every action declared on the resource's type that `session` may take, in
+    /// declaration order: one call to gate every button of a row.
+    ///
+    /// ```
+    /// # use ordinance::*;
+    /// let engine = Engine::from_policy_text(
+    ///     "resource doc {}\naction read, write on doc\npermit read on doc\npermit write on doc when has_role(org:admin)\nrole org:admin = []").unwrap();
+    /// let s = Session::from_claims_json(r#"{"sub": "u"}"#).unwrap();
+    /// assert_eq!(engine.permitted_actions(&s, &Resource::new("doc"), &Options::default()), vec!["read"]);
+    /// ```
+    pub fn permitted_actions(
+        &self,
+        session: &Session,
+        resource: &Resource,
+        opts: &Options,
+    ) -> Vec<String> {
+        let program = &self.inner.program;
+        let Some(&t) = program.types.get(resource.type_name.as_str()) else {
+            return Vec::new();
+        };
+        let Some(info) = program.type_info.get(t as usize) else {
+            return Vec::new();
+        };
+        let context = opts.context.as_ref().unwrap_or_else(|| empty_context());
+        let now = opts.now.unwrap_or_else(system_now);
+        info.action_names
+            .iter()
+            .filter(|a| {
+                self.decide_inner(session, a, resource, context, now, false)
+                    .allowed
+            })
+            .map(|a| a.to_string())
+            .collect()
+    }
+
+    /// Decides and returns the full trace: every rule considered and the value of each
+    /// sub-condition. For the CLI and debugging; slower than [`Engine::decide`].
+    pub fn explain(
+        &self,
+        session: &Session,
+        action: &str,
+        resource: &Resource,
+        opts: &Options,
+    ) -> crate::Explanation {
+        let decision = self.decide_with(session, action, resource, opts);
+        let context = opts.context.as_ref().unwrap_or_else(|| empty_context());
+        crate::explain::explain(
+            &self.inner.policy,
+            decision,
+            session,
+            action,
+            resource,
+            context,
+        )
+    }
+
+    fn prepared<'s>(
+        &self,
+        session: &'s Session,
+        scratch: &'s mut Option<PreparedSession>,
+    ) -> &'s PreparedSession {
+        let program = &self.inner.program;
+        let cached = session.prepared.get_or_init(|| program.prepare(session));
+        if cached.engine_id == program.id {
+            return cached;
+        }
+        scratch.insert(program.prepare(session))
+    }
+
+    pub(crate) fn decide_inner(
+        &self,
+        session: &Session,
+        action: &str,
+        resource: &Resource,
+        context: &Context,
+        now: i64,
+        with_hints: bool,
+    ) -> Decision {
+        match session.validity(now, LEEWAY_SECONDS) {
+            Validity::Valid => {}
+            Validity::Expired => return Decision::deny(Reason::SESSION_EXPIRED),
+            Validity::NotYetValid => return Decision::deny(Reason::SESSION_NOT_YET_VALID),
+        }
+        let mut scratch = None;
+        let prepared = self.prepared(session, &mut scratch);
+        let licensed = match &prepared.licensed {
+            Ok(b) => *b,
+            Err(e) => {
+                return Decision::deny_with_error(
+                    Reason::INVALID_CLAIMS,
+                    format!("invalid claims: {e}"),
+                )
+            }
+        };
+        let program = &self.inner.program;
+        let Some(&t) = program.types.get(resource.type_name.as_str()) else {
+            return Decision::deny_with_error(
+                Reason::UNKNOWN_RESOURCE_TYPE,
+                format!(
+                    "the policy declares no resource type `{}`",
+                    resource.type_name
+                ),
+            );
+        };
+        let slot = program
+            .actions
+            .get(action)
+            .and_then(|&a| {
+                program
+                    .index
+                    .get(t as usize * program.n_actions + a as usize)
+            })
+            .filter(|s| s.declared);
+        let Some(slot) = slot else {
+            return Decision::deny_with_error(
+                Reason::UNKNOWN_ACTION,
+                format!(
+                    "the policy declares no action `{action}` on `{}`",
+                    resource.type_name
+                ),
+            );
+        };
+        if let Some(info) = program.type_info.get(t as usize) {
+            if let Err(e) = check_resource(&info.attrs, resource) {
+                return Decision::deny_with_error(
+                    Reason::INVALID_RESOURCE,
+                    format!("invalid resource: {e}"),
+                );
+            }
+        }
+        let ev = Evaluator {
+            session,
+            permissions: &prepared.permissions,
+            licensed,
+            resource,
+            context,
+        };
+        let mut errored: Option<u32> = None;
+        for &i in slot.forbids.iter() {
+            let Some(rule) = program.rules.get(i as usize) else {
+                continue;
+            };
+            let outcome = match &rule.condition {
+                None => Ok(true),
+                Some(c) => ev.truth(c),
+            };
+            match outcome {
+                Ok(true) => {
+                    let mut d = Decision::deny(rule.deny_reason.clone());
+                    d.rule = Some(rule.id.clone());
+                    if with_hints {
+                        d.missing = crate::hints::missing(
+                            &self.inner.policy,
+                            session,
+                            action,
+                            resource,
+                            context,
+                            true,
+                        );
+                    }
+                    return d;
+                }
+                Ok(false) => {}
+                Err(_) => {
+                    errored.get_or_insert(i);
+                }
+            }
+        }
+        if let Some(i) = errored {
+            let mut d = Decision::deny(Reason::FORBID_ERRORED);
+            d.rule = program.rules.get(i as usize).map(|r| r.id.clone());
+            d.error = Some(
+                "a forbid rule could not be evaluated, so the request is denied (fail closed)"
+                    .into(),
+            );
+            return d;
+        }
+        for &i in slot.permits.iter() {
+            let Some(rule) = program.rules.get(i as usize) else {
+                continue;
+            };
+            let matched = match &rule.condition {
+                None => true,
+                Some(c) => ev.truth(c) == Ok(true),
+            };
+            if matched && rule.effect == Effect::Permit {
+                return Decision {
+                    allowed: true,
+                    reason: Reason::PERMIT,
+                    rule: Some(rule.id.clone()),
+                    missing: Vec::new(),
+                    error: None,
+                };
+            }
+        }
+        let mut d = Decision::deny(Reason::NO_MATCHING_RULE);
+        if with_hints {
+            d.missing = crate::hints::missing(
+                &self.inner.policy,
+                session,
+                action,
+                resource,
+                context,
+                false,
+            );
+        }
+        d
+    }
+}
+
+/// Checks the resource's attributes against its declared type. Undeclared attributes are
+/// ignored (rows often carry more columns than the policy reads); `null` counts as absent
+/// for an optional attribute.
+pub(crate) fn check_resource(
+    attrs: &[(Box<str>, AttrType, bool)],
+    resource: &Resource,
+) -> Result<(), String> {
+    for (name, ty, optional) in attrs {
+        match resource.attrs.get(name.as_ref()) {
+            None | Some(Value::Null) if *optional => {}
+            None => return Err(format!("attribute `{name}` is missing")),
+            Some(Value::Null) => {
+                return Err(format!("attribute `{name}` is null but not optional"))
+            }
+            Some(v) => {
+                let ok = match ty {
+                    AttrType::String => v.is_string(),
+                    AttrType::Int => v.as_i64().is_some(),
+                    AttrType::Bool => v.is_boolean(),
+                    AttrType::StringList => v
+                        .as_array()
+                        .is_some_and(|items| items.iter().all(Value::is_string)),
+                };
+                if !ok {
+                    return Err(format!(
+                        "attribute `{name}` must be {}, found {}",
+                        ty.keyword(),
+                        crate::claims::kind_of(v)
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The same check, written against the schema for the reference interpreter.
+pub(crate) fn check_resource_naive(ty: &TypeSchema, resource: &Resource) -> Result<(), String> {
+    for a in &ty.attrs {
+        let v = resource.attrs.get(&a.name.text);
+        let absent = matches!(v, None | Some(Value::Null));
+        if absent {
+            if a.optional {
+                continue;
+            }
+            return Err(format!("attribute `{}` is missing", a.name.text));
+        }
+        let good = match (a.ty, v) {
+            (AttrType::String, Some(Value::String(_))) => true,
+            (AttrType::Bool, Some(Value::Bool(_))) => true,
+            (AttrType::Int, Some(Value::Number(n))) => n.is_i64(),
+            (AttrType::StringList, Some(Value::Array(items))) => {
+                items.iter().all(|i| matches!(i, Value::String(_)))
+            }
+            _ => false,
+        };
+        if !good {
+            return Err(format!("attribute `{}` has the wrong type", a.name.text));
+        }
+    }
+    Ok(())
+}

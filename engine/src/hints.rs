@@ -1,0 +1,217 @@
+//! What a deny is missing: the smallest set of things the user could obtain (a
+//! permission, a role, a license, OAuth scopes, a plan, a sign-in) that would turn the
+//! deny into an allow under the closest permit rule, plus what would lift a matching
+//! forbid.
+//!
+//! Only requirements a user can act on are reported. A condition on the resource
+//! (`resource.created_by_id == user.id`) that fails makes that rule unreachable, and the
+//! next closest rule is used instead. Computed on the deny path only.
+
+use crate::claims::Session;
+use crate::decision::Requirement;
+use crate::policy::ast::*;
+use crate::policy::Policy;
+use crate::reference::{Env, Interp, RV};
+use crate::resource::{Context, Resource};
+
+type Cost = Option<Vec<Requirement>>;
+
+pub(crate) fn missing(
+    policy: &Policy,
+    session: &Session,
+    action: &str,
+    resource: &Resource,
+    context: &Context,
+    forbidden: bool,
+) -> Vec<Requirement> {
+    let env = Env {
+        policy,
+        session,
+        resource,
+        context,
+    };
+    let schema = &policy.schema;
+    let applies = |i: usize| {
+        schema.rules.get(i).is_some_and(|info| {
+            info.applies.iter().any(|(t, a)| {
+                a == action
+                    && schema
+                        .types
+                        .get(*t)
+                        .is_some_and(|ts| ts.name == resource.type_name)
+            })
+        })
+    };
+    let mut out: Vec<Requirement> = Vec::new();
+    let mut permit_matches = false;
+    let mut best: Option<Vec<Requirement>> = None;
+    for (i, rule) in policy.ast.rules.iter().enumerate() {
+        if !applies(i) {
+            continue;
+        }
+        let Some(cond) = &rule.condition else {
+            if rule.effect == Effect::Permit {
+                permit_matches = true;
+            }
+            continue;
+        };
+        let mut a = Analysis {
+            interp: Interp::new(&env, false),
+            policy,
+        };
+        match rule.effect {
+            Effect::Forbid if forbidden => {
+                if a.interp.truth(cond) == Ok(true) {
+                    if let Some(reqs) = a.cost(cond, false) {
+                        merge(&mut out, reqs);
+                    }
+                }
+            }
+            Effect::Forbid => {}
+            Effect::Permit => match a.cost(cond, true) {
+                Some(reqs) if reqs.is_empty() => permit_matches = true,
+                Some(reqs) => {
+                    if best.as_ref().is_none_or(|b| reqs.len() < b.len()) {
+                        best = Some(reqs);
+                    }
+                }
+                None => {}
+            },
+        }
+    }
+    if !permit_matches {
+        if let Some(reqs) = best {
+            merge(&mut out, reqs);
+        }
+    }
+    out
+}
+
+fn merge(out: &mut Vec<Requirement>, reqs: Vec<Requirement>) {
+    for r in reqs {
+        if !out.contains(&r) {
+            out.push(r);
+        }
+    }
+}
+
+struct Analysis<'a> {
+    interp: Interp<'a>,
+    policy: &'a Policy,
+}
+
+impl Analysis<'_> {
+    /// The requirements that would make `e` evaluate to `want`; `None` if nothing the user
+    /// can obtain would.
+    fn cost(&mut self, e: &Expr, want: bool) -> Cost {
+        match (&e.kind, want) {
+            (ExprKind::Not(inner), _) => self.cost(inner, !want),
+            (ExprKind::And(a, b), true) | (ExprKind::Or(a, b), false) => {
+                let mut x = self.cost(a, want)?;
+                let y = self.cost(b, want)?;
+                merge(&mut x, y);
+                Some(x)
+            }
+            (ExprKind::And(a, b), false) | (ExprKind::Or(a, b), true) => {
+                match (self.cost(a, want), self.cost(b, want)) {
+                    (Some(x), Some(y)) => Some(if y.len() < x.len() { y } else { x }),
+                    (x, None) => x,
+                    (None, y) => y,
+                }
+            }
+            _ => match self.interp.truth(e) {
+                Ok(v) if v == want => Some(Vec::new()),
+                Ok(_) if want => self.obtainable(e),
+                _ => None,
+            },
+        }
+    }
+
+    /// What the user could obtain to make a false atom true.
+    fn obtainable(&mut self, e: &Expr) -> Cost {
+        let session = self.interp_session();
+        let org_needed = |mut v: Vec<Requirement>| {
+            if !session.0 {
+                v.insert(0, Requirement::new("organization", ""));
+            }
+            Some(v)
+        };
+        match &e.kind {
+            ExprKind::HasPermission(p) => {
+                org_needed(vec![Requirement::new("permission", p.text.clone())])
+            }
+            ExprKind::HasRole(r) => org_needed(vec![Requirement::new("role", r.text.clone())]),
+            ExprKind::HasPlan(p) => Some(vec![Requirement::new("plan", p.text.clone())]),
+            ExprKind::HasFeature(f) => Some(vec![Requirement::new("feature", f.text.clone())]),
+            ExprKind::Licensed => {
+                let path = self
+                    .policy
+                    .schema
+                    .license
+                    .as_ref()
+                    .map(|p| p.display())
+                    .unwrap_or_default();
+                org_needed(vec![Requirement::new("license", path)])
+            }
+            ExprKind::VerifiedWithin(m, f) => Some(vec![Requirement::new(
+                "verification",
+                format!("{}:{m}", f.name()),
+            )]),
+            ExprKind::Path(p) if p.segments.is_empty() && p.root == Root::User => {
+                Some(vec![Requirement::new("sign_in", "")])
+            }
+            ExprKind::Path(p) if p.segments.is_empty() && p.root == Root::Org => {
+                Some(vec![Requirement::new("organization", "")])
+            }
+            ExprKind::Call(recv, Method::ContainsAll | Method::Contains, args)
+                if matches!(recv.kind, ExprKind::Scopes(_)) =>
+            {
+                let have = self.strings(recv)?;
+                let arg = args.first()?;
+                let want = match self.interp.value(arg).ok()?? {
+                    RV::List(items) => items,
+                    single => vec![single],
+                };
+                let mut reqs = Vec::new();
+                for w in want {
+                    let RV::Str(s) = w else { return None };
+                    if !have.contains(&s) {
+                        reqs.push(Requirement::new("scope", s));
+                    }
+                }
+                Some(reqs)
+            }
+            ExprKind::In(item, list) if matches!(list.kind, ExprKind::Scopes(_)) => {
+                let have = self.strings(list)?;
+                match self.interp.value(item).ok()?? {
+                    RV::Str(s) if !have.contains(&s) => Some(vec![Requirement::new("scope", s)]),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
+    fn strings(&mut self, e: &Expr) -> Option<Vec<String>> {
+        match self.interp.value(e).ok()?? {
+            RV::List(items) => items
+                .into_iter()
+                .map(|i| if let RV::Str(s) = i { Some(s) } else { None })
+                .collect(),
+            _ => None,
+        }
+    }
+
+    /// (has an active organization,)
+    fn interp_session(&mut self) -> (bool,) {
+        let org = Expr {
+            kind: ExprKind::Path(Path {
+                root: Root::Org,
+                segments: vec![],
+                span: Default::default(),
+            }),
+            span: Default::default(),
+        };
+        (self.interp.truth(&org) == Ok(true),)
+    }
+}

@@ -1,0 +1,159 @@
+//! Strict JSON intake for claims, resources and context.
+//!
+//! `serde_json::Value` keeps the last of two equal keys, which would let `{"sub": "a",
+//! "sub": "b"}` mean whatever the last writer wanted. ordinance rejects duplicate keys, and
+//! bounds size and nesting before any value is built, so hostile input costs at most
+//! [`Limits`](crate::Limits) worth of work.
+
+use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value};
+use std::fmt;
+
+/// Parses `text` into a JSON value, rejecting duplicate object keys, nesting deeper than
+/// `max_depth` and text longer than `max_bytes`. The error is one lowercase line.
+pub(crate) fn parse_strict(
+    text: &str,
+    max_bytes: usize,
+    max_depth: usize,
+) -> Result<Value, String> {
+    if text.len() > max_bytes {
+        return Err(format!(
+            "input of {} bytes is larger than the limit of {max_bytes} bytes",
+            text.len()
+        ));
+    }
+    let mut de = serde_json::Deserializer::from_str(text);
+    let value = Strict {
+        depth: 0,
+        max_depth,
+    }
+    .deserialize(&mut de)
+    .map_err(|e| e.to_string())?;
+    de.end().map_err(|e| e.to_string())?;
+    Ok(value)
+}
+
+/// Checks an already-built value (from a binding) against the same depth limit.
+pub(crate) fn check_depth(value: &Value, max_depth: usize) -> Result<(), String> {
+    fn walk(v: &Value, depth: usize, max: usize) -> bool {
+        if depth > max {
+            return false;
+        }
+        match v {
+            Value::Array(items) => items.iter().all(|i| walk(i, depth + 1, max)),
+            Value::Object(map) => map.values().all(|i| walk(i, depth + 1, max)),
+            _ => true,
+        }
+    }
+    if walk(value, 0, max_depth) {
+        Ok(())
+    } else {
+        Err(format!(
+            "input nests deeper than the limit of {max_depth} levels"
+        ))
+    }
+}
+
+struct Strict {
+    depth: usize,
+    max_depth: usize,
+}
+
+impl Strict {
+    fn deeper<E: de::Error>(&self) -> Result<Strict, E> {
+        if self.depth >= self.max_depth {
+            return Err(E::custom(format!(
+                "input nests deeper than the limit of {} levels",
+                self.max_depth
+            )));
+        }
+        Ok(Strict {
+            depth: self.depth + 1,
+            max_depth: self.max_depth,
+        })
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for Strict {
+    type Value = Value;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Strict {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(serde_json::Number::from_f64(v)
+            .map(Value::Number)
+            .unwrap_or(Value::Null))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let inner = self.deeper()?;
+        let mut items = Vec::new();
+        while let Some(v) = seq.next_element_seed(Strict {
+            depth: inner.depth,
+            max_depth: inner.max_depth,
+        })? {
+            items.push(v);
+        }
+        Ok(Value::Array(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Value, A::Error> {
+        let inner = self.deeper()?;
+        let mut map = Map::new();
+        while let Some(key) = access.next_key::<String>()? {
+            let value = access.next_value_seed(Strict {
+                depth: inner.depth,
+                max_depth: inner.max_depth,
+            })?;
+            if map.contains_key(&key) {
+                return Err(de::Error::custom(format!("duplicate key `{key}`")));
+            }
+            map.insert(key, value);
+        }
+        Ok(Value::Object(map))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rejects_duplicates_depth_and_size() {
+        assert!(parse_strict(r#"{"a":1,"a":2}"#, 100, 8)
+            .unwrap_err()
+            .contains("duplicate key `a`"));
+        assert!(parse_strict("[[[[1]]]]", 100, 3).is_err());
+        assert!(parse_strict("[[[1]]]", 100, 3).is_ok());
+        assert!(parse_strict("[1, 2, 3]", 4, 8).is_err());
+        assert!(parse_strict("{} x", 100, 8).is_err());
+        assert!(check_depth(&serde_json::json!([[[1]]]), 2).is_err());
+    }
+}

@@ -1,0 +1,283 @@
+//! The canonical layout of a policy, written by `ordinance fmt`.
+//!
+//! Comments are kept: each one is written before the item that follows it in the source
+//! (a comment inside a rule moves above that rule). The output is parsed again before it
+//! is returned and compared with the input's canonical form, so formatting never changes
+//! what a policy means.
+
+use super::ast::*;
+
+enum Item<'a> {
+    Permission(&'a PermissionDecl),
+    Role(&'a RoleDecl),
+    Resource(&'a ResourceDecl),
+    Action(&'a ActionDecl),
+    License(&'a LicenseDecl),
+    Rule(&'a Rule),
+}
+
+impl Item<'_> {
+    fn group(&self) -> u8 {
+        match self {
+            Item::Permission(_) => 0,
+            Item::Role(_) => 1,
+            Item::Resource(_) => 2,
+            Item::Action(_) => 3,
+            Item::License(_) => 4,
+            Item::Rule(_) => 5,
+        }
+    }
+}
+
+pub(crate) fn format(ast: &Ast, source: &str) -> String {
+    let mut items: Vec<(usize, Item)> = Vec::new();
+    items.extend(
+        ast.permissions
+            .iter()
+            .map(|p| (p.name.span.start, Item::Permission(p))),
+    );
+    items.extend(ast.roles.iter().map(|r| (r.name.span.start, Item::Role(r))));
+    items.extend(
+        ast.resources
+            .iter()
+            .map(|r| (r.name.span.start, Item::Resource(r))),
+    );
+    items.extend(ast.actions.iter().map(|a| {
+        (
+            a.actions.first().map(|n| n.span.start).unwrap_or(0),
+            Item::Action(a),
+        )
+    }));
+    items.extend(
+        ast.license
+            .iter()
+            .map(|l| (l.path.span.start, Item::License(l))),
+    );
+    items.extend(ast.rules.iter().map(|r| (r.span.start, Item::Rule(r))));
+    items.sort_by_key(|(pos, _)| *pos);
+
+    let comments = comments(source);
+    let mut next_comment = 0;
+    let mut out = String::new();
+    let mut prev_group: Option<u8> = None;
+    for (pos, item) in &items {
+        let group = item.group();
+        let mut pending = Vec::new();
+        while let Some((at, text)) = comments.get(next_comment) {
+            if at > pos {
+                break;
+            }
+            pending.push(text);
+            next_comment += 1;
+        }
+        let blank = match prev_group {
+            None => false,
+            Some(g) => g != group || group >= 2 || !pending.is_empty(),
+        };
+        if blank {
+            out.push('\n');
+        }
+        for c in pending {
+            out.push_str(c);
+            out.push('\n');
+        }
+        write_item(item, &mut out);
+        prev_group = Some(group);
+    }
+    let rest: Vec<&String> = comments.iter().skip(next_comment).map(|(_, t)| t).collect();
+    if !rest.is_empty() {
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        for c in rest {
+            out.push_str(c);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// Line comments (`//` or `#`) outside string literals, with their byte offsets.
+fn comments(source: &str) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    let bytes = source.as_bytes();
+    let mut i = 0;
+    let mut in_string = false;
+    while let Some(&b) = bytes.get(i) {
+        if in_string {
+            match b {
+                b'\\' => i += 1,
+                b'"' | b'\n' => in_string = false,
+                _ => {}
+            }
+        } else if b == b'"' {
+            in_string = true;
+        } else if b == b'#' || (b == b'/' && bytes.get(i + 1) == Some(&b'/')) {
+            let end = source
+                .get(i..)
+                .and_then(|s| s.find('\n'))
+                .map(|e| i + e)
+                .unwrap_or(source.len());
+            out.push((
+                i,
+                source
+                    .get(i..end)
+                    .unwrap_or_default()
+                    .trim_end()
+                    .to_string(),
+            ));
+            i = end;
+            continue;
+        }
+        i += 1;
+    }
+    out
+}
+
+fn write_item(item: &Item, out: &mut String) {
+    match item {
+        Item::Permission(p) => {
+            out.push_str("permission ");
+            out.push_str(&p.name.text);
+            if let Some(d) = &p.description {
+                out.push(' ');
+                out.push_str(&quote(d));
+            }
+            out.push('\n');
+        }
+        Item::Role(r) => {
+            let grants: Vec<&str> = r.grants.iter().map(|g| g.text.as_str()).collect();
+            out.push_str(&format!("role {} = [{}]\n", r.name.text, grants.join(", ")));
+        }
+        Item::Resource(r) => {
+            if r.attrs.is_empty() {
+                out.push_str(&format!("resource {} {{}}\n", r.name.text));
+                return;
+            }
+            out.push_str(&format!("resource {} {{\n", r.name.text));
+            for a in &r.attrs {
+                let q = if a.optional { "?" } else { "" };
+                out.push_str(&format!("  {}{q}: {},\n", a.name.text, a.ty.keyword()));
+            }
+            out.push_str("}\n");
+        }
+        Item::Action(a) => {
+            let actions: Vec<&str> = a.actions.iter().map(|n| n.text.as_str()).collect();
+            let types: Vec<&str> = a.types.iter().map(|n| n.text.as_str()).collect();
+            out.push_str(&format!(
+                "action {} on {}\n",
+                actions.join(", "),
+                types.join(", ")
+            ));
+        }
+        Item::License(l) => {
+            out.push_str(&format!("license {}\n", l.path.display()));
+        }
+        Item::Rule(r) => {
+            if let Some(id) = &r.id {
+                out.push_str(&format!("@id({})\n", quote(&id.text)));
+            }
+            out.push_str(&format!(
+                "{} {} on {}\n",
+                r.effect.keyword(),
+                targets(&r.actions),
+                targets(&r.types)
+            ));
+            if let Some(c) = &r.condition {
+                out.push_str("  when ");
+                out.push_str(&expr(c, 0));
+                out.push('\n');
+            }
+            if let Some(b) = &r.because {
+                out.push_str(&format!("  because {}\n", quote(&b.text)));
+            }
+        }
+    }
+}
+
+fn targets(t: &Targets) -> String {
+    match t {
+        Targets::All(_) => "*".to_string(),
+        Targets::Some(names) => names
+            .iter()
+            .map(|n| n.text.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
+}
+
+pub(crate) fn quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn precedence(e: &Expr) -> u8 {
+    match &e.kind {
+        ExprKind::Or(..) => 1,
+        ExprKind::And(..) => 2,
+        ExprKind::Not(_) => 3,
+        ExprKind::Cmp(..) | ExprKind::In(..) => 4,
+        _ => 5,
+    }
+}
+
+/// Writes `e`, parenthesised if it binds looser than `min`.
+pub(crate) fn expr(e: &Expr, min: u8) -> String {
+    let text = match &e.kind {
+        ExprKind::Lit(Literal::Str(s)) => quote(s),
+        ExprKind::Lit(Literal::Int(i)) => i.to_string(),
+        ExprKind::Lit(Literal::Bool(b)) => b.to_string(),
+        ExprKind::List(items) => format!(
+            "[{}]",
+            items
+                .iter()
+                .map(|i| expr(i, 0))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        ExprKind::Path(p) => p.display(),
+        ExprKind::Not(inner) => format!("not {}", expr(inner, 3)),
+        ExprKind::And(a, b) => format!("{} and {}", expr(a, 2), expr(b, 3)),
+        ExprKind::Or(a, b) => format!("{} or {}", expr(a, 1), expr(b, 2)),
+        ExprKind::Cmp(op, a, b) => format!("{} {} {}", expr(a, 5), op.symbol(), expr(b, 5)),
+        ExprKind::In(a, b) => format!("{} in {}", expr(a, 5), expr(b, 5)),
+        ExprKind::Call(recv, m, args) => {
+            format!(
+                "{}.{}({})",
+                expr(recv, 5),
+                m.name(),
+                args.iter()
+                    .map(|a| expr(a, 0))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }
+        ExprKind::HasPermission(n) => format!("has({})", n.text),
+        ExprKind::HasRole(n) => format!("has_role({})", n.text),
+        ExprKind::HasPlan(n) => format!("has_plan({})", quote(&n.text)),
+        ExprKind::HasFeature(n) => format!("has_feature({})", quote(&n.text)),
+        ExprKind::Licensed => "licensed".to_string(),
+        ExprKind::VerifiedWithin(m, f) => match f {
+            Factor::First => format!("verified_within({m})"),
+            f => format!("verified_within({m}, {})", f.name()),
+        },
+        ExprKind::Scopes(inner) => format!("scopes({})", expr(inner, 0)),
+        ExprKind::Present(p) => format!("present({})", p.display()),
+    };
+    if precedence(e) < min {
+        format!("({text})")
+    } else {
+        text
+    }
+}

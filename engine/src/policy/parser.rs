@@ -1,0 +1,931 @@
+//! Recursive-descent parser with precedence climbing for conditions.
+//!
+//! Function names follow the grammar in `docs/language.md`. After an error the parser skips
+//! to the next item keyword and goes on, so one run reports every broken declaration.
+
+use super::ast::*;
+use super::diagnostic::{did_you_mean, Diagnostic, Span};
+use super::lexer::{Token, TokenKind};
+
+const ITEM_KEYWORDS: [&str; 7] = [
+    "permission",
+    "role",
+    "resource",
+    "action",
+    "license",
+    "permit",
+    "forbid",
+];
+const RESERVED: [&str; 10] = [
+    "and", "or", "not", "in", "when", "because", "on", "true", "false", "permit",
+];
+
+pub(crate) struct Parser<'t> {
+    tokens: &'t [Token],
+    pos: usize,
+    depth: usize,
+    max_depth: usize,
+    max_list_len: usize,
+}
+
+type PResult<T> = Result<T, Diagnostic>;
+
+impl<'t> Parser<'t> {
+    pub fn new(tokens: &'t [Token], max_depth: usize, max_list_len: usize) -> Parser<'t> {
+        Parser {
+            tokens,
+            pos: 0,
+            depth: 0,
+            max_depth,
+            max_list_len,
+        }
+    }
+
+    /// policy := item*
+    pub fn policy(&mut self) -> Result<Ast, Vec<Diagnostic>> {
+        let mut ast = Ast::default();
+        let mut errors = Vec::new();
+        while !self.at_eof() {
+            if let Err(e) = self.item(&mut ast) {
+                errors.push(e);
+                if errors.len() >= 20 {
+                    break;
+                }
+                self.recover();
+            }
+        }
+        if errors.is_empty() {
+            Ok(ast)
+        } else {
+            Err(errors)
+        }
+    }
+
+    fn recover(&mut self) {
+        self.bump();
+        while !self.at_eof() {
+            if let TokenKind::Word(w) = &self.peek().kind {
+                if ITEM_KEYWORDS.contains(&w.as_str()) {
+                    return;
+                }
+            }
+            if self.peek().kind == TokenKind::At {
+                return;
+            }
+            self.bump();
+        }
+    }
+
+    // ---------------------------------------------------------------- token helpers
+
+    fn peek(&self) -> &Token {
+        self.tokens
+            .get(self.pos)
+            .or_else(|| self.tokens.last())
+            .unwrap_or(&EOF)
+    }
+
+    fn peek_at(&self, n: usize) -> &TokenKind {
+        self.tokens
+            .get(self.pos + n)
+            .map(|t| &t.kind)
+            .unwrap_or(&TokenKind::Eof)
+    }
+
+    fn at_eof(&self) -> bool {
+        self.peek().kind == TokenKind::Eof
+    }
+
+    fn bump(&mut self) -> Token {
+        let tok = self.peek().clone();
+        if self.pos < self.tokens.len() {
+            self.pos += 1;
+        }
+        tok
+    }
+
+    fn prev_span(&self) -> Span {
+        self.pos
+            .checked_sub(1)
+            .and_then(|i| self.tokens.get(i))
+            .map(|t| t.span)
+            .unwrap_or_default()
+    }
+
+    fn is_word(&self, word: &str) -> bool {
+        matches!(&self.peek().kind, TokenKind::Word(w) if w == word)
+    }
+
+    fn eat_word(&mut self, word: &str) -> bool {
+        if self.is_word(word) {
+            self.bump();
+            true
+        } else {
+            false
+        }
+    }
+
+    fn eat(&mut self, kind: &TokenKind) -> bool {
+        if &self.peek().kind == kind {
+            self.bump();
+            true
+        } else {
+            false
+        }
+    }
+
+    fn expected(&self, what: &str) -> Diagnostic {
+        let tok = self.peek();
+        Diagnostic::new(
+            "syntax",
+            tok.span,
+            format!("expected {what}, found {}", tok.kind.describe()),
+        )
+    }
+
+    fn expect(&mut self, kind: TokenKind, help: &str) -> PResult<Span> {
+        if self.peek().kind == kind {
+            Ok(self.bump().span)
+        } else {
+            Err(self
+                .expected(&format!("`{}`", kind.symbol()))
+                .with_help(help))
+        }
+    }
+
+    fn expect_word(&mut self, word: &str, help: &str) -> PResult<Span> {
+        if self.is_word(word) {
+            Ok(self.bump().span)
+        } else {
+            Err(self.expected(&format!("`{word}`")).with_help(help))
+        }
+    }
+
+    /// ident := word (not a reserved word)
+    fn ident(&mut self, what: &str) -> PResult<Name> {
+        match &self.peek().kind {
+            TokenKind::Word(w) if !RESERVED.contains(&w.as_str()) => {
+                let text = w.clone();
+                Ok(Name {
+                    text,
+                    span: self.bump().span,
+                })
+            }
+            _ => Err(self.expected(what)),
+        }
+    }
+
+    /// qname := word (':' (word | '*'))*   — permission and role names such as `org:tasks:*`.
+    fn qualified_name(&mut self, what: &str) -> PResult<Name> {
+        let mut text = match &self.peek().kind {
+            TokenKind::Word(w) => w.clone(),
+            TokenKind::Str(_) => {
+                return Err(self
+                    .expected(what)
+                    .with_help("write permission and role names without quotes"));
+            }
+            _ => return Err(self.expected(what)),
+        };
+        let mut span = self.bump().span;
+        while self.peek().kind == TokenKind::Colon && self.peek().span.start == span.end {
+            self.bump();
+            let next = self.peek().clone();
+            match &next.kind {
+                TokenKind::Word(w) if next.span.start == span.end + 1 => {
+                    text.push(':');
+                    text.push_str(w);
+                }
+                TokenKind::Star if next.span.start == span.end + 1 => text.push_str(":*"),
+                _ => {
+                    return Err(self
+                        .expected("a name segment after `:`")
+                        .with_help("write qualified names without spaces, e.g. `org:tasks:edit`"))
+                }
+            }
+            self.bump();
+            span = span.to(next.span);
+        }
+        Ok(Name { text, span })
+    }
+
+    /// string := '"' chars '"'
+    fn string(&mut self, what: &str) -> PResult<Name> {
+        match &self.peek().kind {
+            TokenKind::Str(s) => {
+                let text = s.clone();
+                Ok(Name {
+                    text,
+                    span: self.bump().span,
+                })
+            }
+            _ => Err(self.expected(what)),
+        }
+    }
+
+    // ---------------------------------------------------------------- items
+
+    /// item := permission_decl | role_decl | resource_decl | action_decl | license_decl | rule
+    fn item(&mut self, ast: &mut Ast) -> PResult<()> {
+        let tok = self.peek().clone();
+        match &tok.kind {
+            TokenKind::Word(w) => match w.as_str() {
+                "permission" => {
+                    let decl = self.permission_decl()?;
+                    ast.permissions.push(decl);
+                }
+                "role" => {
+                    let decl = self.role_decl()?;
+                    ast.roles.push(decl);
+                }
+                "resource" => {
+                    let decl = self.resource_decl()?;
+                    ast.resources.push(decl);
+                }
+                "action" => {
+                    let decl = self.action_decl()?;
+                    ast.actions.push(decl);
+                }
+                "license" => {
+                    let start = self.bump().span;
+                    let path = self.path_only("a claim path such as `org.metadata.isLicensed`")?;
+                    if let Some(prev) = &ast.license {
+                        return Err(Diagnostic::new(
+                            "duplicate",
+                            start.to(path.span),
+                            "the license claim is declared twice",
+                        )
+                        .with_related(prev.path.span, "first declared here")
+                        .with_help("keep one `license` declaration"));
+                    }
+                    ast.license = Some(LicenseDecl { path });
+                    self.eat(&TokenKind::Semi);
+                }
+                "permit" | "forbid" => {
+                    let rule = self.rule(None)?;
+                    ast.rules.push(rule);
+                }
+                other => {
+                    let mut d = Diagnostic::new(
+                        "syntax",
+                        tok.span,
+                        format!("expected a declaration or a rule, found `{other}`"),
+                    );
+                    d = match did_you_mean(other, ITEM_KEYWORDS) {
+                        Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                        None => d.with_help(
+                            "items start with `permission`, `role`, `resource`, `action`, `license`, `permit` or `forbid`",
+                        ),
+                    };
+                    return Err(d);
+                }
+            },
+            TokenKind::At => {
+                let id = self.annotation()?;
+                if !(self.is_word("permit") || self.is_word("forbid")) {
+                    return Err(self.expected("`permit` or `forbid` after the annotation"));
+                }
+                let rule = self.rule(Some(id))?;
+                ast.rules.push(rule);
+            }
+            _ => {
+                return Err(self
+                    .expected("a declaration or a rule")
+                    .with_help("items start with `permission`, `role`, `resource`, `action`, `license`, `permit` or `forbid`"))
+            }
+        }
+        Ok(())
+    }
+
+    /// permission_decl := 'permission' qname string?
+    fn permission_decl(&mut self) -> PResult<PermissionDecl> {
+        self.bump();
+        let name = self.qualified_name("a permission name such as `org:tasks:edit`")?;
+        if name.text.contains('*') {
+            return Err(Diagnostic::new(
+                "syntax",
+                name.span,
+                "a declared permission cannot contain `*`",
+            )
+            .with_help("wildcards belong in role grants, e.g. `role org:admin = [org:tasks:*]`"));
+        }
+        let description = match &self.peek().kind {
+            TokenKind::Str(_) => Some(self.string("a description")?.text),
+            _ => None,
+        };
+        self.eat(&TokenKind::Semi);
+        Ok(PermissionDecl { name, description })
+    }
+
+    /// role_decl := 'role' qname '=' '[' (qname (',' qname)* ','?)? ']'
+    fn role_decl(&mut self) -> PResult<RoleDecl> {
+        self.bump();
+        let name = self.qualified_name("a role name such as `org:member`")?;
+        self.expect(
+            TokenKind::Assign,
+            "a role is a list of permissions: `role org:viewer = [org:tasks:view]`",
+        )?;
+        self.expect(
+            TokenKind::LBracket,
+            "a role is a list of permissions: `role org:viewer = [org:tasks:view]`",
+        )?;
+        let mut grants = Vec::new();
+        while self.peek().kind != TokenKind::RBracket {
+            grants.push(
+                self.qualified_name("a permission name or a wildcard such as `org:tasks:*`")?,
+            );
+            if grants.len() > self.max_list_len {
+                return Err(Diagnostic::new(
+                    "limit",
+                    name.span,
+                    "the role grants more permissions than the list limit",
+                )
+                .with_help("raise `Limits::max_list_len` if this is intended"));
+            }
+            if !self.eat(&TokenKind::Comma) {
+                break;
+            }
+        }
+        self.expect(TokenKind::RBracket, "close the permission list with `]`")?;
+        self.eat(&TokenKind::Semi);
+        Ok(RoleDecl { name, grants })
+    }
+
+    /// resource_decl := 'resource' ident '{' (attr_decl (',' attr_decl)* ','?)? '}'
+    fn resource_decl(&mut self) -> PResult<ResourceDecl> {
+        self.bump();
+        let name = self.ident("a resource type name such as `task`")?;
+        self.expect(
+            TokenKind::LBrace,
+            "declare attributes in braces: `resource task { owner_id: string }`",
+        )?;
+        let mut attrs = Vec::new();
+        while self.peek().kind != TokenKind::RBrace {
+            attrs.push(self.attr_decl()?);
+            if !self.eat(&TokenKind::Comma) {
+                break;
+            }
+        }
+        self.expect(
+            TokenKind::RBrace,
+            "separate attributes with `,` and close the block with `}`",
+        )?;
+        self.eat(&TokenKind::Semi);
+        Ok(ResourceDecl { name, attrs })
+    }
+
+    /// attr_decl := ident '?'? ':' type ;  type := 'string' | 'int' | 'bool' | '[' 'string' ']'
+    fn attr_decl(&mut self) -> PResult<AttrDecl> {
+        let name = self.ident("an attribute name")?;
+        let optional = self.eat(&TokenKind::Question);
+        self.expect(
+            TokenKind::Colon,
+            "give each attribute a type: `owner_id: string`",
+        )?;
+        let ty_help = "the types are `string`, `int`, `bool` and `[string]`";
+        let ty = if self.eat(&TokenKind::LBracket) {
+            self.expect_word("string", ty_help)?;
+            self.expect(TokenKind::RBracket, ty_help)?;
+            AttrType::StringList
+        } else {
+            let tok = self.peek().clone();
+            let ty = match &tok.kind {
+                TokenKind::Word(w) if w == "string" => AttrType::String,
+                TokenKind::Word(w) if w == "int" => AttrType::Int,
+                TokenKind::Word(w) if w == "bool" => AttrType::Bool,
+                TokenKind::Word(w) => {
+                    let mut d = Diagnostic::new("syntax", tok.span, format!("unknown type `{w}`"));
+                    d = match did_you_mean(w, ["string", "int", "bool"]) {
+                        Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                        None => d.with_help(ty_help),
+                    };
+                    return Err(d);
+                }
+                _ => return Err(self.expected("a type").with_help(ty_help)),
+            };
+            self.bump();
+            ty
+        };
+        Ok(AttrDecl { name, ty, optional })
+    }
+
+    /// action_decl := 'action' ident (',' ident)* 'on' ident (',' ident)*
+    fn action_decl(&mut self) -> PResult<ActionDecl> {
+        self.bump();
+        let mut actions = vec![self.ident("an action name such as `view`")?];
+        while self.eat(&TokenKind::Comma) {
+            actions.push(self.ident("an action name")?);
+        }
+        self.expect_word("on", "name the resource types: `action view, edit on task`")?;
+        let mut types = vec![self.ident("a resource type name")?];
+        while self.eat(&TokenKind::Comma) {
+            types.push(self.ident("a resource type name")?);
+        }
+        self.eat(&TokenKind::Semi);
+        Ok(ActionDecl { actions, types })
+    }
+
+    /// annotation := '@' 'id' '(' string ')'
+    fn annotation(&mut self) -> PResult<Name> {
+        self.bump();
+        let key = self.ident("`id`")?;
+        if key.text != "id" {
+            return Err(Diagnostic::new(
+                "syntax",
+                key.span,
+                format!("unknown annotation `@{}`", key.text),
+            )
+            .with_help("name a rule with `@id(\"my_rule\")`"));
+        }
+        self.expect(TokenKind::LParen, "write `@id(\"my_rule\")`")?;
+        let id = self.string("a rule id in double quotes")?;
+        self.expect(TokenKind::RParen, "write `@id(\"my_rule\")`")?;
+        if id.text.is_empty() {
+            return Err(
+                Diagnostic::new("syntax", id.span, "a rule id cannot be empty")
+                    .with_help("write `@id(\"my_rule\")`"),
+            );
+        }
+        Ok(id)
+    }
+
+    /// rule := ('permit' | 'forbid') targets 'on' targets ('when' expr)? ('because' string)? ';'?
+    fn rule(&mut self, id: Option<Name>) -> PResult<Rule> {
+        let start = id.as_ref().map(|n| n.span).unwrap_or(self.peek().span);
+        let effect = if self.eat_word("permit") {
+            Effect::Permit
+        } else {
+            self.bump();
+            Effect::Forbid
+        };
+        let actions = self.targets("an action name or `*`")?;
+        self.expect_word("on", "name the resource types: `permit view on task`")?;
+        let types = self.targets("a resource type name or `*`")?;
+        let condition = if self.eat_word("when") {
+            Some(self.expr()?)
+        } else {
+            None
+        };
+        let because = if self.eat_word("because") {
+            let code = self.string("a reason code in double quotes, e.g. \"license_required\"")?;
+            if code.text.is_empty()
+                || !code
+                    .text
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "_-.:".contains(c))
+            {
+                return Err(Diagnostic::new(
+                    "syntax",
+                    code.span,
+                    "a reason code must be a non-empty machine code",
+                )
+                .with_help(
+                    "use letters, digits, `_`, `-`, `.` or `:`, e.g. \"license_required\"",
+                ));
+            }
+            Some(code)
+        } else {
+            None
+        };
+        if effect == Effect::Permit {
+            if let Some(code) = &because {
+                return Err(Diagnostic::new(
+                    "syntax",
+                    code.span,
+                    "only `forbid` rules take a `because` code",
+                )
+                .with_help("remove `because`, or turn the rule into a `forbid`"));
+            }
+        }
+        self.eat(&TokenKind::Semi);
+        if !self.at_eof()
+            && !self.is_word("permit")
+            && !self.is_word("forbid")
+            && self.peek().kind != TokenKind::At
+        {
+            if !matches!(&self.peek().kind, TokenKind::Word(w) if ITEM_KEYWORDS.contains(&w.as_str()))
+            {
+                let help = if condition.is_some() {
+                    "join conditions with `and` / `or`, or start a new rule"
+                } else {
+                    "add `when <condition>`, `because \"code\"`, or start a new rule"
+                };
+                return Err(self.expected("the end of the rule").with_help(help));
+            }
+        }
+        Ok(Rule {
+            id,
+            effect,
+            actions,
+            types,
+            condition,
+            because,
+            span: start.to(self.prev_span()),
+        })
+    }
+
+    fn targets(&mut self, what: &str) -> PResult<Targets> {
+        if self.peek().kind == TokenKind::Star {
+            return Ok(Targets::All(self.bump().span));
+        }
+        let mut names = vec![self.ident(what)?];
+        while self.eat(&TokenKind::Comma) {
+            names.push(self.ident(what)?);
+        }
+        Ok(Targets::Some(names))
+    }
+
+    // ---------------------------------------------------------------- expressions
+
+    fn enter(&mut self, span: Span) -> PResult<()> {
+        self.depth += 1;
+        if self.depth > self.max_depth {
+            return Err(Diagnostic::new(
+                "limit",
+                span,
+                format!(
+                    "the condition nests deeper than the limit of {}",
+                    self.max_depth
+                ),
+            )
+            .with_help("split the rule into several rules, or raise `Limits::max_nesting`"));
+        }
+        Ok(())
+    }
+
+    /// expr := or_expr
+    pub fn expr(&mut self) -> PResult<Expr> {
+        self.or_expr()
+    }
+
+    /// or_expr := and_expr ('or' and_expr)*
+    fn or_expr(&mut self) -> PResult<Expr> {
+        let mut left = self.and_expr()?;
+        while self.eat_word("or") {
+            let right = self.and_expr()?;
+            let span = left.span.to(right.span);
+            left = Expr {
+                kind: ExprKind::Or(Box::new(left), Box::new(right)),
+                span,
+            };
+        }
+        Ok(left)
+    }
+
+    /// and_expr := not_expr ('and' not_expr)*
+    fn and_expr(&mut self) -> PResult<Expr> {
+        let mut left = self.not_expr()?;
+        while self.eat_word("and") {
+            let right = self.not_expr()?;
+            let span = left.span.to(right.span);
+            left = Expr {
+                kind: ExprKind::And(Box::new(left), Box::new(right)),
+                span,
+            };
+        }
+        Ok(left)
+    }
+
+    /// not_expr := 'not' not_expr | comparison
+    fn not_expr(&mut self) -> PResult<Expr> {
+        if self.is_word("not") {
+            let start = self.bump().span;
+            self.enter(start)?;
+            let inner = self.not_expr()?;
+            self.depth -= 1;
+            let span = start.to(inner.span);
+            return Ok(Expr {
+                kind: ExprKind::Not(Box::new(inner)),
+                span,
+            });
+        }
+        self.comparison()
+    }
+
+    /// comparison := postfix (('==' | '!=' | '<' | '<=' | '>' | '>=' | 'in') postfix)?
+    fn comparison(&mut self) -> PResult<Expr> {
+        let left = self.postfix()?;
+        let op = match &self.peek().kind {
+            TokenKind::Eq => Some(CmpOp::Eq),
+            TokenKind::Ne => Some(CmpOp::Ne),
+            TokenKind::Lt => Some(CmpOp::Lt),
+            TokenKind::Le => Some(CmpOp::Le),
+            TokenKind::Gt => Some(CmpOp::Gt),
+            TokenKind::Ge => Some(CmpOp::Ge),
+            TokenKind::Assign => {
+                return Err(self
+                    .expected("an operator")
+                    .with_help("compare with `==`; `=` is only used in role declarations"))
+            }
+            _ => None,
+        };
+        if let Some(op) = op {
+            self.bump();
+            let right = self.postfix()?;
+            let span = left.span.to(right.span);
+            return Ok(Expr {
+                kind: ExprKind::Cmp(op, Box::new(left), Box::new(right)),
+                span,
+            });
+        }
+        if self.eat_word("in") {
+            let right = self.postfix()?;
+            let span = left.span.to(right.span);
+            return Ok(Expr {
+                kind: ExprKind::In(Box::new(left), Box::new(right)),
+                span,
+            });
+        }
+        Ok(left)
+    }
+
+    /// postfix := primary ('.' method '(' args ')')*
+    fn postfix(&mut self) -> PResult<Expr> {
+        let mut expr = self.primary()?;
+        while self.peek().kind == TokenKind::Dot {
+            let dot = self.bump().span;
+            let name = self.ident("a method name after `.`")?;
+            let Some(method) = Method::ALL
+                .iter()
+                .find(|(n, _)| *n == name.text)
+                .map(|(_, m)| *m)
+            else {
+                let mut d = Diagnostic::new(
+                    "syntax",
+                    name.span,
+                    format!("unknown method `{}`", name.text),
+                );
+                d = match did_you_mean(&name.text, Method::ALL.iter().map(|(n, _)| *n)) {
+                    Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                    None => d.with_help("the methods are `starts_with`, `ends_with`, `contains`, `contains_all` and `contains_any`"),
+                };
+                return Err(d);
+            };
+            self.expect(
+                TokenKind::LParen,
+                "call the method with one argument, e.g. `.ends_with(\"@example.com\")`",
+            )?;
+            self.enter(dot)?;
+            let arg = self.expr()?;
+            self.depth -= 1;
+            self.expect(TokenKind::RParen, "methods take exactly one argument")?;
+            let span = expr.span.to(self.prev_span());
+            expr = Expr {
+                kind: ExprKind::Call(Box::new(expr), method, vec![arg]),
+                span,
+            };
+        }
+        Ok(expr)
+    }
+
+    /// primary := literal | list | '(' expr ')' | builtin | path
+    fn primary(&mut self) -> PResult<Expr> {
+        let tok = self.peek().clone();
+        match &tok.kind {
+            TokenKind::Str(s) => {
+                self.bump();
+                Ok(Expr { kind: ExprKind::Lit(Literal::Str(s.clone())), span: tok.span })
+            }
+            TokenKind::Int(i) => {
+                self.bump();
+                Ok(Expr { kind: ExprKind::Lit(Literal::Int(*i)), span: tok.span })
+            }
+            TokenKind::Minus => {
+                self.bump();
+                match self.peek().kind.clone() {
+                    TokenKind::Int(i) => {
+                        let span = tok.span.to(self.bump().span);
+                        Ok(Expr { kind: ExprKind::Lit(Literal::Int(-i)), span })
+                    }
+                    _ => Err(self.expected("a number after `-`")),
+                }
+            }
+            TokenKind::LParen => {
+                self.bump();
+                self.enter(tok.span)?;
+                let inner = self.expr()?;
+                self.depth -= 1;
+                self.expect(TokenKind::RParen, "close the parenthesis")?;
+                Ok(Expr { kind: inner.kind, span: tok.span.to(self.prev_span()) })
+            }
+            TokenKind::LBracket => {
+                self.bump();
+                self.enter(tok.span)?;
+                let mut items = Vec::new();
+                while self.peek().kind != TokenKind::RBracket {
+                    items.push(self.expr()?);
+                    if items.len() > self.max_list_len {
+                        return Err(Diagnostic::new("limit", tok.span, "the list literal is longer than the list limit")
+                            .with_help("raise `Limits::max_list_len` if this is intended"));
+                    }
+                    if !self.eat(&TokenKind::Comma) {
+                        break;
+                    }
+                }
+                self.expect(TokenKind::RBracket, "separate list items with `,` and close the list with `]`")?;
+                self.depth -= 1;
+                Ok(Expr { kind: ExprKind::List(items), span: tok.span.to(self.prev_span()) })
+            }
+            TokenKind::Word(w) => self.word_primary(w.clone(), tok.span),
+            _ => Err(self.expected("a condition").with_help(
+                "conditions compare attributes, e.g. `resource.owner_id == user.id`, or call `has(permission)`",
+            )),
+        }
+    }
+
+    fn word_primary(&mut self, word: String, span: Span) -> PResult<Expr> {
+        let lit = |kind| Ok(Expr { kind, span });
+        match word.as_str() {
+            "true" => {
+                self.bump();
+                lit(ExprKind::Lit(Literal::Bool(true)))
+            }
+            "false" => {
+                self.bump();
+                lit(ExprKind::Lit(Literal::Bool(false)))
+            }
+            "licensed" => {
+                self.bump();
+                lit(ExprKind::Licensed)
+            }
+            "has" | "has_role" => {
+                self.bump();
+                self.expect(
+                    TokenKind::LParen,
+                    "write `has(org:tasks:edit)` or `has_role(org:admin)`",
+                )?;
+                let name = self.qualified_name("a permission or role name")?;
+                self.expect(TokenKind::RParen, "these take exactly one name")?;
+                let span = span.to(self.prev_span());
+                let kind = if word == "has" {
+                    ExprKind::HasPermission(name)
+                } else {
+                    ExprKind::HasRole(name)
+                };
+                Ok(Expr { kind, span })
+            }
+            "has_plan" | "has_feature" => {
+                self.bump();
+                self.expect(
+                    TokenKind::LParen,
+                    "write `has_plan(\"pro\")` or `has_feature(\"projects\")`",
+                )?;
+                let name = match &self.peek().kind {
+                    TokenKind::Str(_) => self.string("a name")?,
+                    _ => self.qualified_name("a plan or feature name")?,
+                };
+                self.expect(TokenKind::RParen, "these take exactly one name")?;
+                let span = span.to(self.prev_span());
+                let kind = if word == "has_plan" {
+                    ExprKind::HasPlan(name)
+                } else {
+                    ExprKind::HasFeature(name)
+                };
+                Ok(Expr { kind, span })
+            }
+            "verified_within" => {
+                self.bump();
+                let help =
+                    "write `verified_within(10)` or `verified_within(10, second_factor)` (minutes)";
+                self.expect(TokenKind::LParen, help)?;
+                let minutes = match self.peek().kind {
+                    TokenKind::Int(i) if i >= 0 => {
+                        self.bump();
+                        i
+                    }
+                    _ => return Err(self.expected("a number of minutes").with_help(help)),
+                };
+                let factor = if self.eat(&TokenKind::Comma) {
+                    let f = self.ident("`first_factor`, `second_factor` or `multi_factor`")?;
+                    Factor::ALL.iter().find(|(n, _)| *n == f.text).map(|(_, f)| *f).ok_or_else(|| {
+                        Diagnostic::new("syntax", f.span, format!("unknown factor `{}`", f.text))
+                            .with_help("the factors are `first_factor`, `second_factor` and `multi_factor`")
+                    })?
+                } else {
+                    Factor::First
+                };
+                self.expect(TokenKind::RParen, help)?;
+                Ok(Expr {
+                    kind: ExprKind::VerifiedWithin(minutes, factor),
+                    span: span.to(self.prev_span()),
+                })
+            }
+            "scopes" => {
+                self.bump();
+                self.expect(TokenKind::LParen, "write `scopes(context.approved_scopes)`")?;
+                self.enter(span)?;
+                let inner = self.expr()?;
+                self.depth -= 1;
+                self.expect(TokenKind::RParen, "`scopes` takes one argument")?;
+                Ok(Expr {
+                    kind: ExprKind::Scopes(Box::new(inner)),
+                    span: span.to(self.prev_span()),
+                })
+            }
+            "present" => {
+                self.bump();
+                self.expect(TokenKind::LParen, "write `present(resource.due_date)`")?;
+                let path = self.path_only("an attribute path")?;
+                self.expect(TokenKind::RParen, "`present` takes one attribute path")?;
+                Ok(Expr {
+                    kind: ExprKind::Present(path),
+                    span: span.to(self.prev_span()),
+                })
+            }
+            _ => {
+                let path = self.path_only("a condition")?;
+                let span = path.span;
+                Ok(Expr {
+                    kind: ExprKind::Path(path),
+                    span,
+                })
+            }
+        }
+    }
+
+    /// path := root ('.' ident | '[' string ']')*
+    fn path_only(&mut self, what: &str) -> PResult<Path> {
+        let tok = self.peek().clone();
+        let TokenKind::Word(word) = &tok.kind else {
+            return Err(self.expected(what));
+        };
+        let Some(root) = Root::ALL.iter().find(|(n, _)| n == word).map(|(_, r)| *r) else {
+            let mut d = Diagnostic::new("unknown-name", tok.span, format!("unknown name `{word}`"));
+            let candidates = Root::ALL.iter().map(|(n, _)| *n).chain([
+                "has",
+                "has_role",
+                "has_plan",
+                "has_feature",
+                "licensed",
+                "scopes",
+                "present",
+                "verified_within",
+                "true",
+                "false",
+            ]);
+            d = match did_you_mean(word, candidates) {
+                Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                None => d.with_help(
+                    "conditions start from `user`, `org`, `session`, `resource`, `context` or `claims`; put text in double quotes",
+                ),
+            };
+            return Err(d);
+        };
+        self.bump();
+        let mut segments = Vec::new();
+        let mut span = tok.span;
+        loop {
+            if self.peek().kind == TokenKind::Dot {
+                // `x.starts_with(` is a method call, handled by `postfix`.
+                if matches!(self.peek_at(2), TokenKind::LParen) {
+                    break;
+                }
+                self.bump();
+                let seg = self.attribute_name()?;
+                span = span.to(seg.span);
+                segments.push(seg);
+            } else if self.peek().kind == TokenKind::LBracket {
+                self.bump();
+                let seg = self.string(
+                    "a key in double quotes, e.g. `claims[\"https://example.com/role\"]`",
+                )?;
+                self.expect(TokenKind::RBracket, "close the key with `]`")?;
+                span = span.to(self.prev_span());
+                segments.push(seg);
+            } else {
+                break;
+            }
+            if segments.len() > self.max_depth {
+                return Err(Diagnostic::new(
+                    "limit",
+                    span,
+                    "the attribute path is deeper than the nesting limit",
+                )
+                .with_help("raise `Limits::max_nesting` if this is intended"));
+            }
+        }
+        Ok(Path {
+            root,
+            segments,
+            span,
+        })
+    }
+
+    /// Attribute names may be any word, including ones that are keywords elsewhere.
+    fn attribute_name(&mut self) -> PResult<Name> {
+        match &self.peek().kind {
+            TokenKind::Word(w) => {
+                let text = w.clone();
+                Ok(Name {
+                    text,
+                    span: self.bump().span,
+                })
+            }
+            _ => Err(self.expected("an attribute name after `.`")),
+        }
+    }
+}
+
+static EOF: Token = Token {
+    kind: TokenKind::Eof,
+    span: Span { start: 0, end: 0 },
+};
