@@ -6,6 +6,9 @@ pub(crate) struct Args {
     positional: Vec<String>,
 }
 
+/// Options that never take a value, so `--check FILE` leaves `FILE` positional.
+const FLAGS: [&str; 3] = ["check", "json", "verbose"];
+
 impl Args {
     pub fn new(argv: &[String]) -> Args {
         let mut options = Vec::new();
@@ -16,10 +19,9 @@ impl Args {
                 if let Some((n, v)) = name.split_once('=') {
                     options.push((n.to_string(), Some(v.to_string())));
                 } else {
-                    let value = argv
-                        .get(i + 1)
-                        .filter(|v| !v.starts_with("--") || v.as_str() == "-")
-                        .cloned();
+                    let takes_value = !FLAGS.contains(&name);
+                    let value =
+                        argv.get(i + 1).filter(|v| takes_value && (!v.starts_with("--") || v.as_str() == "-")).cloned();
                     if value.is_some() {
                         i += 1;
                     }
@@ -30,10 +32,7 @@ impl Args {
             }
             i += 1;
         }
-        Args {
-            options,
-            positional,
-        }
+        Args { options, positional }
     }
 
     /// Rejects options not in `values` (which take a value) or `flags` (which take none).
@@ -53,16 +52,11 @@ impl Args {
     }
 
     pub fn value(&self, name: &str) -> Option<&str> {
-        self.options
-            .iter()
-            .rev()
-            .find(|(n, _)| n == name)
-            .and_then(|(_, v)| v.as_deref())
+        self.options.iter().rev().find(|(n, _)| n == name).and_then(|(_, v)| v.as_deref())
     }
 
     pub fn required(&self, name: &str) -> Result<&str, String> {
-        self.value(name)
-            .ok_or_else(|| format!("missing --{name}; run `ordinance --help`"))
+        self.value(name).ok_or_else(|| format!("missing --{name}; run `ordinance --help`"))
     }
 
     pub fn flag(&self, name: &str) -> bool {

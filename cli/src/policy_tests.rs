@@ -31,17 +31,12 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, String> {
         failed += f;
     }
     println!("{passed} passed, {failed} failed");
-    Ok(if failed == 0 {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
 fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
     if path.is_dir() {
-        let entries = std::fs::read_dir(path)
-            .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+        let entries = std::fs::read_dir(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
         for entry in entries.flatten() {
             collect(&entry.path(), out)?;
         }
@@ -54,18 +49,12 @@ fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
 }
 
 /// Resolves a case field that is either a name in the file's table or an inline object.
-fn resolve(
-    case: &Map<String, Value>,
-    key: &str,
-    table: &Map<String, Value>,
-) -> Result<Option<Value>, String> {
+fn resolve(case: &Map<String, Value>, key: &str, table: &Map<String, Value>) -> Result<Option<Value>, String> {
     match case.get(key) {
         None => Ok(None),
-        Some(Value::String(name)) => table
-            .get(name)
-            .cloned()
-            .map(Some)
-            .ok_or_else(|| format!("no {key} named `{name}` in the file")),
+        Some(Value::String(name)) => {
+            table.get(name).cloned().map(Some).ok_or_else(|| format!("no {key} named `{name}` in the file"))
+        }
         Some(v) => Ok(Some(v.clone())),
     }
 }
@@ -75,39 +64,26 @@ fn run_file(file: &Path, verbose: bool) -> Result<(usize, usize), String> {
     let doc: Value = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", file.display()))?;
     let empty = Map::new();
     let table = |k: &str| doc.get(k).and_then(Value::as_object).unwrap_or(&empty);
-    let policy_name = doc
-        .get("policy")
-        .and_then(Value::as_str)
-        .ok_or_else(|| format!("{}: missing \"policy\"", file.display()))?;
+    let policy_name =
+        doc.get("policy").and_then(Value::as_str).ok_or_else(|| format!("{}: missing \"policy\"", file.display()))?;
     let policy_path = file.parent().unwrap_or(Path::new(".")).join(policy_name);
     let policy = Policy::from_file(&policy_path).map_err(|e| e.to_string())?;
     let engine = Engine::new(policy);
     let default_now = doc.get("now").and_then(Value::as_i64);
-    let cases = doc
-        .get("cases")
-        .and_then(Value::as_array)
-        .ok_or_else(|| format!("{}: missing \"cases\"", file.display()))?;
+    let cases =
+        doc.get("cases").and_then(Value::as_array).ok_or_else(|| format!("{}: missing \"cases\"", file.display()))?;
     let (mut passed, mut failed) = (0, 0);
     for (i, case) in cases.iter().enumerate() {
         let Some(case) = case.as_object() else {
             return Err(format!("{}: case {i} is not an object", file.display()));
         };
-        let name = case
-            .get("name")
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-            .unwrap_or_else(|| format!("case {i}"));
+        let name = case.get("name").and_then(Value::as_str).map(str::to_owned).unwrap_or_else(|| format!("case {i}"));
         let claims = resolve(case, "session", table("sessions"))?.unwrap_or(Value::Null);
         let resource = resolve(case, "resource", table("resources"))?.unwrap_or(Value::Null);
         let context = resolve(case, "context", table("contexts"))?;
-        let action = case
-            .get("action")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
+        let action = case.get("action").and_then(Value::as_str).unwrap_or_default();
         let now = case.get("now").and_then(Value::as_i64).or(default_now);
-        let decision = engine
-            .decide_value(claims, action, resource, context, now)
-            .to_json();
+        let decision = engine.decide_value(claims, action, resource, context, now).to_json();
         let mut problems = Vec::new();
         for key in ["allowed", "reason", "rule", "missing"] {
             if let Some(want) = case.get(key) {

@@ -24,9 +24,7 @@ pub struct ClaimsError {
 
 impl ClaimsError {
     pub(crate) fn new(message: impl Into<String>) -> ClaimsError {
-        ClaimsError {
-            message: message.into(),
-        }
+        ClaimsError { message: message.into() }
     }
 
     /// The reason, without the `invalid claims:` prefix.
@@ -132,12 +130,9 @@ impl Session {
     }
 
     /// As [`Session::from_claims_json`], with explicit [`Limits`].
-    pub fn from_claims_json_with_limits(
-        text: &str,
-        limits: &Limits,
-    ) -> Result<Session, ClaimsError> {
-        let value = json::parse_strict(text, limits.max_claims_bytes, limits.max_json_depth)
-            .map_err(ClaimsError::new)?;
+    pub fn from_claims_json_with_limits(text: &str, limits: &Limits) -> Result<Session, ClaimsError> {
+        let value =
+            json::parse_strict(text, limits.max_claims_bytes, limits.max_json_depth).map_err(ClaimsError::new)?;
         Session::from_value(value, limits)
     }
 
@@ -153,22 +148,16 @@ impl Session {
     }
 
     pub(crate) fn from_value(claims: Value, limits: &Limits) -> Result<Session, ClaimsError> {
-        json::check_depth(&claims, limits.max_json_depth).map_err(ClaimsError::new)?;
+        let claims = json::checked(claims, limits.max_json_depth).map_err(ClaimsError::new)?;
         let Value::Object(claims) = claims else {
-            return Err(ClaimsError::new(format!(
-                "claims must be a JSON object, found {}",
-                kind_of(&claims)
-            )));
+            return Err(ClaimsError::new(format!("claims must be a JSON object, found {}", kind_of(&claims))));
         };
         let version = match claims.get("v") {
             None => 1,
             Some(Value::Number(n)) if n.as_i64() == Some(1) => 1,
             Some(Value::Number(n)) if n.as_i64() == Some(2) => 2,
             Some(other) => {
-                return Err(ClaimsError::new(format!(
-                    "claim `v` must be 1 or 2, found {}",
-                    describe(other)
-                )));
+                return Err(ClaimsError::new(format!("claim `v` must be 1 or 2, found {}", describe(other))));
             }
         };
         let sts = opt_str(&claims, "sts")?;
@@ -176,9 +165,7 @@ impl Session {
             None | Some("active") => false,
             Some("pending") => true,
             Some(other) => {
-                return Err(ClaimsError::new(format!(
-                    "claim `sts` must be `active` or `pending`, found `{other}`"
-                )));
+                return Err(ClaimsError::new(format!("claim `sts` must be `active` or `pending`, found `{other}`")));
             }
         };
         let user_id = opt_str(&claims, "sub")?.map(str::to_owned);
@@ -195,34 +182,19 @@ impl Session {
             None => None,
             Some(Value::Object(map)) => Some(map.clone()),
             Some(other) => {
-                return Err(ClaimsError::new(format!(
-                    "claim `act` must be an object, found {}",
-                    describe(other)
-                )));
+                return Err(ClaimsError::new(format!("claim `act` must be an object, found {}", describe(other))));
             }
         };
         let fva = match claims.get("fva") {
             None => None,
             Some(Value::Array(items)) if items.len() == 2 => {
-                let ints: Vec<i64> = items
-                    .iter()
-                    .filter_map(Value::as_i64)
-                    .filter(|m| *m >= -1)
-                    .collect();
+                let ints: Vec<i64> = items.iter().filter_map(Value::as_i64).filter(|m| *m >= -1).collect();
                 match ints.as_slice() {
                     [a, b] => Some((*a, *b)),
-                    _ => {
-                        return Err(ClaimsError::new(
-                            "claim `fva` must be two integers of minutes, -1 for never",
-                        ))
-                    }
+                    _ => return Err(ClaimsError::new("claim `fva` must be two integers of minutes, -1 for never")),
                 }
             }
-            Some(_) => {
-                return Err(ClaimsError::new(
-                    "claim `fva` must be two integers of minutes, -1 for never",
-                ))
-            }
+            Some(_) => return Err(ClaimsError::new("claim `fva` must be two integers of minutes, -1 for never")),
         };
         let features = match opt_str(&claims, "fea")? {
             Some(text) => crate::claims_v2::scoped_list("fea", text)?,
@@ -232,18 +204,10 @@ impl Session {
             Some(text) => crate::claims_v2::scoped_list("pla", text)?,
             None => Vec::new(),
         };
-        let org = if version == 2 {
-            crate::claims_v2::org_from_v2(&claims, &features)?
-        } else {
-            org_from_v1(&claims)?
-        };
-        if org.is_none()
-            && (plans.iter().any(|p| p.org && !p.user) || features.iter().any(|f| f.org && !f.user))
-        {
+        let org = if version == 2 { crate::claims_v2::org_from_v2(&claims, &features)? } else { org_from_v1(&claims)? };
+        if org.is_none() && (plans.iter().any(|p| p.org && !p.user) || features.iter().any(|f| f.org && !f.user)) {
             // Organization-only plans and features describe the active organization.
-            return Err(ClaimsError::new(
-                "organization plans or features are present without an active organization",
-            ));
+            return Err(ClaimsError::new("organization plans or features are present without an active organization"));
         }
         let mut session = Session {
             user_id,
@@ -270,6 +234,9 @@ impl Session {
             session.plans.clear();
             session.features.clear();
             session.fva = None;
+            // Signed out means no custom claims either: `claims.email` must not let a
+            // pending session through a rule meant for signed-in users.
+            session.claims = Map::new();
         }
         Ok(session)
     }
@@ -291,10 +258,7 @@ impl Session {
 
     /// The permissions the token lists for the active organization.
     pub fn org_permissions(&self) -> &[String] {
-        self.org
-            .as_ref()
-            .map(|o| o.permissions.as_slice())
-            .unwrap_or(&[])
+        self.org.as_ref().map(|o| o.permissions.as_slice()).unwrap_or(&[])
     }
 
     /// The token version the session was read from: 1 or 2.
@@ -337,9 +301,7 @@ pub(crate) enum Validity {
 
 fn org_from_v1(claims: &Map<String, Value>) -> Result<Option<Org>, ClaimsError> {
     if claims.contains_key("o") {
-        return Err(ClaimsError::new(
-            "claim `o` is only valid in a version 2 token (`\"v\": 2`)",
-        ));
+        return Err(ClaimsError::new("claim `o` is only valid in a version 2 token (`\"v\": 2`)"));
     }
     let id = opt_str(claims, "org_id")?;
     let slug = opt_str(claims, "org_slug")?.map(str::to_owned);
@@ -369,9 +331,7 @@ fn org_from_v1(claims: &Map<String, Value>) -> Result<Option<Org>, ClaimsError> 
         // read as another's: refuse them rather than guess.
         for key in ["org_slug", "org_role", "org_permissions", "org_metadata"] {
             if claims.contains_key(key) {
-                return Err(ClaimsError::new(format!(
-                    "claim `{key}` is present without `org_id`"
-                )));
+                return Err(ClaimsError::new(format!("claim `{key}` is present without `org_id`")));
             }
         }
         return Ok(None);
@@ -379,40 +339,22 @@ fn org_from_v1(claims: &Map<String, Value>) -> Result<Option<Org>, ClaimsError> 
     if id.is_empty() {
         return Err(ClaimsError::new("claim `org_id` must not be empty"));
     }
-    Ok(Some(Org {
-        id: id.to_owned(),
-        slug,
-        role,
-        permissions,
-        metadata,
-    }))
+    Ok(Some(Org { id: id.to_owned(), slug, role, permissions, metadata }))
 }
 
-pub(crate) fn opt_object(
-    claims: &Map<String, Value>,
-    key: &str,
-) -> Result<Map<String, Value>, ClaimsError> {
+pub(crate) fn opt_object(claims: &Map<String, Value>, key: &str) -> Result<Map<String, Value>, ClaimsError> {
     match claims.get(key) {
         None => Ok(Map::new()),
         Some(Value::Object(map)) => Ok(map.clone()),
-        Some(other) => Err(ClaimsError::new(format!(
-            "claim `{key}` must be an object, found {}",
-            describe(other)
-        ))),
+        Some(other) => Err(ClaimsError::new(format!("claim `{key}` must be an object, found {}", describe(other)))),
     }
 }
 
-pub(crate) fn opt_str<'a>(
-    claims: &'a Map<String, Value>,
-    key: &str,
-) -> Result<Option<&'a str>, ClaimsError> {
+pub(crate) fn opt_str<'a>(claims: &'a Map<String, Value>, key: &str) -> Result<Option<&'a str>, ClaimsError> {
     match claims.get(key) {
         None => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.as_str())),
-        Some(other) => Err(ClaimsError::new(format!(
-            "claim `{key}` must be a string, found {}",
-            describe(other)
-        ))),
+        Some(other) => Err(ClaimsError::new(format!("claim `{key}` must be a string, found {}", describe(other)))),
     }
 }
 
@@ -450,10 +392,7 @@ mod tests {
     use super::*;
 
     fn err(text: &str) -> String {
-        Session::from_claims_json(text)
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default()
+        Session::from_claims_json(text).err().map(|e| e.to_string()).unwrap_or_default()
     }
 
     #[test]
@@ -475,13 +414,8 @@ mod tests {
     fn wrong_types_are_never_coerced() {
         assert!(err(r#"{"sub":"u","exp":"10"}"#).contains("`exp`"));
         assert!(err(r#"{"sub":null}"#).contains("`sub` must be a string, found null"));
-        assert!(
-            err(r#"{"sub":"u","org_id":"o","org_permissions":"org:tasks:edit"}"#)
-                .contains("org_permissions")
-        );
-        assert!(
-            err(r#"{"sub":"u","org_permissions":["org:tasks:edit"]}"#).contains("without `org_id`")
-        );
+        assert!(err(r#"{"sub":"u","org_id":"o","org_permissions":"org:tasks:edit"}"#).contains("org_permissions"));
+        assert!(err(r#"{"sub":"u","org_permissions":["org:tasks:edit"]}"#).contains("without `org_id`"));
         assert!(err(r#"{"sub":"u","exp":1.5}"#).contains("non-integer"));
         assert!(err(r#"{"sub":"u","exp":18446744073709551615}"#).contains("beyond"));
         assert!(err(r#"[1]"#).contains("must be a JSON object"));
@@ -492,8 +426,7 @@ mod tests {
 
     #[test]
     fn pending_session_is_signed_out() {
-        let s =
-            Session::from_claims_json(r#"{"sub":"user_1","sts":"pending","org_id":"org_1"}"#).ok();
+        let s = Session::from_claims_json(r#"{"sub":"user_1","sts":"pending","org_id":"org_1"}"#).ok();
         assert_eq!(s.as_ref().and_then(|s| s.user_id()), None);
         assert_eq!(s.as_ref().and_then(|s| s.org_id()), None);
     }

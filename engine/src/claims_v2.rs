@@ -5,7 +5,9 @@
 //! and `o.fpm` holds one bitmask per organization feature, in `fea` order: bit `j`, least
 //! significant first, grants the `j`-th name in `per` as `org:<feature>:<permission>`.
 //! Clerk's own decoder skips what it does not understand; this one refuses it, so a token
-//! is either decoded whole or denied as `invalid_claims`.
+//! is either decoded whole or denied as `invalid_claims`. An absent `o.fpm` grants no
+//! permissions (a member whose role holds none of the organization features' permissions);
+//! a present one must have exactly one mask per organization feature.
 
 use crate::claims::{opt_object, opt_str, ClaimsError, Org, Scoped};
 use serde_json::{Map, Value};
@@ -18,12 +20,14 @@ pub(crate) fn scoped_list(claim: &str, text: &str) -> Result<Vec<Scoped>, Claims
     text.split(',')
         .map(|entry| {
             let Some((scope, name)) = entry.split_once(':') else {
-                return Err(ClaimsError::new(format!("claim `{claim}` entry `{entry}` has no scope (expected `u:`, `o:` or `uo:`)")));
+                return Err(ClaimsError::new(format!(
+                    "claim `{claim}` entry `{entry}` has no scope (expected `u:`, `o:` or `uo:`)"
+                )));
             };
             let (user, org) = match scope {
                 "u" => (true, false),
                 "o" => (false, true),
-                "uo" | "ou" => (true, true),
+                "uo" => (true, true),
                 other => {
                     return Err(ClaimsError::new(format!(
                         "claim `{claim}` entry `{entry}` has unknown scope `{other}` (expected `u`, `o` or `uo`)"
@@ -39,10 +43,7 @@ pub(crate) fn scoped_list(claim: &str, text: &str) -> Result<Vec<Scoped>, Claims
 }
 
 /// Decodes the `o` claim of a version 2 token into the same [`Org`] a v1 token gives.
-pub(crate) fn org_from_v2(
-    claims: &Map<String, Value>,
-    features: &[Scoped],
-) -> Result<Option<Org>, ClaimsError> {
+pub(crate) fn org_from_v2(claims: &Map<String, Value>, features: &[Scoped]) -> Result<Option<Org>, ClaimsError> {
     for key in ["org_id", "org_slug", "org_role", "org_permissions"] {
         if claims.contains_key(key) {
             return Err(ClaimsError::new(format!(
@@ -53,9 +54,7 @@ pub(crate) fn org_from_v2(
     let o = match claims.get("o") {
         None => {
             if claims.contains_key("org_metadata") {
-                return Err(ClaimsError::new(
-                    "claim `org_metadata` is present without an organization (`o`)",
-                ));
+                return Err(ClaimsError::new("claim `org_metadata` is present without an organization (`o`)"));
             }
             return Ok(None);
         }
@@ -78,9 +77,7 @@ pub(crate) fn org_from_v2(
     let role = match field("rol")? {
         Some("") => return Err(ClaimsError::new("claim `o.rol` must not be empty")),
         Some(r) if r.starts_with("org:") => {
-            return Err(ClaimsError::new(format!(
-                "claim `o.rol` must not carry the `org:` prefix, found `{r}`"
-            )))
+            return Err(ClaimsError::new(format!("claim `o.rol` must not carry the `org:` prefix, found `{r}`")))
         }
         Some(r) => Some(format!("org:{r}")),
         None => None,
@@ -90,27 +87,25 @@ pub(crate) fn org_from_v2(
         Some(text) => text.split(',').collect(),
     };
     if per.iter().any(|p| p.is_empty() || p.contains(':')) {
-        return Err(ClaimsError::new(
-            "claim `o.per` must be comma-separated permission names",
-        ));
+        return Err(ClaimsError::new("claim `o.per` must be comma-separated permission names"));
     }
+    let org_features: Vec<&Scoped> = features.iter().filter(|f| f.org).collect();
     let masks: Vec<u64> = match field("fpm")? {
-        Some("") | None => Vec::new(),
+        // No `fpm` at all: the member holds none of the organization features' permissions
+        // (the features themselves still count for `has_feature`). Nothing is half-read.
+        None => vec![0; org_features.len()],
+        Some("") => Vec::new(),
         Some(text) => text
             .split(',')
             .map(|m| {
                 if m.is_empty() || !m.bytes().all(|b| b.is_ascii_digit()) {
-                    return Err(ClaimsError::new(format!(
-                        "claim `o.fpm` entry `{m}` is not a non-negative integer"
-                    )));
+                    return Err(ClaimsError::new(format!("claim `o.fpm` entry `{m}` is not a non-negative integer")));
                 }
-                m.parse::<u64>().map_err(|_| {
-                    ClaimsError::new(format!("claim `o.fpm` entry `{m}` is larger than 64 bits"))
-                })
+                m.parse::<u64>()
+                    .map_err(|_| ClaimsError::new(format!("claim `o.fpm` entry `{m}` is larger than 64 bits")))
             })
             .collect::<Result<_, _>>()?,
     };
-    let org_features: Vec<&Scoped> = features.iter().filter(|f| f.org).collect();
     if masks.len() != org_features.len() {
         return Err(ClaimsError::new(format!(
             "claim `o.fpm` has {} masks but `fea` lists {} organization features",
@@ -134,13 +129,7 @@ pub(crate) fn org_from_v2(
         }
     }
     let metadata = opt_object(claims, "org_metadata")?;
-    Ok(Some(Org {
-        id: id.to_owned(),
-        slug,
-        role,
-        permissions,
-        metadata,
-    }))
+    Ok(Some(Org { id: id.to_owned(), slug, role, permissions, metadata }))
 }
 
 #[cfg(test)]
@@ -154,10 +143,8 @@ mod tests {
                 "o":{"id":"org_1","rol":"admin","slg":"acme","per":"read,create,update,delete,revoke","fpm":"7,21"}}"#,
         );
         let s = s.ok();
-        let perms: Vec<&str> = s
-            .as_ref()
-            .map(|s| s.org_permissions().iter().map(String::as_str).collect())
-            .unwrap_or_default();
+        let perms: Vec<&str> =
+            s.as_ref().map(|s| s.org_permissions().iter().map(String::as_str).collect()).unwrap_or_default();
         assert_eq!(
             perms,
             vec![

@@ -149,11 +149,7 @@ impl Program {
             }
             type_info.push(TypeInfo {
                 name: ts.name.as_str().into(),
-                attrs: ts
-                    .attrs
-                    .iter()
-                    .map(|a| (a.name.text.as_str().into(), a.ty, a.optional))
-                    .collect(),
+                attrs: ts.attrs.iter().map(|a| (a.name.text.as_str().into(), a.ty, a.optional)).collect(),
                 actions: ids,
                 action_names: ts.actions.iter().map(|a| a.as_str().into()).collect(),
             });
@@ -217,11 +213,7 @@ impl Program {
             n_actions,
             index: slots
                 .into_iter()
-                .map(|(declared, p, f)| Slot {
-                    declared,
-                    permits: p.into(),
-                    forbids: f.into(),
-                })
+                .map(|(declared, p, f)| Slot { declared, permits: p.into(), forbids: f.into() })
                 .collect(),
             rules,
             permission_index: schema
@@ -261,19 +253,14 @@ impl Program {
                 match found {
                     None | Some(Ok(None)) => Ok(false),
                     Some(Ok(Some(Value::Bool(b)))) => Ok(*b),
-                    Some(Ok(Some(other))) => Err(format!(
-                        "the license claim must be a boolean, found {}",
-                        crate::claims::kind_of(other)
-                    )),
+                    Some(Ok(Some(other))) => {
+                        Err(format!("the license claim must be a boolean, found {}", crate::claims::kind_of(other)))
+                    }
                     Some(Err(())) => Err("the license claim's parent is not an object".to_string()),
                 }
             }
         };
-        PreparedSession {
-            engine_id: self.id,
-            permissions: bits.into_boxed_slice(),
-            licensed,
-        }
+        PreparedSession { engine_id: self.id, permissions: bits.into_boxed_slice(), licensed }
     }
 }
 
@@ -309,8 +296,7 @@ fn set_bit(bits: &mut [u64], i: u32) {
 }
 
 pub(crate) fn has_bit(bits: &[u64], i: u32) -> bool {
-    bits.get(i as usize / 64)
-        .is_some_and(|w| w & (1u64 << (i % 64)) != 0)
+    bits.get(i as usize / 64).is_some_and(|w| w & (1u64 << (i % 64)) != 0)
 }
 
 fn keys<'a>(segs: impl Iterator<Item = &'a Name>) -> Keys {

@@ -131,10 +131,7 @@ pub struct Requirement {
 
 impl Requirement {
     pub(crate) fn new(kind: &str, name: impl Into<String>) -> Requirement {
-        Requirement {
-            kind: kind.to_string(),
-            name: name.into(),
-        }
+        Requirement { kind: kind.to_string(), name: name.into() }
     }
 }
 
@@ -177,23 +174,11 @@ pub struct Decision {
 
 impl Decision {
     pub(crate) fn deny(reason: Reason) -> Decision {
-        Decision {
-            allowed: false,
-            reason,
-            rule: None,
-            missing: Vec::new(),
-            error: None,
-        }
+        Decision { allowed: false, reason, rule: None, missing: Vec::new(), error: None }
     }
 
     pub(crate) fn deny_with_error(reason: Reason, error: impl Into<String>) -> Decision {
-        Decision {
-            allowed: false,
-            reason,
-            rule: None,
-            missing: Vec::new(),
-            error: Some(error.into()),
-        }
+        Decision { allowed: false, reason, rule: None, missing: Vec::new(), error: Some(error.into()) }
     }
 
     /// The decision as a JSON value: `{"allowed", "reason", "rule", "missing"}` plus `error`

@@ -49,12 +49,7 @@ impl<'a> Val<'a> {
     fn is_list(&self) -> bool {
         matches!(
             self,
-            Val::JsonList(_)
-                | Val::StrList(_)
-                | Val::IntList(_)
-                | Val::Strings(_)
-                | Val::Words(_)
-                | Val::Owned(_)
+            Val::JsonList(_) | Val::StrList(_) | Val::IntList(_) | Val::Strings(_) | Val::Words(_) | Val::Owned(_)
         )
     }
 
@@ -209,18 +204,12 @@ impl<'a> Evaluator<'a> {
                 let (r, a) = (self.required(recv)?, self.required(arg)?);
                 call(*m, &r, &a)
             }
-            CExpr::HasPermission(i) => {
-                Ok(self.session.org.is_some() && has_bit(self.permissions, *i))
-            }
-            CExpr::HasRole(r) => {
-                Ok(self.session.org.as_ref().and_then(|o| o.role.as_deref()) == Some(r.as_ref()))
-            }
+            CExpr::HasPermission(i) => Ok(self.session.org.is_some() && has_bit(self.permissions, *i)),
+            CExpr::HasRole(r) => Ok(self.session.org.as_ref().and_then(|o| o.role.as_deref()) == Some(r.as_ref())),
             CExpr::HasPlan(sel, name) => Ok(scoped_has(&self.session.plans, *sel, name)),
             CExpr::HasFeature(sel, name) => Ok(scoped_has(&self.session.features, *sel, name)),
             CExpr::Licensed => Ok(self.licensed),
-            CExpr::VerifiedWithin(minutes, factor) => {
-                Ok(verified(self.session.fva, *minutes, *factor))
-            }
+            CExpr::VerifiedWithin(minutes, factor) => Ok(verified(self.session.fva, *minutes, *factor)),
             CExpr::Present(p) => self.present(p),
             other => match self.value(other)? {
                 None => Ok(false),
@@ -243,12 +232,8 @@ impl<'a> Evaluator<'a> {
                 Some(a) => walk_map(a, keys).map_err(|_| Fault)?,
                 None => None,
             },
-            CExpr::Context(keys) if !keys.is_empty() => {
-                walk_map(&self.context.values, keys).map_err(|_| Fault)?
-            }
-            CExpr::Claims(keys) if !keys.is_empty() => {
-                walk_map(&s.claims, keys).map_err(|_| Fault)?
-            }
+            CExpr::Context(keys) if !keys.is_empty() => walk_map(&self.context.values, keys).map_err(|_| Fault)?,
+            CExpr::Claims(keys) if !keys.is_empty() => walk_map(&s.claims, keys).map_err(|_| Fault)?,
             other => return Ok(self.value(other)?.is_some()),
         };
         Ok(matches!(found, Some(v) if !v.is_null()))
@@ -284,9 +269,7 @@ impl<'a> Evaluator<'a> {
             CExpr::OrgPermissions => org.map(|o| Val::Strings(&o.permissions)),
             CExpr::OrgMetadata(keys) => match org {
                 Some(_) if keys.is_empty() => Some(Val::Object),
-                Some(o) => walk_map(&o.metadata, keys)
-                    .map_err(|_| Fault)?
-                    .map(from_json),
+                Some(o) => walk_map(&o.metadata, keys).map_err(|_| Fault)?.map(from_json),
                 None => None,
             },
             CExpr::Session => Some(Val::Object),
@@ -308,18 +291,14 @@ impl<'a> Evaluator<'a> {
                 Some(v) => Some(from_json(v)),
             },
             CExpr::Context(keys) if keys.is_empty() => Some(Val::Object),
-            CExpr::Context(keys) => walk_map(&self.context.values, keys)
-                .map_err(|_| Fault)?
-                .map(from_json),
+            CExpr::Context(keys) => walk_map(&self.context.values, keys).map_err(|_| Fault)?.map(from_json),
             CExpr::Claims(keys) if keys.is_empty() => Some(Val::Object),
             CExpr::Claims(keys) => walk_map(&s.claims, keys).map_err(|_| Fault)?.map(from_json),
             CExpr::Scopes(inner) => match self.value(inner)? {
                 None => Some(Val::Words("")),
                 Some(Val::Str(text)) => Some(Val::Words(text)),
                 Some(list) if list.is_list() => {
-                    list.all_items(|v| Ok(matches!(v, Val::Str(_))))?
-                        .then_some(())
-                        .ok_or(Fault)?;
+                    list.all_items(|v| Ok(matches!(v, Val::Str(_))))?.then_some(()).ok_or(Fault)?;
                     Some(list)
                 }
                 Some(_) => return Err(Fault),
@@ -332,11 +311,7 @@ impl<'a> Evaluator<'a> {
 pub(crate) fn call(m: Method, recv: &Val, arg: &Val) -> R<bool> {
     match m {
         Method::StartsWith | Method::EndsWith => match (recv, arg) {
-            (Val::Str(r), Val::Str(a)) => Ok(if m == Method::StartsWith {
-                r.starts_with(a)
-            } else {
-                r.ends_with(a)
-            }),
+            (Val::Str(r), Val::Str(a)) => Ok(if m == Method::StartsWith { r.starts_with(a) } else { r.ends_with(a) }),
             _ => Err(Fault),
         },
         Method::Contains => match (recv, arg) {

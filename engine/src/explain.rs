@@ -53,22 +53,14 @@ pub(crate) fn explain(
     resource: &Resource,
     context: &Context,
 ) -> Explanation {
-    let env = Env {
-        policy,
-        session,
-        resource,
-        context,
-    };
+    let env = Env { policy, session, resource, context };
     let schema = &policy.schema;
     let mut rules = Vec::new();
     for (rule, info) in policy.ast.rules.iter().zip(&schema.rules) {
-        let applies = info.applies.iter().any(|(t, a)| {
-            a == action
-                && schema
-                    .types
-                    .get(*t)
-                    .is_some_and(|ts| ts.name == resource.type_name)
-        });
+        let applies = info
+            .applies
+            .iter()
+            .any(|(t, a)| a == action && schema.types.get(*t).is_some_and(|ts| ts.name == resource.type_name));
         if !applies {
             continue;
         }
@@ -88,12 +80,7 @@ pub(crate) fn explain(
             Effect::Permit => "permit",
             Effect::Forbid => "forbid",
         };
-        rules.push(RuleTrace {
-            id: info.id.clone(),
-            effect: effect.into(),
-            outcome,
-            steps,
-        });
+        rules.push(RuleTrace { id: info.id.clone(), effect: effect.into(), outcome, steps });
     }
     Explanation { decision, rules }
 }
@@ -101,12 +88,7 @@ pub(crate) fn explain(
 impl fmt::Display for Explanation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let d = &self.decision;
-        write!(
-            f,
-            "decision: {} ({})",
-            if d.allowed { "ALLOW" } else { "DENY" },
-            d.reason
-        )?;
+        write!(f, "decision: {} ({})", if d.allowed { "ALLOW" } else { "DENY" }, d.reason)?;
         if let Some(rule) = &d.rule {
             write!(f, " by rule `{rule}`")?;
         }

@@ -24,22 +24,13 @@ pub(crate) fn missing(
     context: &Context,
     forbidden: bool,
 ) -> Vec<Requirement> {
-    let env = Env {
-        policy,
-        session,
-        resource,
-        context,
-    };
+    let env = Env { policy, session, resource, context };
     let schema = &policy.schema;
     let applies = |i: usize| {
         schema.rules.get(i).is_some_and(|info| {
-            info.applies.iter().any(|(t, a)| {
-                a == action
-                    && schema
-                        .types
-                        .get(*t)
-                        .is_some_and(|ts| ts.name == resource.type_name)
-            })
+            info.applies
+                .iter()
+                .any(|(t, a)| a == action && schema.types.get(*t).is_some_and(|ts| ts.name == resource.type_name))
         })
     };
     let mut out: Vec<Requirement> = Vec::new();
@@ -55,10 +46,7 @@ pub(crate) fn missing(
             }
             continue;
         };
-        let mut a = Analysis {
-            interp: Interp::new(&env, false),
-            policy,
-        };
+        let mut a = Analysis { interp: Interp::new(&env, false), policy };
         match rule.effect {
             Effect::Forbid if forbidden => {
                 if a.interp.truth(cond) == Ok(true) {
@@ -137,26 +125,15 @@ impl Analysis<'_> {
             Some(v)
         };
         match &e.kind {
-            ExprKind::HasPermission(p) => {
-                org_needed(vec![Requirement::new("permission", p.text.clone())])
-            }
+            ExprKind::HasPermission(p) => org_needed(vec![Requirement::new("permission", p.text.clone())]),
             ExprKind::HasRole(r) => org_needed(vec![Requirement::new("role", r.text.clone())]),
             ExprKind::HasPlan(p) => Some(vec![Requirement::new("plan", p.text.clone())]),
             ExprKind::HasFeature(f) => Some(vec![Requirement::new("feature", f.text.clone())]),
             ExprKind::Licensed => {
-                let path = self
-                    .policy
-                    .schema
-                    .license
-                    .as_ref()
-                    .map(|p| p.display())
-                    .unwrap_or_default();
+                let path = self.policy.schema.license.as_ref().map(|p| p.display()).unwrap_or_default();
                 org_needed(vec![Requirement::new("license", path)])
             }
-            ExprKind::VerifiedWithin(m, f) => Some(vec![Requirement::new(
-                "verification",
-                format!("{}:{m}", f.name()),
-            )]),
+            ExprKind::VerifiedWithin(m, f) => Some(vec![Requirement::new("verification", format!("{}:{m}", f.name()))]),
             ExprKind::Path(p) if p.segments.is_empty() && p.root == Root::User => {
                 Some(vec![Requirement::new("sign_in", "")])
             }
@@ -194,10 +171,7 @@ impl Analysis<'_> {
 
     fn strings(&mut self, e: &Expr) -> Option<Vec<String>> {
         match self.interp.value(e).ok()?? {
-            RV::List(items) => items
-                .into_iter()
-                .map(|i| if let RV::Str(s) = i { Some(s) } else { None })
-                .collect(),
+            RV::List(items) => items.into_iter().map(|i| if let RV::Str(s) = i { Some(s) } else { None }).collect(),
             _ => None,
         }
     }
@@ -205,11 +179,7 @@ impl Analysis<'_> {
     /// (has an active organization,)
     fn interp_session(&mut self) -> (bool,) {
         let org = Expr {
-            kind: ExprKind::Path(Path {
-                root: Root::Org,
-                segments: vec![],
-                span: Default::default(),
-            }),
+            kind: ExprKind::Path(Path { root: Root::Org, segments: vec![], span: Default::default() }),
             span: Default::default(),
         };
         (self.interp.truth(&org) == Ok(true),)

@@ -11,46 +11,57 @@ use std::fmt;
 
 /// Parses `text` into a JSON value, rejecting duplicate object keys, nesting deeper than
 /// `max_depth` and text longer than `max_bytes`. The error is one lowercase line.
-pub(crate) fn parse_strict(
-    text: &str,
-    max_bytes: usize,
-    max_depth: usize,
-) -> Result<Value, String> {
+pub(crate) fn parse_strict(text: &str, max_bytes: usize, max_depth: usize) -> Result<Value, String> {
     if text.len() > max_bytes {
-        return Err(format!(
-            "input of {} bytes is larger than the limit of {max_bytes} bytes",
-            text.len()
-        ));
+        return Err(format!("input of {} bytes is larger than the limit of {max_bytes} bytes", text.len()));
     }
     let mut de = serde_json::Deserializer::from_str(text);
-    let value = Strict {
-        depth: 0,
-        max_depth,
-    }
-    .deserialize(&mut de)
-    .map_err(|e| e.to_string())?;
+    let value = Strict { depth: 0, max_depth }.deserialize(&mut de).map_err(|e| e.to_string())?;
     de.end().map_err(|e| e.to_string())?;
     Ok(value)
 }
 
 /// Checks an already-built value (from a binding) against the same depth limit.
 pub(crate) fn check_depth(value: &Value, max_depth: usize) -> Result<(), String> {
+    // Counts containers the way `parse_strict` does: at most `max_depth` nested arrays or
+    // objects, so a value from a binding and the same value as text get the same answer.
     fn walk(v: &Value, depth: usize, max: usize) -> bool {
-        if depth > max {
-            return false;
-        }
         match v {
-            Value::Array(items) => items.iter().all(|i| walk(i, depth + 1, max)),
-            Value::Object(map) => map.values().all(|i| walk(i, depth + 1, max)),
+            Value::Array(items) => depth < max && items.iter().all(|i| walk(i, depth + 1, max)),
+            Value::Object(map) => depth < max && map.values().all(|i| walk(i, depth + 1, max)),
             _ => true,
         }
     }
     if walk(value, 0, max_depth) {
         Ok(())
     } else {
-        Err(format!(
-            "input nests deeper than the limit of {max_depth} levels"
-        ))
+        Err(format!("input nests deeper than the limit of {max_depth} levels"))
+    }
+}
+
+/// Takes ownership of a value that is to be used: checks its depth and, when it is too
+/// deep, takes it apart without recursion before returning the error. (`serde_json::Value`'s
+/// own `Drop` recurses once per level, so dropping a value nested 100,000 deep, which a
+/// binding or a caller can build in code, would overflow the stack.)
+pub(crate) fn checked(value: Value, max_depth: usize) -> Result<Value, String> {
+    match check_depth(&value, max_depth) {
+        Ok(()) => Ok(value),
+        Err(e) => {
+            dispose(value);
+            Err(e)
+        }
+    }
+}
+
+/// Drops a value of any depth with a heap stack instead of the call stack.
+pub(crate) fn dispose(value: Value) {
+    let mut stack = vec![value];
+    while let Some(v) = stack.pop() {
+        match v {
+            Value::Array(items) => stack.extend(items),
+            Value::Object(map) => stack.extend(map.into_iter().map(|(_, v)| v)),
+            _ => {}
+        }
     }
 }
 
@@ -62,15 +73,9 @@ struct Strict {
 impl Strict {
     fn deeper<E: de::Error>(&self) -> Result<Strict, E> {
         if self.depth >= self.max_depth {
-            return Err(E::custom(format!(
-                "input nests deeper than the limit of {} levels",
-                self.max_depth
-            )));
+            return Err(E::custom(format!("input nests deeper than the limit of {} levels", self.max_depth)));
         }
-        Ok(Strict {
-            depth: self.depth + 1,
-            max_depth: self.max_depth,
-        })
+        Ok(Strict { depth: self.depth + 1, max_depth: self.max_depth })
     }
 }
 
@@ -97,9 +102,7 @@ impl<'de> Visitor<'de> for Strict {
         Ok(Value::from(v))
     }
     fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
-        Ok(serde_json::Number::from_f64(v)
-            .map(Value::Number)
-            .unwrap_or(Value::Null))
+        Ok(serde_json::Number::from_f64(v).map(Value::Number).unwrap_or(Value::Null))
     }
     fn visit_str<E>(self, v: &str) -> Result<Value, E> {
         Ok(Value::String(v.to_owned()))
@@ -116,10 +119,7 @@ impl<'de> Visitor<'de> for Strict {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
         let inner = self.deeper()?;
         let mut items = Vec::new();
-        while let Some(v) = seq.next_element_seed(Strict {
-            depth: inner.depth,
-            max_depth: inner.max_depth,
-        })? {
+        while let Some(v) = seq.next_element_seed(Strict { depth: inner.depth, max_depth: inner.max_depth })? {
             items.push(v);
         }
         Ok(Value::Array(items))
@@ -128,10 +128,7 @@ impl<'de> Visitor<'de> for Strict {
         let inner = self.deeper()?;
         let mut map = Map::new();
         while let Some(key) = access.next_key::<String>()? {
-            let value = access.next_value_seed(Strict {
-                depth: inner.depth,
-                max_depth: inner.max_depth,
-            })?;
+            let value = access.next_value_seed(Strict { depth: inner.depth, max_depth: inner.max_depth })?;
             if map.contains_key(&key) {
                 return Err(de::Error::custom(format!("duplicate key `{key}`")));
             }
@@ -147,9 +144,7 @@ mod tests {
 
     #[test]
     fn rejects_duplicates_depth_and_size() {
-        assert!(parse_strict(r#"{"a":1,"a":2}"#, 100, 8)
-            .unwrap_err()
-            .contains("duplicate key `a`"));
+        assert!(parse_strict(r#"{"a":1,"a":2}"#, 100, 8).unwrap_err().contains("duplicate key `a`"));
         assert!(parse_strict("[[[[1]]]]", 100, 3).is_err());
         assert!(parse_strict("[[[1]]]", 100, 3).is_ok());
         assert!(parse_strict("[1, 2, 3]", 4, 8).is_err());

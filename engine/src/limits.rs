@@ -18,6 +18,12 @@ pub struct Limits {
     pub max_rules: usize,
     /// Nesting depth of a condition: parentheses, `not`, lists, calls (default 32).
     pub max_nesting: usize,
+    /// Depth of a condition's expression tree, where each operand of an `and` / `or` chain,
+    /// each `not`, comparison, method call and list adds a level (default 64). A chain such
+    /// as `a and b and c ...` nests no parentheses but builds a tree as deep as it is long,
+    /// and every later pass walks that tree recursively: this bound keeps the stack use of
+    /// validation, evaluation and explanation small (see `docs/security.md`).
+    pub max_condition_depth: usize,
     /// Length of one string literal in a policy, in bytes (default 4,096).
     pub max_string_len: usize,
     /// Items in one list literal or role grant list (default 1,024).
@@ -36,6 +42,7 @@ impl Default for Limits {
             max_policy_bytes: 1 << 20,
             max_rules: 100_000,
             max_nesting: 32,
+            max_condition_depth: 64,
             max_string_len: 4096,
             max_list_len: 1024,
             max_claims_bytes: 64 << 10,

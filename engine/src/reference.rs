@@ -43,10 +43,7 @@ impl RV {
             RV::Bool(b) => b.to_string(),
             RV::Int(i) => i.to_string(),
             RV::Str(s) => format!("{s:?}"),
-            RV::List(items) => format!(
-                "[{}]",
-                items.iter().map(RV::show).collect::<Vec<_>>().join(", ")
-            ),
+            RV::List(items) => format!("[{}]", items.iter().map(RV::show).collect::<Vec<_>>().join(", ")),
             RV::Object => "{…}".to_string(),
             RV::Opaque => "(unusable value)".to_string(),
         }
@@ -96,10 +93,7 @@ type R<T> = Result<T, String>;
 
 impl<'a> Interp<'a> {
     pub fn new(env: &'a Env<'a>, tracing: bool) -> Interp<'a> {
-        Interp {
-            env,
-            trace: tracing.then(Vec::new),
-        }
+        Interp { env, trace: tracing.then(Vec::new) }
     }
 
     pub fn rule(&mut self, rule: &Rule) -> Outcome {
@@ -115,15 +109,9 @@ impl<'a> Interp<'a> {
 
     fn record(&mut self, e: &Expr, value: &R<String>) {
         if let Some(trace) = &mut self.trace {
-            let is_leaf = !matches!(
-                e.kind,
-                ExprKind::And(..) | ExprKind::Or(..) | ExprKind::Not(_)
-            );
+            let is_leaf = !matches!(e.kind, ExprKind::And(..) | ExprKind::Or(..) | ExprKind::Not(_));
             if is_leaf {
-                trace.push(Step {
-                    text: crate::policy::format::expr(e, 0),
-                    value: value.clone(),
-                });
+                trace.push(Step { text: crate::policy::format::expr(e, 0), value: value.clone() });
             }
         }
     }
@@ -163,12 +151,7 @@ impl<'a> Interp<'a> {
                             CmpOp::Gt => x > y,
                             _ => x >= y,
                         }),
-                        _ => Err(format!(
-                            "`{}` needs two integers, found {} and {}",
-                            op.symbol(),
-                            x.kind(),
-                            y.kind()
-                        )),
+                        _ => Err(format!("`{}` needs two integers, found {} and {}", op.symbol(), x.kind(), y.kind())),
                     },
                 }
             }
@@ -193,20 +176,13 @@ impl<'a> Interp<'a> {
                     return Ok(true);
                 }
                 let schema = &self.env.policy.schema;
-                let granted = org
-                    .role
-                    .as_ref()
-                    .and_then(|r| schema.roles.get(r))
-                    .is_some_and(|grants| {
-                        grants
-                            .iter()
-                            .any(|g| schema.permissions.get(*g as usize) == Some(&p.text))
+                let granted =
+                    org.role.as_ref().and_then(|r| schema.roles.get(r)).is_some_and(|grants| {
+                        grants.iter().any(|g| schema.permissions.get(*g as usize) == Some(&p.text))
                     });
                 Ok(granted)
             }
-            ExprKind::HasRole(r) => {
-                Ok(self.env.session.org.as_ref().and_then(|o| o.role.as_ref()) == Some(&r.text))
-            }
+            ExprKind::HasRole(r) => Ok(self.env.session.org.as_ref().and_then(|o| o.role.as_ref()) == Some(&r.text)),
             ExprKind::HasPlan(n) => Ok(scoped(&self.env.session.plans, &n.text)),
             ExprKind::HasFeature(n) => Ok(scoped(&self.env.session.features, &n.text)),
             ExprKind::Licensed => licensed(self.env.policy, self.env.session),
@@ -226,11 +202,9 @@ impl<'a> Interp<'a> {
                 None => Ok(false),
                 Some(RV::Bool(b)) => Ok(b),
                 Some(RV::Object) => Ok(true),
-                Some(other) => Err(format!(
-                    "`{}` is {}, not a condition",
-                    crate::policy::format::expr(e, 0),
-                    other.kind()
-                )),
+                Some(other) => {
+                    Err(format!("`{}` is {}, not a condition", crate::policy::format::expr(e, 0), other.kind()))
+                }
             },
         }
     }
@@ -238,10 +212,7 @@ impl<'a> Interp<'a> {
     fn required(&mut self, e: &Expr) -> R<RV> {
         match self.value(e)? {
             Some(v) => Ok(v),
-            None => Err(format!(
-                "`{}` is missing",
-                crate::policy::format::expr(e, 0)
-            )),
+            None => Err(format!("`{}` is missing", crate::policy::format::expr(e, 0))),
         }
     }
 
@@ -270,11 +241,9 @@ impl<'a> Interp<'a> {
             }),
             ExprKind::Scopes(inner) => match self.value(inner)? {
                 None => Ok(Some(RV::List(Vec::new()))),
-                Some(RV::Str(text)) => Ok(Some(RV::List(
-                    text.split_ascii_whitespace()
-                        .map(|w| RV::Str(w.to_string()))
-                        .collect(),
-                ))),
+                Some(RV::Str(text)) => {
+                    Ok(Some(RV::List(text.split_ascii_whitespace().map(|w| RV::Str(w.to_string())).collect())))
+                }
                 Some(RV::List(items)) => {
                     if items.iter().all(|i| matches!(i, RV::Str(_))) {
                         Ok(Some(RV::List(items)))
@@ -282,10 +251,7 @@ impl<'a> Interp<'a> {
                         Err("`scopes` needs a list of strings".into())
                     }
                 }
-                Some(other) => Err(format!(
-                    "`scopes` needs a list or a string, found {}",
-                    other.kind()
-                )),
+                Some(other) => Err(format!("`scopes` needs a list or a string, found {}", other.kind())),
             },
             _ => Ok(Some(RV::Bool(self.truth(e)?))),
         }
@@ -295,9 +261,7 @@ impl<'a> Interp<'a> {
         let s = self.env.session;
         let segs: Vec<&str> = p.segments.iter().map(|x| x.text.as_str()).collect();
         let string = |v: Option<&String>| v.map(|x| RawOrValue::Value(RV::Str(x.clone())));
-        let json_walk = |start: Option<&serde_json::Map<String, Value>>,
-                         keys: &[&str]|
-         -> R<Option<RawOrValue>> {
+        let json_walk = |start: Option<&serde_json::Map<String, Value>>, keys: &[&str]| -> R<Option<RawOrValue>> {
             let Some(map) = start else { return Ok(None) };
             if keys.is_empty() {
                 return Ok(Some(RawOrValue::Value(RV::Object)));
@@ -309,12 +273,7 @@ impl<'a> Interp<'a> {
                 } else {
                     match cur {
                         Some(Value::Object(m)) => m.get(*k),
-                        _ => {
-                            return Err(format!(
-                                "`{}` is not an object",
-                                keys.get(..i).unwrap_or_default().join(".")
-                            ))
-                        }
+                        _ => return Err(format!("`{}` is not an object", keys.get(..i).unwrap_or_default().join("."))),
                     }
                 };
                 match next {
@@ -322,13 +281,7 @@ impl<'a> Interp<'a> {
                     Some(v) => cur = Some(v),
                 }
             }
-            Ok(cur.map(|v| {
-                if v.is_null() {
-                    RawOrValue::Null
-                } else {
-                    RawOrValue::Value(RV::from_json(v))
-                }
-            }))
+            Ok(cur.map(|v| if v.is_null() { RawOrValue::Null } else { RawOrValue::Value(RV::from_json(v)) }))
         };
         let org = s.org.as_ref();
         match p.root {
@@ -341,11 +294,8 @@ impl<'a> Interp<'a> {
                 ["id"] => Ok(string(org.map(|o| &o.id))),
                 ["slug"] => Ok(string(org.and_then(|o| o.slug.as_ref()))),
                 ["role"] => Ok(string(org.and_then(|o| o.role.as_ref()))),
-                ["permissions"] => Ok(org.map(|o| {
-                    RawOrValue::Value(RV::List(
-                        o.permissions.iter().map(|x| RV::Str(x.clone())).collect(),
-                    ))
-                })),
+                ["permissions"] => Ok(org
+                    .map(|o| RawOrValue::Value(RV::List(o.permissions.iter().map(|x| RV::Str(x.clone())).collect())))),
                 [_, rest @ ..] => json_walk(org.map(|o| &o.metadata), rest),
                 #[allow(unreachable_patterns)]
                 _ => Ok(None),
@@ -361,9 +311,7 @@ impl<'a> Interp<'a> {
                 [_, rest @ ..] => return json_walk(s.actor.as_ref(), rest),
             }),
             Root::Resource => Ok(match segs.as_slice() {
-                [] | ["type"] => Some(RawOrValue::Value(RV::Str(
-                    self.env.resource.type_name.clone(),
-                ))),
+                [] | ["type"] => Some(RawOrValue::Value(RV::Str(self.env.resource.type_name.clone()))),
                 ["id"] => string(self.env.resource.id.as_ref()),
                 [name, ..] => self.env.resource.attrs.get(*name).map(|v| {
                     if v.is_null() {
@@ -438,12 +386,7 @@ fn call(m: Method, recv: &RV, arg: &RV) -> R<bool> {
             }
             Ok(false)
         }
-        _ => Err(format!(
-            "`{}` cannot be called on {} with {}",
-            m.name(),
-            recv.kind(),
-            arg.kind()
-        )),
+        _ => Err(format!("`{}` cannot be called on {} with {}", m.name(), recv.kind(), arg.kind())),
     }
 }
 
@@ -455,8 +398,7 @@ fn scoped(list: &[crate::claims::Scoped], name: &str) -> bool {
     } else {
         (false, false, name)
     };
-    list.iter()
-        .any(|p| p.name == bare && (!want_org || p.org) && (!want_user || p.user))
+    list.iter().any(|p| p.name == bare && (!want_org || p.org) && (!want_user || p.user))
 }
 
 /// The license flag; an error when the declared claim is not a boolean.
@@ -489,10 +431,7 @@ pub(crate) fn licensed(policy: &Policy, session: &Session) -> R<bool> {
     match cur {
         None => Ok(false),
         Some(Value::Bool(b)) => Ok(*b),
-        Some(other) => Err(format!(
-            "the license claim must be a boolean, found {}",
-            crate::claims::kind_of(other)
-        )),
+        Some(other) => Err(format!("the license claim must be a boolean, found {}", crate::claims::kind_of(other))),
     }
 }
 
@@ -526,17 +465,10 @@ pub fn reference_decide(
     if crate::engine::check_resource_naive(ty, resource).is_err() {
         return (false, "invalid_resource".into(), None);
     }
-    let env = Env {
-        policy,
-        session,
-        resource,
-        context,
-    };
+    let env = Env { policy, session, resource, context };
     let applies = |i: usize| {
         schema.rules.get(i).is_some_and(|info| {
-            info.applies.iter().any(|(t, a)| {
-                schema.types.get(*t).is_some_and(|x| x.name == ty.name) && a == action
-            })
+            info.applies.iter().any(|(t, a)| schema.types.get(*t).is_some_and(|x| x.name == ty.name) && a == action)
         })
     };
     let mut errored: Option<String> = None;
@@ -544,18 +476,10 @@ pub fn reference_decide(
         if rule.effect != Effect::Forbid || !applies(i) {
             continue;
         }
-        let id = schema
-            .rules
-            .get(i)
-            .map(|r| r.id.clone())
-            .unwrap_or_default();
+        let id = schema.rules.get(i).map(|r| r.id.clone()).unwrap_or_default();
         match Interp::new(&env, false).rule(rule) {
             Outcome::Match => {
-                let code = rule
-                    .because
-                    .as_ref()
-                    .map(|b| b.text.clone())
-                    .unwrap_or_else(|| id.clone());
+                let code = rule.because.as_ref().map(|b| b.text.clone()).unwrap_or_else(|| id.clone());
                 return (false, format!("forbidden:{code}"), Some(id));
             }
             Outcome::Error(_) => {
@@ -574,11 +498,7 @@ pub fn reference_decide(
             continue;
         }
         if Interp::new(&env, false).rule(rule) == Outcome::Match {
-            return (
-                true,
-                "permit".into(),
-                schema.rules.get(i).map(|r| r.id.clone()),
-            );
+            return (true, "permit".into(), schema.rules.get(i).map(|r| r.id.clone()));
         }
     }
     (false, "no_matching_rule".into(), None)

@@ -19,10 +19,7 @@ pub struct InputError {
 
 impl InputError {
     pub(crate) fn new(what: &'static str, message: impl Into<String>) -> InputError {
-        InputError {
-            what,
-            message: message.into(),
-        }
+        InputError { what, message: message.into() }
     }
 
     /// `resource` or `context`.
@@ -57,11 +54,7 @@ pub struct Resource {
 impl Resource {
     /// A resource of type `type_name` with no attributes.
     pub fn new(type_name: impl Into<String>) -> Resource {
-        Resource {
-            type_name: type_name.into(),
-            id: None,
-            attrs: Map::new(),
-        }
+        Resource { type_name: type_name.into(), id: None, attrs: Map::new() }
     }
 
     /// Sets the id.
@@ -93,36 +86,21 @@ impl Resource {
         Resource::from_value_with_limits(value, &Limits::default())
     }
 
-    pub(crate) fn from_value_with_limits(
-        value: Value,
-        limits: &Limits,
-    ) -> Result<Resource, InputError> {
-        json::check_depth(&value, limits.max_json_depth)
-            .map_err(|e| InputError::new("resource", e))?;
+    pub(crate) fn from_value_with_limits(value: Value, limits: &Limits) -> Result<Resource, InputError> {
+        let value = json::checked(value, limits.max_json_depth).map_err(|e| InputError::new("resource", e))?;
         let Value::Object(mut attrs) = value else {
             return Err(InputError::new(
                 "resource",
-                format!(
-                    "must be a JSON object, found {}",
-                    crate::claims::kind_of(&value)
-                ),
+                format!("must be a JSON object, found {}", crate::claims::kind_of(&value)),
             ));
         };
         let type_name = match attrs.remove("type") {
             Some(Value::String(s)) if !s.is_empty() => s,
-            Some(Value::String(_)) => {
-                return Err(InputError::new(
-                    "resource",
-                    "field `type` must not be empty",
-                ))
-            }
+            Some(Value::String(_)) => return Err(InputError::new("resource", "field `type` must not be empty")),
             Some(other) => {
                 return Err(InputError::new(
                     "resource",
-                    format!(
-                        "field `type` must be a string, found {}",
-                        crate::claims::kind_of(&other)
-                    ),
+                    format!("field `type` must be a string, found {}", crate::claims::kind_of(&other)),
                 ))
             }
             None => return Err(InputError::new("resource", "field `type` is missing")),
@@ -133,18 +111,11 @@ impl Resource {
             Some(other) => {
                 return Err(InputError::new(
                     "resource",
-                    format!(
-                        "field `id` must be a string, found {}",
-                        crate::claims::kind_of(&other)
-                    ),
+                    format!("field `id` must be a string, found {}", crate::claims::kind_of(&other)),
                 ))
             }
         };
-        Ok(Resource {
-            type_name,
-            id,
-            attrs,
-        })
+        Ok(Resource { type_name, id, attrs })
     }
 
     /// The resource type, e.g. `task`.
@@ -198,21 +169,14 @@ impl Context {
         Context::from_value_with_limits(value, &Limits::default())
     }
 
-    pub(crate) fn from_value_with_limits(
-        value: Value,
-        limits: &Limits,
-    ) -> Result<Context, InputError> {
-        json::check_depth(&value, limits.max_json_depth)
-            .map_err(|e| InputError::new("context", e))?;
+    pub(crate) fn from_value_with_limits(value: Value, limits: &Limits) -> Result<Context, InputError> {
+        let value = json::checked(value, limits.max_json_depth).map_err(|e| InputError::new("context", e))?;
         match value {
             Value::Object(values) => Ok(Context { values }),
             Value::Null => Ok(Context::default()),
             other => Err(InputError::new(
                 "context",
-                format!(
-                    "must be a JSON object, found {}",
-                    crate::claims::kind_of(&other)
-                ),
+                format!("must be a JSON object, found {}", crate::claims::kind_of(&other)),
             )),
         }
     }

@@ -211,11 +211,7 @@ impl Method {
     ];
 
     pub fn name(self) -> &'static str {
-        Method::ALL
-            .iter()
-            .find(|(_, m)| *m == self)
-            .map(|(n, _)| *n)
-            .unwrap_or("?")
+        Method::ALL.iter().find(|(_, m)| *m == self).map(|(n, _)| *n).unwrap_or("?")
     }
 }
 
@@ -228,18 +224,11 @@ pub(crate) enum Factor {
 }
 
 impl Factor {
-    pub const ALL: [(&'static str, Factor); 3] = [
-        ("first_factor", Factor::First),
-        ("second_factor", Factor::Second),
-        ("multi_factor", Factor::Multi),
-    ];
+    pub const ALL: [(&'static str, Factor); 3] =
+        [("first_factor", Factor::First), ("second_factor", Factor::Second), ("multi_factor", Factor::Multi)];
 
     pub fn name(self) -> &'static str {
-        Factor::ALL
-            .iter()
-            .find(|(_, f)| *f == self)
-            .map(|(n, _)| *n)
-            .unwrap_or("?")
+        Factor::ALL.iter().find(|(_, f)| *f == self).map(|(n, _)| *n).unwrap_or("?")
     }
 }
 

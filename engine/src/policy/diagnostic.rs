@@ -18,10 +18,7 @@ pub struct Span {
 
 impl Span {
     pub(crate) fn new(start: usize, end: usize) -> Span {
-        Span {
-            start,
-            end: end.max(start),
-        }
+        Span { start, end: end.max(start) }
     }
 
     pub(crate) fn to(self, other: Span) -> Span {
@@ -42,13 +39,7 @@ pub(crate) struct Diagnostic {
 
 impl Diagnostic {
     pub fn new(code: &'static str, span: Span, message: impl Into<String>) -> Diagnostic {
-        Diagnostic {
-            code,
-            span,
-            message: message.into(),
-            help: None,
-            related: None,
-        }
+        Diagnostic { code, span, message: message.into(), help: None, related: None }
     }
 
     pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
@@ -92,11 +83,7 @@ pub struct Located {
 
 impl fmt::Display for Located {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}:{}:{}: {}",
-            self.file, self.line, self.column, self.message
-        )
+        write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.message)
     }
 }
 
@@ -106,11 +93,7 @@ pub(crate) fn line_col(src: &str, offset: usize) -> (usize, usize) {
     let before = src.get(..offset).unwrap_or(src);
     let line = before.matches('\n').count() + 1;
     let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
-    let column = src
-        .get(line_start..offset)
-        .map(|s| s.chars().count())
-        .unwrap_or(0)
-        + 1;
+    let column = src.get(line_start..offset).map(|s| s.chars().count()).unwrap_or(0) + 1;
     (line, column)
 }
 
@@ -135,11 +118,7 @@ pub(crate) fn locate(src: &str, file: &str, d: &Diagnostic) -> Located {
 /// help line, the way rustc and cedar do.
 pub(crate) fn render(src: &str, loc: &Located, out: &mut String) {
     use std::fmt::Write as _;
-    let _ = writeln!(
-        out,
-        "{}:{}:{}: error: {}",
-        loc.file, loc.line, loc.column, loc.message
-    );
+    let _ = writeln!(out, "{}:{}:{}: error: {}", loc.file, loc.line, loc.column, loc.message);
     draw_line(src, loc.span, loc.line, out);
     if let Some((line, column, note)) = &loc.related {
         let _ = writeln!(out, "{}:{}:{}: note: {}", loc.file, line, column, note);
@@ -153,26 +132,11 @@ pub(crate) fn render(src: &str, loc: &Located, out: &mut String) {
 fn draw_line(src: &str, span: Span, line_no: usize, out: &mut String) {
     use std::fmt::Write as _;
     let start = span.start.min(src.len());
-    let line_start = src
-        .get(..start)
-        .and_then(|s| s.rfind('\n'))
-        .map(|i| i + 1)
-        .unwrap_or(0);
-    let line_end = src
-        .get(start..)
-        .and_then(|s| s.find('\n'))
-        .map(|i| start + i)
-        .unwrap_or(src.len());
+    let line_start = src.get(..start).and_then(|s| s.rfind('\n')).map(|i| i + 1).unwrap_or(0);
+    let line_end = src.get(start..).and_then(|s| s.find('\n')).map(|i| start + i).unwrap_or(src.len());
     let text = src.get(line_start..line_end).unwrap_or_default();
-    let pad = src
-        .get(line_start..start)
-        .map(|s| s.chars().count())
-        .unwrap_or(0);
-    let width = src
-        .get(start..span.end.min(line_end).max(start))
-        .map(|s| s.chars().count())
-        .unwrap_or(0)
-        .max(1);
+    let pad = src.get(line_start..start).map(|s| s.chars().count()).unwrap_or(0);
+    let width = src.get(start..span.end.min(line_end).max(start)).map(|s| s.chars().count()).unwrap_or(0).max(1);
     let gutter = " ".repeat(line_no.to_string().len());
     let _ = writeln!(out, "{gutter} |");
     let _ = writeln!(out, "{line_no} | {}", text.trim_end_matches('\r'));
@@ -180,10 +144,7 @@ fn draw_line(src: &str, span: Span, line_no: usize, out: &mut String) {
 }
 
 /// Suggests the closest candidate by edit distance, as "did you mean".
-pub(crate) fn did_you_mean<'a>(
-    word: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Option<&'a str> {
+pub(crate) fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let limit = (word.chars().count() / 3).max(1) + 1;
     candidates
         .into_iter()
@@ -227,18 +188,12 @@ mod tests {
         let loc = locate(src, "p.ord", &d);
         let mut out = String::new();
         render(src, &loc, &mut out);
-        assert_eq!(
-            out,
-            "p.ord:2:8: error: bad\n  |\n2 | second line\n  |        ^^^^\n  = help: fix it\n"
-        );
+        assert_eq!(out, "p.ord:2:8: error: bad\n  |\n2 | second line\n  |        ^^^^\n  = help: fix it\n");
     }
 
     #[test]
     fn suggestions() {
-        assert_eq!(
-            did_you_mean("edti", ["view", "edit", "delete"]),
-            Some("edit")
-        );
+        assert_eq!(did_you_mean("edti", ["view", "edit", "delete"]), Some("edit"));
         assert_eq!(did_you_mean("zzzzzz", ["view", "edit"]), None);
     }
 }

@@ -31,28 +31,11 @@ impl Item<'_> {
 
 pub(crate) fn format(ast: &Ast, source: &str) -> String {
     let mut items: Vec<(usize, Item)> = Vec::new();
-    items.extend(
-        ast.permissions
-            .iter()
-            .map(|p| (p.name.span.start, Item::Permission(p))),
-    );
+    items.extend(ast.permissions.iter().map(|p| (p.name.span.start, Item::Permission(p))));
     items.extend(ast.roles.iter().map(|r| (r.name.span.start, Item::Role(r))));
-    items.extend(
-        ast.resources
-            .iter()
-            .map(|r| (r.name.span.start, Item::Resource(r))),
-    );
-    items.extend(ast.actions.iter().map(|a| {
-        (
-            a.actions.first().map(|n| n.span.start).unwrap_or(0),
-            Item::Action(a),
-        )
-    }));
-    items.extend(
-        ast.license
-            .iter()
-            .map(|l| (l.path.span.start, Item::License(l))),
-    );
+    items.extend(ast.resources.iter().map(|r| (r.name.span.start, Item::Resource(r))));
+    items.extend(ast.actions.iter().map(|a| (a.actions.first().map(|n| n.span.start).unwrap_or(0), Item::Action(a))));
+    items.extend(ast.license.iter().map(|l| (l.path.span.start, Item::License(l))));
     items.extend(ast.rules.iter().map(|r| (r.span.start, Item::Rule(r))));
     items.sort_by_key(|(pos, _)| *pos);
 
@@ -97,7 +80,8 @@ pub(crate) fn format(ast: &Ast, source: &str) -> String {
     out
 }
 
-/// Line comments (`//` or `#`) outside string literals, with their byte offsets.
+/// Line comments (`//` or `#`) outside string literals, with their byte offsets. A comment
+/// followed by a blank line in the source keeps that blank line.
 fn comments(source: &str) -> Vec<(usize, String)> {
     let mut out = Vec::new();
     let bytes = source.as_bytes();
@@ -113,19 +97,13 @@ fn comments(source: &str) -> Vec<(usize, String)> {
         } else if b == b'"' {
             in_string = true;
         } else if b == b'#' || (b == b'/' && bytes.get(i + 1) == Some(&b'/')) {
-            let end = source
-                .get(i..)
-                .and_then(|s| s.find('\n'))
-                .map(|e| i + e)
-                .unwrap_or(source.len());
-            out.push((
-                i,
-                source
-                    .get(i..end)
-                    .unwrap_or_default()
-                    .trim_end()
-                    .to_string(),
-            ));
+            let end = source.get(i..).and_then(|s| s.find('\n')).map(|e| i + e).unwrap_or(source.len());
+            let mut text = source.get(i..end).unwrap_or_default().trim_end().to_string();
+            let next_line = source.get(end + 1..).unwrap_or_default().lines().next();
+            if next_line.is_some_and(|l| l.trim().is_empty()) {
+                text.push('\n');
+            }
+            out.push((i, text));
             i = end;
             continue;
         }
@@ -164,11 +142,7 @@ fn write_item(item: &Item, out: &mut String) {
         Item::Action(a) => {
             let actions: Vec<&str> = a.actions.iter().map(|n| n.text.as_str()).collect();
             let types: Vec<&str> = a.types.iter().map(|n| n.text.as_str()).collect();
-            out.push_str(&format!(
-                "action {} on {}\n",
-                actions.join(", "),
-                types.join(", ")
-            ));
+            out.push_str(&format!("action {} on {}\n", actions.join(", "), types.join(", ")));
         }
         Item::License(l) => {
             out.push_str(&format!("license {}\n", l.path.display()));
@@ -177,15 +151,10 @@ fn write_item(item: &Item, out: &mut String) {
             if let Some(id) = &r.id {
                 out.push_str(&format!("@id({})\n", quote(&id.text)));
             }
-            out.push_str(&format!(
-                "{} {} on {}\n",
-                r.effect.keyword(),
-                targets(&r.actions),
-                targets(&r.types)
-            ));
+            out.push_str(&format!("{} {} on {}\n", r.effect.keyword(), targets(&r.actions), targets(&r.types)));
             if let Some(c) = &r.condition {
                 out.push_str("  when ");
-                out.push_str(&expr(c, 0));
+                out.push_str(&condition(c));
                 out.push('\n');
             }
             if let Some(b) = &r.because {
@@ -195,14 +164,53 @@ fn write_item(item: &Item, out: &mut String) {
     }
 }
 
+const WIDTH: usize = 90;
+
+/// A rule condition: one line when it fits, else one top-level `and` operand per line.
+fn condition(c: &Expr) -> String {
+    let one_line = expr(c, 0);
+    if one_line.len() + 7 <= WIDTH {
+        return one_line;
+    }
+    let mut conjuncts = Vec::new();
+    flatten_and(c, &mut conjuncts);
+    let parts: Vec<String> = conjuncts.iter().map(|e| wrapped(e, 2, 3)).collect();
+    parts.join("\n   and ")
+}
+
+fn flatten_and<'a>(e: &'a Expr, out: &mut Vec<&'a Expr>) {
+    match &e.kind {
+        ExprKind::And(a, b) => {
+            flatten_and(a, out);
+            flatten_and(b, out);
+        }
+        _ => out.push(e),
+    }
+}
+
+/// Writes `e` at `indent` columns, breaking a long list argument one item per line.
+fn wrapped(e: &Expr, min: u8, indent: usize) -> String {
+    let one_line = expr(e, min);
+    if one_line.len() + indent + 4 <= WIDTH {
+        return one_line;
+    }
+    match &e.kind {
+        ExprKind::Call(recv, m, args) => match args.first().map(|a| &a.kind) {
+            Some(ExprKind::List(items)) if args.len() == 1 => {
+                let pad = " ".repeat(indent + 2);
+                let body: String = items.iter().map(|i| format!("{pad}{},\n", expr(i, 0))).collect();
+                format!("{}.{}([\n{body}{}])", expr(recv, 5), m.name(), " ".repeat(indent))
+            }
+            _ => one_line,
+        },
+        _ => one_line,
+    }
+}
+
 fn targets(t: &Targets) -> String {
     match t {
         Targets::All(_) => "*".to_string(),
-        Targets::Some(names) => names
-            .iter()
-            .map(|n| n.text.as_str())
-            .collect::<Vec<_>>()
-            .join(", "),
+        Targets::Some(names) => names.iter().map(|n| n.text.as_str()).collect::<Vec<_>>().join(", "),
     }
 }
 
@@ -238,14 +246,7 @@ pub(crate) fn expr(e: &Expr, min: u8) -> String {
         ExprKind::Lit(Literal::Str(s)) => quote(s),
         ExprKind::Lit(Literal::Int(i)) => i.to_string(),
         ExprKind::Lit(Literal::Bool(b)) => b.to_string(),
-        ExprKind::List(items) => format!(
-            "[{}]",
-            items
-                .iter()
-                .map(|i| expr(i, 0))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
+        ExprKind::List(items) => format!("[{}]", items.iter().map(|i| expr(i, 0)).collect::<Vec<_>>().join(", ")),
         ExprKind::Path(p) => p.display(),
         ExprKind::Not(inner) => format!("not {}", expr(inner, 3)),
         ExprKind::And(a, b) => format!("{} and {}", expr(a, 2), expr(b, 3)),
@@ -257,10 +258,7 @@ pub(crate) fn expr(e: &Expr, min: u8) -> String {
                 "{}.{}({})",
                 expr(recv, 5),
                 m.name(),
-                args.iter()
-                    .map(|a| expr(a, 0))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                args.iter().map(|a| expr(a, 0)).collect::<Vec<_>>().join(", ")
             )
         }
         ExprKind::HasPermission(n) => format!("has({})", n.text),

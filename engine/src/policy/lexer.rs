@@ -109,10 +109,7 @@ pub(crate) fn tokenize(src: &str, max_string_len: usize) -> Result<Vec<Token>, D
             }
             b'"' => {
                 let (value, end) = lex_string(src, pos, max_string_len)?;
-                tokens.push(Token {
-                    kind: TokenKind::Str(value),
-                    span: Span::new(start, end),
-                });
+                tokens.push(Token { kind: TokenKind::Str(value), span: Span::new(start, end) });
                 pos = end;
             }
             b'0'..=b'9' => {
@@ -136,20 +133,14 @@ pub(crate) fn tokenize(src: &str, max_string_len: usize) -> Result<Vec<Token>, D
                     )
                     .with_help("integers range from -9223372036854775808 to 9223372036854775807")
                 })?;
-                tokens.push(Token {
-                    kind: TokenKind::Int(value),
-                    span: Span::new(start, pos),
-                });
+                tokens.push(Token { kind: TokenKind::Int(value), span: Span::new(start, pos) });
             }
             c if c.is_ascii_alphabetic() || c == b'_' => {
                 while matches!(bytes.get(pos), Some(c) if c.is_ascii_alphanumeric() || *c == b'_') {
                     pos += 1;
                 }
                 let word = src.get(start..pos).unwrap_or_default().to_string();
-                tokens.push(Token {
-                    kind: TokenKind::Word(word),
-                    span: Span::new(start, pos),
-                });
+                tokens.push(Token { kind: TokenKind::Word(word), span: Span::new(start, pos) });
             }
             _ => {
                 let two = bytes.get(pos + 1).copied();
@@ -179,42 +170,27 @@ pub(crate) fn tokenize(src: &str, max_string_len: usize) -> Result<Vec<Token>, D
                     (b'-', _) => (TokenKind::Minus, 1),
                     (b'!', _) => return Err(word_operator(start, "!", "not")),
                     _ => {
-                        let ch = src
-                            .get(start..)
-                            .and_then(|s| s.chars().next())
-                            .unwrap_or('?');
+                        let ch = src.get(start..).and_then(|s| s.chars().next()).unwrap_or('?');
                         return Err(Diagnostic::new(
                             "lex",
                             Span::new(start, start + ch.len_utf8()),
                             format!("unexpected character `{}`", ch.escape_default()),
                         )
-                        .with_help(
-                            "names use ASCII letters, digits and `_`; put other text in double quotes",
-                        ));
+                        .with_help("names use ASCII letters, digits and `_`; put other text in double quotes"));
                     }
                 };
-                tokens.push(Token {
-                    kind,
-                    span: Span::new(start, start + len),
-                });
+                tokens.push(Token { kind, span: Span::new(start, start + len) });
                 pos += len;
             }
         }
     }
-    tokens.push(Token {
-        kind: TokenKind::Eof,
-        span: Span::new(bytes.len(), bytes.len()),
-    });
+    tokens.push(Token { kind: TokenKind::Eof, span: Span::new(bytes.len(), bytes.len()) });
     Ok(tokens)
 }
 
 fn word_operator(start: usize, symbol: &str, word: &str) -> Diagnostic {
-    Diagnostic::new(
-        "lex",
-        Span::new(start, start + symbol.len()),
-        format!("unexpected `{symbol}`"),
-    )
-    .with_help(format!("ordinance spells this operator `{word}`"))
+    Diagnostic::new("lex", Span::new(start, start + symbol.len()), format!("unexpected `{symbol}`"))
+        .with_help(format!("ordinance spells this operator `{word}`"))
 }
 
 /// Reads a double-quoted string starting at `start`; returns its value and the end offset.
@@ -229,10 +205,7 @@ fn lex_string(src: &str, start: usize, max_len: usize) -> Result<(String, usize)
                     return Err(Diagnostic::new(
                         "limit",
                         Span::new(start, at + 1),
-                        format!(
-                            "string literal of {} bytes is longer than the limit of {max_len}",
-                            value.len()
-                        ),
+                        format!("string literal of {} bytes is longer than the limit of {max_len}", value.len()),
                     )
                     .with_help("raise `Limits::max_string_len` if this is intended"));
                 }
@@ -261,10 +234,8 @@ fn lex_string(src: &str, start: usize, max_len: usize) -> Result<(String, usize)
             other => value.push(other),
         }
     }
-    Err(
-        Diagnostic::new("lex", Span::new(start, start + 1), "unterminated string")
-            .with_help("close the string with `\"` on the same line"),
-    )
+    Err(Diagnostic::new("lex", Span::new(start, start + 1), "unterminated string")
+        .with_help("close the string with `\"` on the same line"))
 }
 
 #[cfg(test)]
@@ -272,9 +243,7 @@ mod tests {
     use super::*;
 
     fn kinds(src: &str) -> Vec<TokenKind> {
-        tokenize(src, 1024)
-            .map(|t| t.into_iter().map(|t| t.kind).collect())
-            .unwrap_or_default()
+        tokenize(src, 1024).map(|t| t.into_iter().map(|t| t.kind).collect()).unwrap_or_default()
     }
 
     #[test]
@@ -305,10 +274,7 @@ mod tests {
 
     #[test]
     fn errors_carry_hints() {
-        let err = tokenize("a && b", 1024)
-            .err()
-            .map(|d| d.help)
-            .unwrap_or_default();
+        let err = tokenize("a && b", 1024).err().map(|d| d.help).unwrap_or_default();
         assert!(err.unwrap_or_default().contains("`and`"));
         assert!(tokenize("\"abc", 1024).is_err());
         assert!(tokenize("99999999999999999999", 1024).is_err());

@@ -60,12 +60,7 @@ impl PolicyError {
         self.diagnostics.first()
     }
 
-    pub(crate) fn single(
-        file: &str,
-        code: &str,
-        message: String,
-        help: Option<String>,
-    ) -> PolicyError {
+    pub(crate) fn single(file: &str, code: &str, message: String, help: Option<String>) -> PolicyError {
         let loc = Located {
             code: code.to_string(),
             message: message.clone(),
@@ -80,10 +75,7 @@ impl PolicyError {
         if let Some(h) = help {
             rendered.push_str(&format!("  = help: {h}\n"));
         }
-        PolicyError {
-            rendered,
-            diagnostics: vec![loc],
-        }
+        PolicyError { rendered, diagnostics: vec![loc] }
     }
 }
 
@@ -105,28 +97,17 @@ impl Policy {
     }
 
     /// As [`Policy::parse_named`], with explicit [`Limits`].
-    pub fn parse_with_limits(
-        file: &str,
-        text: &str,
-        limits: &Limits,
-    ) -> Result<Policy, PolicyError> {
+    pub fn parse_with_limits(file: &str, text: &str, limits: &Limits) -> Result<Policy, PolicyError> {
         if text.len() > limits.max_policy_bytes {
             return Err(PolicyError::single(
                 file,
                 "limit",
-                format!(
-                    "the policy is {} bytes, more than the limit of {} bytes",
-                    text.len(),
-                    limits.max_policy_bytes
-                ),
+                format!("the policy is {} bytes, more than the limit of {} bytes", text.len(), limits.max_policy_bytes),
                 Some("split the policy, or raise `Limits::max_policy_bytes`".into()),
             ));
         }
         let fail = |diags: Vec<diagnostic::Diagnostic>| {
-            let mut located: Vec<Located> = diags
-                .iter()
-                .map(|d| diagnostic::locate(text, file, d))
-                .collect();
+            let mut located: Vec<Located> = diags.iter().map(|d| diagnostic::locate(text, file, d)).collect();
             located.sort_by_key(|l| (l.span.start, l.span.end));
             let mut rendered = String::new();
             for loc in &located {
@@ -135,24 +116,18 @@ impl Policy {
             if located.len() > 1 {
                 rendered.push_str(&format!("{} errors\n", located.len()));
             }
-            PolicyError {
-                rendered,
-                diagnostics: located,
-            }
+            PolicyError { rendered, diagnostics: located }
         };
         let tokens = lexer::tokenize(text, limits.max_string_len).map_err(|d| fail(vec![d]))?;
         let ast = parser::Parser::new(&tokens, limits.max_nesting, limits.max_list_len)
+            .with_max_height(limits.max_condition_depth)
             .policy()
             .map_err(fail)?;
         if ast.rules.len() > limits.max_rules {
             return Err(PolicyError::single(
                 file,
                 "limit",
-                format!(
-                    "the policy has {} rules, more than {} rules",
-                    ast.rules.len(),
-                    limits.max_rules
-                ),
+                format!("the policy has {} rules, more than {} rules", ast.rules.len(), limits.max_rules),
                 Some("raise `Limits::max_rules` if this is intended".into()),
             ));
         }
@@ -160,28 +135,15 @@ impl Policy {
         if !errors.is_empty() {
             return Err(fail(errors));
         }
-        Ok(Policy {
-            file: file.into(),
-            source: text.into(),
-            ast: Arc::new(ast),
-            schema: Arc::new(schema),
-        })
+        Ok(Policy { file: file.into(), source: text.into(), ast: Arc::new(ast), schema: Arc::new(schema) })
     }
 
     /// Reads, parses and validates a policy file; errors and rule ids name the file.
     pub fn from_file(path: impl AsRef<std::path::Path>) -> Result<Policy, PolicyError> {
         let path = path.as_ref();
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "policy".into());
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "policy".into());
         let text = std::fs::read_to_string(path).map_err(|e| {
-            PolicyError::single(
-                &path.display().to_string(),
-                "io",
-                format!("cannot read the policy: {e}"),
-                None,
-            )
+            PolicyError::single(&path.display().to_string(), "io", format!("cannot read the policy: {e}"), None)
         })?;
         Policy::parse_named(&name, &text)
     }

@@ -7,18 +7,8 @@ use super::ast::*;
 use super::diagnostic::{did_you_mean, Diagnostic, Span};
 use super::lexer::{Token, TokenKind};
 
-const ITEM_KEYWORDS: [&str; 7] = [
-    "permission",
-    "role",
-    "resource",
-    "action",
-    "license",
-    "permit",
-    "forbid",
-];
-const RESERVED: [&str; 10] = [
-    "and", "or", "not", "in", "when", "because", "on", "true", "false", "permit",
-];
+const ITEM_KEYWORDS: [&str; 7] = ["permission", "role", "resource", "action", "license", "permit", "forbid"];
+const RESERVED: [&str; 10] = ["and", "or", "not", "in", "when", "because", "on", "true", "false", "permit"];
 
 pub(crate) struct Parser<'t> {
     tokens: &'t [Token],
@@ -26,19 +16,34 @@ pub(crate) struct Parser<'t> {
     depth: usize,
     max_depth: usize,
     max_list_len: usize,
+    max_height: usize,
 }
 
 type PResult<T> = Result<T, Diagnostic>;
 
+/// The depth of an expression tree (a leaf is 1). The parser checks every tree it builds
+/// against [`Limits::max_condition_depth`](crate::Limits), so this recursion is bounded.
+pub(crate) fn expr_height(e: &Expr) -> usize {
+    1 + match &e.kind {
+        ExprKind::Not(a) | ExprKind::Scopes(a) => expr_height(a),
+        ExprKind::And(a, b) | ExprKind::Or(a, b) | ExprKind::Cmp(_, a, b) | ExprKind::In(a, b) => {
+            expr_height(a).max(expr_height(b))
+        }
+        ExprKind::Call(recv, _, args) => args.iter().map(expr_height).fold(expr_height(recv), usize::max),
+        ExprKind::List(items) => items.iter().map(expr_height).max().unwrap_or(0),
+        _ => 0,
+    }
+}
+
 impl<'t> Parser<'t> {
     pub fn new(tokens: &'t [Token], max_depth: usize, max_list_len: usize) -> Parser<'t> {
-        Parser {
-            tokens,
-            pos: 0,
-            depth: 0,
-            max_depth,
-            max_list_len,
-        }
+        Parser { tokens, pos: 0, depth: 0, max_depth, max_list_len, max_height: crate::Limits::default().max_condition_depth }
+    }
+
+    /// Sets the bound on the depth of a condition's tree (see `Limits::max_condition_depth`).
+    pub fn with_max_height(mut self, max_height: usize) -> Parser<'t> {
+        self.max_height = max_height;
+        self
     }
 
     /// policy := item*
@@ -46,6 +51,8 @@ impl<'t> Parser<'t> {
         let mut ast = Ast::default();
         let mut errors = Vec::new();
         while !self.at_eof() {
+            // An error inside a condition leaves `depth` where it was; each item starts afresh.
+            self.depth = 0;
             if let Err(e) = self.item(&mut ast) {
                 errors.push(e);
                 if errors.len() >= 20 {
@@ -79,17 +86,11 @@ impl<'t> Parser<'t> {
     // ---------------------------------------------------------------- token helpers
 
     fn peek(&self) -> &Token {
-        self.tokens
-            .get(self.pos)
-            .or_else(|| self.tokens.last())
-            .unwrap_or(&EOF)
+        self.tokens.get(self.pos).or_else(|| self.tokens.last()).unwrap_or(&EOF)
     }
 
     fn peek_at(&self, n: usize) -> &TokenKind {
-        self.tokens
-            .get(self.pos + n)
-            .map(|t| &t.kind)
-            .unwrap_or(&TokenKind::Eof)
+        self.tokens.get(self.pos + n).map(|t| &t.kind).unwrap_or(&TokenKind::Eof)
     }
 
     fn at_eof(&self) -> bool {
@@ -105,11 +106,7 @@ impl<'t> Parser<'t> {
     }
 
     fn prev_span(&self) -> Span {
-        self.pos
-            .checked_sub(1)
-            .and_then(|i| self.tokens.get(i))
-            .map(|t| t.span)
-            .unwrap_or_default()
+        self.pos.checked_sub(1).and_then(|i| self.tokens.get(i)).map(|t| t.span).unwrap_or_default()
     }
 
     fn is_word(&self, word: &str) -> bool {
@@ -136,20 +133,14 @@ impl<'t> Parser<'t> {
 
     fn expected(&self, what: &str) -> Diagnostic {
         let tok = self.peek();
-        Diagnostic::new(
-            "syntax",
-            tok.span,
-            format!("expected {what}, found {}", tok.kind.describe()),
-        )
+        Diagnostic::new("syntax", tok.span, format!("expected {what}, found {}", tok.kind.describe()))
     }
 
     fn expect(&mut self, kind: TokenKind, help: &str) -> PResult<Span> {
         if self.peek().kind == kind {
             Ok(self.bump().span)
         } else {
-            Err(self
-                .expected(&format!("`{}`", kind.symbol()))
-                .with_help(help))
+            Err(self.expected(&format!("`{}`", kind.symbol())).with_help(help))
         }
     }
 
@@ -166,10 +157,7 @@ impl<'t> Parser<'t> {
         match &self.peek().kind {
             TokenKind::Word(w) if !RESERVED.contains(&w.as_str()) => {
                 let text = w.clone();
-                Ok(Name {
-                    text,
-                    span: self.bump().span,
-                })
+                Ok(Name { text, span: self.bump().span })
             }
             _ => Err(self.expected(what)),
         }
@@ -180,9 +168,7 @@ impl<'t> Parser<'t> {
         let mut text = match &self.peek().kind {
             TokenKind::Word(w) => w.clone(),
             TokenKind::Str(_) => {
-                return Err(self
-                    .expected(what)
-                    .with_help("write permission and role names without quotes"));
+                return Err(self.expected(what).with_help("write permission and role names without quotes"));
             }
             _ => return Err(self.expected(what)),
         };
@@ -213,10 +199,7 @@ impl<'t> Parser<'t> {
         match &self.peek().kind {
             TokenKind::Str(s) => {
                 let text = s.clone();
-                Ok(Name {
-                    text,
-                    span: self.bump().span,
-                })
+                Ok(Name { text, span: self.bump().span })
             }
             _ => Err(self.expected(what)),
         }
@@ -288,9 +271,9 @@ impl<'t> Parser<'t> {
                 ast.rules.push(rule);
             }
             _ => {
-                return Err(self
-                    .expected("a declaration or a rule")
-                    .with_help("items start with `permission`, `role`, `resource`, `action`, `license`, `permit` or `forbid`"))
+                return Err(self.expected("a declaration or a rule").with_help(
+                    "items start with `permission`, `role`, `resource`, `action`, `license`, `permit` or `forbid`",
+                ))
             }
         }
         Ok(())
@@ -301,12 +284,8 @@ impl<'t> Parser<'t> {
         self.bump();
         let name = self.qualified_name("a permission name such as `org:tasks:edit`")?;
         if name.text.contains('*') {
-            return Err(Diagnostic::new(
-                "syntax",
-                name.span,
-                "a declared permission cannot contain `*`",
-            )
-            .with_help("wildcards belong in role grants, e.g. `role org:admin = [org:tasks:*]`"));
+            return Err(Diagnostic::new("syntax", name.span, "a declared permission cannot contain `*`")
+                .with_help("wildcards belong in role grants, e.g. `role org:admin = [org:tasks:*]`"));
         }
         let description = match &self.peek().kind {
             TokenKind::Str(_) => Some(self.string("a description")?.text),
@@ -320,19 +299,11 @@ impl<'t> Parser<'t> {
     fn role_decl(&mut self) -> PResult<RoleDecl> {
         self.bump();
         let name = self.qualified_name("a role name such as `org:member`")?;
-        self.expect(
-            TokenKind::Assign,
-            "a role is a list of permissions: `role org:viewer = [org:tasks:view]`",
-        )?;
-        self.expect(
-            TokenKind::LBracket,
-            "a role is a list of permissions: `role org:viewer = [org:tasks:view]`",
-        )?;
+        self.expect(TokenKind::Assign, "a role is a list of permissions: `role org:viewer = [org:tasks:view]`")?;
+        self.expect(TokenKind::LBracket, "a role is a list of permissions: `role org:viewer = [org:tasks:view]`")?;
         let mut grants = Vec::new();
         while self.peek().kind != TokenKind::RBracket {
-            grants.push(
-                self.qualified_name("a permission name or a wildcard such as `org:tasks:*`")?,
-            );
+            grants.push(self.qualified_name("a permission name or a wildcard such as `org:tasks:*`")?);
             if grants.len() > self.max_list_len {
                 return Err(Diagnostic::new(
                     "limit",
@@ -354,10 +325,7 @@ impl<'t> Parser<'t> {
     fn resource_decl(&mut self) -> PResult<ResourceDecl> {
         self.bump();
         let name = self.ident("a resource type name such as `task`")?;
-        self.expect(
-            TokenKind::LBrace,
-            "declare attributes in braces: `resource task { owner_id: string }`",
-        )?;
+        self.expect(TokenKind::LBrace, "declare attributes in braces: `resource task { owner_id: string }`")?;
         let mut attrs = Vec::new();
         while self.peek().kind != TokenKind::RBrace {
             attrs.push(self.attr_decl()?);
@@ -365,10 +333,7 @@ impl<'t> Parser<'t> {
                 break;
             }
         }
-        self.expect(
-            TokenKind::RBrace,
-            "separate attributes with `,` and close the block with `}`",
-        )?;
+        self.expect(TokenKind::RBrace, "separate attributes with `,` and close the block with `}`")?;
         self.eat(&TokenKind::Semi);
         Ok(ResourceDecl { name, attrs })
     }
@@ -377,10 +342,7 @@ impl<'t> Parser<'t> {
     fn attr_decl(&mut self) -> PResult<AttrDecl> {
         let name = self.ident("an attribute name")?;
         let optional = self.eat(&TokenKind::Question);
-        self.expect(
-            TokenKind::Colon,
-            "give each attribute a type: `owner_id: string`",
-        )?;
+        self.expect(TokenKind::Colon, "give each attribute a type: `owner_id: string`")?;
         let ty_help = "the types are `string`, `int`, `bool` and `[string]`";
         let ty = if self.eat(&TokenKind::LBracket) {
             self.expect_word("string", ty_help)?;
@@ -429,20 +391,15 @@ impl<'t> Parser<'t> {
         self.bump();
         let key = self.ident("`id`")?;
         if key.text != "id" {
-            return Err(Diagnostic::new(
-                "syntax",
-                key.span,
-                format!("unknown annotation `@{}`", key.text),
-            )
-            .with_help("name a rule with `@id(\"my_rule\")`"));
+            return Err(Diagnostic::new("syntax", key.span, format!("unknown annotation `@{}`", key.text))
+                .with_help("name a rule with `@id(\"my_rule\")`"));
         }
         self.expect(TokenKind::LParen, "write `@id(\"my_rule\")`")?;
         let id = self.string("a rule id in double quotes")?;
         self.expect(TokenKind::RParen, "write `@id(\"my_rule\")`")?;
         if id.text.is_empty() {
             return Err(
-                Diagnostic::new("syntax", id.span, "a rule id cannot be empty")
-                    .with_help("write `@id(\"my_rule\")`"),
+                Diagnostic::new("syntax", id.span, "a rule id cannot be empty").with_help("write `@id(\"my_rule\")`")
             );
         }
         Ok(id)
@@ -460,27 +417,15 @@ impl<'t> Parser<'t> {
         let actions = self.targets("an action name or `*`")?;
         self.expect_word("on", "name the resource types: `permit view on task`")?;
         let types = self.targets("a resource type name or `*`")?;
-        let condition = if self.eat_word("when") {
-            Some(self.expr()?)
-        } else {
-            None
-        };
+        let condition = if self.eat_word("when") { Some(self.expr()?) } else { None };
+        if let Some(c) = &condition {
+            self.check_height(expr_height(c), c.span)?;
+        }
         let because = if self.eat_word("because") {
             let code = self.string("a reason code in double quotes, e.g. \"license_required\"")?;
-            if code.text.is_empty()
-                || !code
-                    .text
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "_-.:".contains(c))
-            {
-                return Err(Diagnostic::new(
-                    "syntax",
-                    code.span,
-                    "a reason code must be a non-empty machine code",
-                )
-                .with_help(
-                    "use letters, digits, `_`, `-`, `.` or `:`, e.g. \"license_required\"",
-                ));
+            if code.text.is_empty() || !code.text.chars().all(|c| c.is_ascii_alphanumeric() || "_-.:".contains(c)) {
+                return Err(Diagnostic::new("syntax", code.span, "a reason code must be a non-empty machine code")
+                    .with_help("use letters, digits, `_`, `-`, `.` or `:`, e.g. \"license_required\""));
             }
             Some(code)
         } else {
@@ -488,22 +433,13 @@ impl<'t> Parser<'t> {
         };
         if effect == Effect::Permit {
             if let Some(code) = &because {
-                return Err(Diagnostic::new(
-                    "syntax",
-                    code.span,
-                    "only `forbid` rules take a `because` code",
-                )
-                .with_help("remove `because`, or turn the rule into a `forbid`"));
+                return Err(Diagnostic::new("syntax", code.span, "only `forbid` rules take a `because` code")
+                    .with_help("remove `because`, or turn the rule into a `forbid`"));
             }
         }
         self.eat(&TokenKind::Semi);
-        if !self.at_eof()
-            && !self.is_word("permit")
-            && !self.is_word("forbid")
-            && self.peek().kind != TokenKind::At
-        {
-            if !matches!(&self.peek().kind, TokenKind::Word(w) if ITEM_KEYWORDS.contains(&w.as_str()))
-            {
+        if !self.at_eof() && !self.is_word("permit") && !self.is_word("forbid") && self.peek().kind != TokenKind::At {
+            if !matches!(&self.peek().kind, TokenKind::Word(w) if ITEM_KEYWORDS.contains(&w.as_str())) {
                 let help = if condition.is_some() {
                     "join conditions with `and` / `or`, or start a new rule"
                 } else {
@@ -512,15 +448,7 @@ impl<'t> Parser<'t> {
                 return Err(self.expected("the end of the rule").with_help(help));
             }
         }
-        Ok(Rule {
-            id,
-            effect,
-            actions,
-            types,
-            condition,
-            because,
-            span: start.to(self.prev_span()),
-        })
+        Ok(Rule { id, effect, actions, types, condition, because, span: start.to(self.prev_span()) })
     }
 
     fn targets(&mut self, what: &str) -> PResult<Targets> {
@@ -542,12 +470,26 @@ impl<'t> Parser<'t> {
             return Err(Diagnostic::new(
                 "limit",
                 span,
-                format!(
-                    "the condition nests deeper than the limit of {}",
-                    self.max_depth
-                ),
+                format!("the condition nests deeper than the limit of {}", self.max_depth),
             )
             .with_help("split the rule into several rules, or raise `Limits::max_nesting`"));
+        }
+        Ok(())
+    }
+
+    /// Rejects a tree deeper than the limit. Chains (`a and b and ...`, `x.f(a).g(b)...`) do
+    /// not recurse in the parser but build a tree as deep as they are long, which every later
+    /// pass (validation, compilation, evaluation, explanation, drop) walks recursively.
+    fn check_height(&self, height: usize, span: Span) -> PResult<()> {
+        if height > self.max_height {
+            return Err(Diagnostic::new(
+                "limit",
+                span,
+                format!("the condition is more than {} levels deep", self.max_height),
+            )
+            .with_help(
+                "split the rule into several rules, use `x in [...]` instead of long `or` chains, or raise `Limits::max_condition_depth`",
+            ));
         }
         Ok(())
     }
@@ -560,13 +502,14 @@ impl<'t> Parser<'t> {
     /// or_expr := and_expr ('or' and_expr)*
     fn or_expr(&mut self) -> PResult<Expr> {
         let mut left = self.and_expr()?;
+        let mut height = None;
         while self.eat_word("or") {
             let right = self.and_expr()?;
             let span = left.span.to(right.span);
-            left = Expr {
-                kind: ExprKind::Or(Box::new(left), Box::new(right)),
-                span,
-            };
+            let h = 1 + height.unwrap_or_else(|| expr_height(&left)).max(expr_height(&right));
+            self.check_height(h, span)?;
+            height = Some(h);
+            left = Expr { kind: ExprKind::Or(Box::new(left), Box::new(right)), span };
         }
         Ok(left)
     }
@@ -574,13 +517,14 @@ impl<'t> Parser<'t> {
     /// and_expr := not_expr ('and' not_expr)*
     fn and_expr(&mut self) -> PResult<Expr> {
         let mut left = self.not_expr()?;
+        let mut height = None;
         while self.eat_word("and") {
             let right = self.not_expr()?;
             let span = left.span.to(right.span);
-            left = Expr {
-                kind: ExprKind::And(Box::new(left), Box::new(right)),
-                span,
-            };
+            let h = 1 + height.unwrap_or_else(|| expr_height(&left)).max(expr_height(&right));
+            self.check_height(h, span)?;
+            height = Some(h);
+            left = Expr { kind: ExprKind::And(Box::new(left), Box::new(right)), span };
         }
         Ok(left)
     }
@@ -593,10 +537,7 @@ impl<'t> Parser<'t> {
             let inner = self.not_expr()?;
             self.depth -= 1;
             let span = start.to(inner.span);
-            return Ok(Expr {
-                kind: ExprKind::Not(Box::new(inner)),
-                span,
-            });
+            return Ok(Expr { kind: ExprKind::Not(Box::new(inner)), span });
         }
         self.comparison()
     }
@@ -622,18 +563,12 @@ impl<'t> Parser<'t> {
             self.bump();
             let right = self.postfix()?;
             let span = left.span.to(right.span);
-            return Ok(Expr {
-                kind: ExprKind::Cmp(op, Box::new(left), Box::new(right)),
-                span,
-            });
+            return Ok(Expr { kind: ExprKind::Cmp(op, Box::new(left), Box::new(right)), span });
         }
         if self.eat_word("in") {
             let right = self.postfix()?;
             let span = left.span.to(right.span);
-            return Ok(Expr {
-                kind: ExprKind::In(Box::new(left), Box::new(right)),
-                span,
-            });
+            return Ok(Expr { kind: ExprKind::In(Box::new(left), Box::new(right)), span });
         }
         Ok(left)
     }
@@ -641,38 +576,30 @@ impl<'t> Parser<'t> {
     /// postfix := primary ('.' method '(' args ')')*
     fn postfix(&mut self) -> PResult<Expr> {
         let mut expr = self.primary()?;
+        let mut height = None;
         while self.peek().kind == TokenKind::Dot {
             let dot = self.bump().span;
             let name = self.ident("a method name after `.`")?;
-            let Some(method) = Method::ALL
-                .iter()
-                .find(|(n, _)| *n == name.text)
-                .map(|(_, m)| *m)
-            else {
-                let mut d = Diagnostic::new(
-                    "syntax",
-                    name.span,
-                    format!("unknown method `{}`", name.text),
-                );
+            let Some(method) = Method::ALL.iter().find(|(n, _)| *n == name.text).map(|(_, m)| *m) else {
+                let mut d = Diagnostic::new("syntax", name.span, format!("unknown method `{}`", name.text));
                 d = match did_you_mean(&name.text, Method::ALL.iter().map(|(n, _)| *n)) {
                     Some(s) => d.with_help(format!("did you mean `{s}`?")),
-                    None => d.with_help("the methods are `starts_with`, `ends_with`, `contains`, `contains_all` and `contains_any`"),
+                    None => d.with_help(
+                        "the methods are `starts_with`, `ends_with`, `contains`, `contains_all` and `contains_any`",
+                    ),
                 };
                 return Err(d);
             };
-            self.expect(
-                TokenKind::LParen,
-                "call the method with one argument, e.g. `.ends_with(\"@example.com\")`",
-            )?;
+            self.expect(TokenKind::LParen, "call the method with one argument, e.g. `.ends_with(\"@example.com\")`")?;
             self.enter(dot)?;
             let arg = self.expr()?;
             self.depth -= 1;
             self.expect(TokenKind::RParen, "methods take exactly one argument")?;
             let span = expr.span.to(self.prev_span());
-            expr = Expr {
-                kind: ExprKind::Call(Box::new(expr), method, vec![arg]),
-                span,
-            };
+            let h = 1 + height.unwrap_or_else(|| expr_height(&expr)).max(expr_height(&arg));
+            self.check_height(h, span)?;
+            height = Some(h);
+            expr = Expr { kind: ExprKind::Call(Box::new(expr), method, vec![arg]), span };
         }
         Ok(expr)
     }
@@ -714,8 +641,12 @@ impl<'t> Parser<'t> {
                 while self.peek().kind != TokenKind::RBracket {
                     items.push(self.expr()?);
                     if items.len() > self.max_list_len {
-                        return Err(Diagnostic::new("limit", tok.span, "the list literal is longer than the list limit")
-                            .with_help("raise `Limits::max_list_len` if this is intended"));
+                        return Err(Diagnostic::new(
+                            "limit",
+                            tok.span,
+                            "the list literal is longer than the list limit",
+                        )
+                        .with_help("raise `Limits::max_list_len` if this is intended"));
                     }
                     if !self.eat(&TokenKind::Comma) {
                         break;
@@ -749,43 +680,28 @@ impl<'t> Parser<'t> {
             }
             "has" | "has_role" => {
                 self.bump();
-                self.expect(
-                    TokenKind::LParen,
-                    "write `has(org:tasks:edit)` or `has_role(org:admin)`",
-                )?;
+                self.expect(TokenKind::LParen, "write `has(org:tasks:edit)` or `has_role(org:admin)`")?;
                 let name = self.qualified_name("a permission or role name")?;
                 self.expect(TokenKind::RParen, "these take exactly one name")?;
                 let span = span.to(self.prev_span());
-                let kind = if word == "has" {
-                    ExprKind::HasPermission(name)
-                } else {
-                    ExprKind::HasRole(name)
-                };
+                let kind = if word == "has" { ExprKind::HasPermission(name) } else { ExprKind::HasRole(name) };
                 Ok(Expr { kind, span })
             }
             "has_plan" | "has_feature" => {
                 self.bump();
-                self.expect(
-                    TokenKind::LParen,
-                    "write `has_plan(\"pro\")` or `has_feature(\"projects\")`",
-                )?;
+                self.expect(TokenKind::LParen, "write `has_plan(\"pro\")` or `has_feature(\"projects\")`")?;
                 let name = match &self.peek().kind {
                     TokenKind::Str(_) => self.string("a name")?,
                     _ => self.qualified_name("a plan or feature name")?,
                 };
                 self.expect(TokenKind::RParen, "these take exactly one name")?;
                 let span = span.to(self.prev_span());
-                let kind = if word == "has_plan" {
-                    ExprKind::HasPlan(name)
-                } else {
-                    ExprKind::HasFeature(name)
-                };
+                let kind = if word == "has_plan" { ExprKind::HasPlan(name) } else { ExprKind::HasFeature(name) };
                 Ok(Expr { kind, span })
             }
             "verified_within" => {
                 self.bump();
-                let help =
-                    "write `verified_within(10)` or `verified_within(10, second_factor)` (minutes)";
+                let help = "write `verified_within(10)` or `verified_within(10, second_factor)` (minutes)";
                 self.expect(TokenKind::LParen, help)?;
                 let minutes = match self.peek().kind {
                     TokenKind::Int(i) if i >= 0 => {
@@ -804,10 +720,7 @@ impl<'t> Parser<'t> {
                     Factor::First
                 };
                 self.expect(TokenKind::RParen, help)?;
-                Ok(Expr {
-                    kind: ExprKind::VerifiedWithin(minutes, factor),
-                    span: span.to(self.prev_span()),
-                })
+                Ok(Expr { kind: ExprKind::VerifiedWithin(minutes, factor), span: span.to(self.prev_span()) })
             }
             "scopes" => {
                 self.bump();
@@ -816,28 +729,19 @@ impl<'t> Parser<'t> {
                 let inner = self.expr()?;
                 self.depth -= 1;
                 self.expect(TokenKind::RParen, "`scopes` takes one argument")?;
-                Ok(Expr {
-                    kind: ExprKind::Scopes(Box::new(inner)),
-                    span: span.to(self.prev_span()),
-                })
+                Ok(Expr { kind: ExprKind::Scopes(Box::new(inner)), span: span.to(self.prev_span()) })
             }
             "present" => {
                 self.bump();
                 self.expect(TokenKind::LParen, "write `present(resource.due_date)`")?;
                 let path = self.path_only("an attribute path")?;
                 self.expect(TokenKind::RParen, "`present` takes one attribute path")?;
-                Ok(Expr {
-                    kind: ExprKind::Present(path),
-                    span: span.to(self.prev_span()),
-                })
+                Ok(Expr { kind: ExprKind::Present(path), span: span.to(self.prev_span()) })
             }
             _ => {
                 let path = self.path_only("a condition")?;
                 let span = path.span;
-                Ok(Expr {
-                    kind: ExprKind::Path(path),
-                    span,
-                })
+                Ok(Expr { kind: ExprKind::Path(path), span })
             }
         }
     }
@@ -885,9 +789,7 @@ impl<'t> Parser<'t> {
                 segments.push(seg);
             } else if self.peek().kind == TokenKind::LBracket {
                 self.bump();
-                let seg = self.string(
-                    "a key in double quotes, e.g. `claims[\"https://example.com/role\"]`",
-                )?;
+                let seg = self.string("a key in double quotes, e.g. `claims[\"https://example.com/role\"]`")?;
                 self.expect(TokenKind::RBracket, "close the key with `]`")?;
                 span = span.to(self.prev_span());
                 segments.push(seg);
@@ -895,19 +797,11 @@ impl<'t> Parser<'t> {
                 break;
             }
             if segments.len() > self.max_depth {
-                return Err(Diagnostic::new(
-                    "limit",
-                    span,
-                    "the attribute path is deeper than the nesting limit",
-                )
-                .with_help("raise `Limits::max_nesting` if this is intended"));
+                return Err(Diagnostic::new("limit", span, "the attribute path is deeper than the nesting limit")
+                    .with_help("raise `Limits::max_nesting` if this is intended"));
             }
         }
-        Ok(Path {
-            root,
-            segments,
-            span,
-        })
+        Ok(Path { root, segments, span })
     }
 
     /// Attribute names may be any word, including ones that are keywords elsewhere.
@@ -915,17 +809,11 @@ impl<'t> Parser<'t> {
         match &self.peek().kind {
             TokenKind::Word(w) => {
                 let text = w.clone();
-                Ok(Name {
-                    text,
-                    span: self.bump().span,
-                })
+                Ok(Name { text, span: self.bump().span })
             }
             _ => Err(self.expected("an attribute name after `.`")),
         }
     }
 }
 
-static EOF: Token = Token {
-    kind: TokenKind::Eof,
-    span: Span { start: 0, end: 0 },
-};
+static EOF: Token = Token { kind: TokenKind::Eof, span: Span { start: 0, end: 0 } };

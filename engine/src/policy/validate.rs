@@ -98,10 +98,7 @@ impl From<AttrType> for Ty {
 }
 
 pub(crate) fn validate(ast: &Ast, source: &str, file: &str) -> (Schema, Vec<Diagnostic>) {
-    let mut v = Validator {
-        schema: Schema::default(),
-        errors: Vec::new(),
-    };
+    let mut v = Validator { schema: Schema::default(), errors: Vec::new() };
     v.declarations(ast);
     v.rules(ast, source, file);
     v.reachability(ast);
@@ -132,13 +129,9 @@ impl Validator {
             }
             first_perm.insert(&p.name.text, p.name.span);
             let idx = self.schema.permissions.len() as u32;
-            self.schema
-                .permission_index
-                .insert(p.name.text.clone(), idx);
+            self.schema.permission_index.insert(p.name.text.clone(), idx);
             self.schema.permissions.push(p.name.text.clone());
-            self.schema
-                .permission_descriptions
-                .push(p.description.clone());
+            self.schema.permission_descriptions.push(p.description.clone());
         }
         let mut first_role: HashMap<&str, Span> = HashMap::new();
         for r in &ast.roles {
@@ -150,16 +143,10 @@ impl Validator {
             let mut grants = Vec::new();
             for g in &r.grants {
                 if let Some(prefix) = g.text.strip_suffix('*') {
-                    if g.text.matches('*').count() > 1
-                        || !(prefix.is_empty() || prefix.ends_with(':'))
-                    {
+                    if g.text.matches('*').count() > 1 || !(prefix.is_empty() || prefix.ends_with(':')) {
                         self.error(
-                            Diagnostic::new(
-                                "syntax",
-                                g.span,
-                                format!("`{}` is not a valid wildcard", g.text),
-                            )
-                            .with_help("a wildcard ends a name after `:`, e.g. `org:tasks:*`"),
+                            Diagnostic::new("syntax", g.span, format!("`{}` is not a valid wildcard", g.text))
+                                .with_help("a wildcard ends a name after `:`, e.g. `org:tasks:*`"),
                         );
                         continue;
                     }
@@ -178,9 +165,7 @@ impl Validator {
                                 g.span,
                                 format!("wildcard `{}` matches no declared permission", g.text),
                             )
-                            .with_help(
-                                "declare the permissions first with `permission org:tasks:view`",
-                            ),
+                            .with_help("declare the permissions first with `permission org:tasks:view`"),
                         );
                     }
                     grants.extend(matched);
@@ -198,11 +183,7 @@ impl Validator {
         }
         for res in &ast.resources {
             if let Some(&prev) = self.schema.type_index.get(&res.name.text) {
-                let prev_span = ast
-                    .resources
-                    .get(prev)
-                    .map(|r| r.name.span)
-                    .unwrap_or_default();
+                let prev_span = ast.resources.get(prev).map(|r| r.name.span).unwrap_or_default();
                 self.error(duplicate("resource type", &res.name, prev_span));
                 continue;
             }
@@ -221,14 +202,8 @@ impl Validator {
                 }
                 attrs.push(a.clone());
             }
-            self.schema
-                .type_index
-                .insert(res.name.text.clone(), self.schema.types.len());
-            self.schema.types.push(TypeSchema {
-                name: res.name.text.clone(),
-                attrs,
-                actions: Vec::new(),
-            });
+            self.schema.type_index.insert(res.name.text.clone(), self.schema.types.len());
+            self.schema.types.push(TypeSchema { name: res.name.text.clone(), attrs, actions: Vec::new() });
         }
         let mut first_action: HashMap<(usize, &str), Span> = HashMap::new();
         for decl in &ast.actions {
@@ -275,38 +250,18 @@ impl Validator {
     }
 
     fn unknown_permission(&self, name: &Name) -> Diagnostic {
-        let d = Diagnostic::new(
-            "unknown-permission",
-            name.span,
-            format!("unknown permission `{}`", name.text),
-        );
-        match did_you_mean(
-            &name.text,
-            self.schema.permissions.iter().map(String::as_str),
-        ) {
+        let d = Diagnostic::new("unknown-permission", name.span, format!("unknown permission `{}`", name.text));
+        match did_you_mean(&name.text, self.schema.permissions.iter().map(String::as_str)) {
             Some(s) => d.with_help(format!("did you mean `{s}`?")),
-            None => d.with_help(format!(
-                "declare it: `permission {} \"what it allows\"`",
-                name.text
-            )),
+            None => d.with_help(format!("declare it: `permission {} \"what it allows\"`", name.text)),
         }
     }
 
     fn unknown_type(&self, name: &Name) -> Diagnostic {
-        let d = Diagnostic::new(
-            "unknown-type",
-            name.span,
-            format!("unknown resource type `{}`", name.text),
-        );
-        match did_you_mean(
-            &name.text,
-            self.schema.types.iter().map(|t| t.name.as_str()),
-        ) {
+        let d = Diagnostic::new("unknown-type", name.span, format!("unknown resource type `{}`", name.text));
+        match did_you_mean(&name.text, self.schema.types.iter().map(|t| t.name.as_str())) {
             Some(s) => d.with_help(format!("did you mean `{s}`?")),
-            None => d.with_help(format!(
-                "declare it: `resource {} {{ owner_id: string }}`",
-                name.text
-            )),
+            None => d.with_help(format!("declare it: `resource {} {{ owner_id: string }}`", name.text)),
         }
     }
 
@@ -352,21 +307,14 @@ impl Validator {
                         let on: Vec<usize> = types
                             .iter()
                             .copied()
-                            .filter(|&t| {
-                                self.schema
-                                    .types
-                                    .get(t)
-                                    .is_some_and(|ts| ts.actions.contains(&a.text))
-                            })
+                            .filter(|&t| self.schema.types.get(t).is_some_and(|ts| ts.actions.contains(&a.text)))
                             .collect();
                         let explicit_types = matches!(rule.types, Targets::Some(_));
                         if on.is_empty() || (explicit_types && on.len() < types.len()) {
                             let missing_on: Vec<&str> = types
                                 .iter()
                                 .filter(|t| !on.contains(t))
-                                .filter_map(|&t| {
-                                    self.schema.types.get(t).map(|ts| ts.name.as_str())
-                                })
+                                .filter_map(|&t| self.schema.types.get(t).map(|ts| ts.name.as_str()))
                                 .collect();
                             if !missing_on.is_empty() || types.is_empty() {
                                 let where_ = missing_on.join("`, `");
@@ -382,10 +330,7 @@ impl Validator {
                                 );
                                 let d = match did_you_mean(&a.text, known) {
                                     Some(s) => d.with_help(format!("did you mean `{s}`?")),
-                                    None => d.with_help(format!(
-                                        "declare it: `action {} on {where_}`",
-                                        a.text
-                                    )),
+                                    None => d.with_help(format!("declare it: `action {} on {where_}`", a.text)),
                                 };
                                 if !types.is_empty() {
                                     self.error(d);
@@ -408,13 +353,9 @@ impl Validator {
             };
             if let Some(cond) = &rule.condition {
                 // The scope borrows a snapshot so that errors can be pushed while checking.
-                let owned: Vec<TypeSchema> = scope_types
-                    .iter()
-                    .filter_map(|&t| self.schema.types.get(t).cloned())
-                    .collect();
-                let scope = Scope {
-                    types: owned.iter().collect(),
-                };
+                let owned: Vec<TypeSchema> =
+                    scope_types.iter().filter_map(|&t| self.schema.types.get(t).cloned()).collect();
+                let scope = Scope { types: owned.iter().collect() };
                 self.condition(cond, &scope);
             }
             self.schema.rules.push(RuleInfo { id, line, applies });
@@ -428,17 +369,9 @@ impl Validator {
                     continue;
                 };
                 for a in &decl.actions {
-                    let permitted = ast
-                        .rules
-                        .iter()
-                        .zip(&self.schema.rules)
-                        .any(|(rule, info)| {
-                            rule.effect == Effect::Permit
-                                && info
-                                    .applies
-                                    .iter()
-                                    .any(|(rt, ra)| *rt == t && *ra == a.text)
-                        });
+                    let permitted = ast.rules.iter().zip(&self.schema.rules).any(|(rule, info)| {
+                        rule.effect == Effect::Permit && info.applies.iter().any(|(rt, ra)| *rt == t && *ra == a.text)
+                    });
                     if !permitted {
                         self.error(
                             Diagnostic::new(
@@ -468,12 +401,8 @@ impl Validator {
                 _ => "use a comparison or a test such as `has(...)`".to_string(),
             };
             self.error(
-                Diagnostic::new(
-                    "type-mismatch",
-                    e.span,
-                    format!("this is {}, not a condition", ty.name()),
-                )
-                .with_help(hint),
+                Diagnostic::new("type-mismatch", e.span, format!("this is {}, not a condition", ty.name()))
+                    .with_help(hint),
             );
         }
     }
@@ -534,30 +463,26 @@ impl Validator {
                 let (ta, tb) = (self.expr(a, scope)?, self.expr(b, scope)?);
                 let ordering = !matches!(op, CmpOp::Eq | CmpOp::Ne);
                 if ordering && !(ta.compatible(Ty::Int) && tb.compatible(Ty::Int)) {
-                    let bad = if ta.compatible(Ty::Int) {
-                        (b, tb)
-                    } else {
-                        (a, ta)
-                    };
+                    let bad = if ta.compatible(Ty::Int) { (b, tb) } else { (a, ta) };
                     self.error(
                         Diagnostic::new(
                             "type-mismatch",
                             bad.0.span,
-                            format!(
-                                "`{}` compares integers, but this is {}",
-                                op.symbol(),
-                                bad.1.name()
-                            ),
+                            format!("`{}` compares integers, but this is {}", op.symbol(), bad.1.name()),
                         )
                         .with_help("order comparisons work on integers only"),
                     );
-                } else if !ordering && (!ta.compatible(tb) || ta == Ty::Object || tb == Ty::Object)
-                {
+                } else if !ordering && (!ta.compatible(tb) || ta == Ty::Object || tb == Ty::Object) {
                     self.error(
                         Diagnostic::new(
                             "type-mismatch",
                             e.span,
-                            format!("`{}` compares {} with {}; they can never be equal", op.symbol(), ta.name(), tb.name()),
+                            format!(
+                                "`{}` compares {} with {}; they can never be equal",
+                                op.symbol(),
+                                ta.name(),
+                                tb.name()
+                            ),
                         )
                         .with_help("compare values of the same type, e.g. a string attribute with a string"),
                     );
@@ -572,12 +497,7 @@ impl Validator {
                         Diagnostic::new(
                             "type-mismatch",
                             a.span,
-                            format!(
-                                "`in` looks for {} in {}, but this is {}",
-                                el.name(),
-                                tb.name(),
-                                ta.name()
-                            ),
+                            format!("`in` looks for {} in {}, but this is {}", el.name(), tb.name(), ta.name()),
                         )
                         .with_help("look for a value of the list's item type"),
                     ),
@@ -603,8 +523,14 @@ impl Validator {
                     Method::StartsWith | Method::EndsWith => {
                         if !tr.compatible(Ty::Str) {
                             self.error(
-                                Diagnostic::new("type-mismatch", recv.span, format!("`{}` works on strings, but this is {}", method.name(), tr.name()))
-                                    .with_help("call it on a string attribute, e.g. `claims.email.ends_with(\"@example.com\")`"),
+                                Diagnostic::new(
+                                    "type-mismatch",
+                                    recv.span,
+                                    format!("`{}` works on strings, but this is {}", method.name(), tr.name()),
+                                )
+                                .with_help(
+                                    "call it on a string attribute, e.g. `claims.email.ends_with(\"@example.com\")`",
+                                ),
                             );
                         }
                         if !targ.compatible(Ty::Str) {
@@ -628,21 +554,22 @@ impl Validator {
                             Diagnostic::new(
                                 "type-mismatch",
                                 recv.span,
-                                format!(
-                                    "`contains` works on lists and strings, but this is {}",
-                                    other.name()
-                                ),
+                                format!("`contains` works on lists and strings, but this is {}", other.name()),
                             )
-                            .with_help(
-                                "call it on a list, e.g. `resource.tags.contains(\"urgent\")`",
-                            ),
+                            .with_help("call it on a list, e.g. `resource.tags.contains(\"urgent\")`"),
                         ),
                     },
                     Method::ContainsAll | Method::ContainsAny => {
                         if tr.element().is_none() {
                             self.error(
-                                Diagnostic::new("type-mismatch", recv.span, format!("`{}` works on lists, but this is {}", method.name(), tr.name()))
-                                    .with_help("call it on a list, e.g. `scopes(context.approved_scopes).contains_all([...])`"),
+                                Diagnostic::new(
+                                    "type-mismatch",
+                                    recv.span,
+                                    format!("`{}` works on lists, but this is {}", method.name(), tr.name()),
+                                )
+                                .with_help(
+                                    "call it on a list, e.g. `scopes(context.approved_scopes).contains_all([...])`",
+                                ),
                             );
                         }
                         if targ.element().is_none() {
@@ -655,12 +582,8 @@ impl Validator {
             ExprKind::HasPermission(name) => {
                 if !self.schema.permission_index.contains_key(&name.text) {
                     let d = if name.text.contains('*') {
-                        Diagnostic::new(
-                            "syntax",
-                            name.span,
-                            "`has` takes one permission, not a wildcard",
-                        )
-                        .with_help("name the permission, e.g. `has(org:tasks:edit)`")
+                        Diagnostic::new("syntax", name.span, "`has` takes one permission, not a wildcard")
+                            .with_help("name the permission, e.g. `has(org:tasks:edit)`")
                     } else {
                         self.unknown_permission(name)
                     };
@@ -670,15 +593,8 @@ impl Validator {
             }
             ExprKind::HasRole(name) => {
                 if !self.schema.roles.contains_key(&name.text) {
-                    let d = Diagnostic::new(
-                        "unknown-role",
-                        name.span,
-                        format!("unknown role `{}`", name.text),
-                    );
-                    let d = match did_you_mean(
-                        &name.text,
-                        self.schema.role_names.iter().map(String::as_str),
-                    ) {
+                    let d = Diagnostic::new("unknown-role", name.span, format!("unknown role `{}`", name.text));
+                    let d = match did_you_mean(&name.text, self.schema.role_names.iter().map(String::as_str)) {
                         Some(s) => d.with_help(format!("did you mean `{s}`?")),
                         None => d.with_help(format!("declare it: `role {} = [...]`", name.text)),
                     };
@@ -687,21 +603,12 @@ impl Validator {
                 Some(Ty::Bool)
             }
             ExprKind::HasPlan(name) | ExprKind::HasFeature(name) => {
-                let bare = name
-                    .text
-                    .strip_prefix("org:")
-                    .or_else(|| name.text.strip_prefix("user:"))
-                    .unwrap_or(&name.text);
+                let bare =
+                    name.text.strip_prefix("org:").or_else(|| name.text.strip_prefix("user:")).unwrap_or(&name.text);
                 if bare.is_empty() || bare.contains(':') {
                     self.error(
-                        Diagnostic::new(
-                            "syntax",
-                            name.span,
-                            format!("`{}` is not a plan or feature name", name.text),
-                        )
-                        .with_help(
-                            "write a name, optionally scoped: \"pro\", \"org:pro\" or \"user:pro\"",
-                        ),
+                        Diagnostic::new("syntax", name.span, format!("`{}` is not a plan or feature name", name.text))
+                            .with_help("write a name, optionally scoped: \"pro\", \"org:pro\" or \"user:pro\""),
                     );
                 }
                 Some(Ty::Bool)
@@ -709,14 +616,8 @@ impl Validator {
             ExprKind::Licensed => {
                 if self.schema.license.is_none() {
                     self.error(
-                        Diagnostic::new(
-                            "license",
-                            e.span,
-                            "`licensed` is used but no license claim is declared",
-                        )
-                        .with_help(
-                            "declare where the seat flag lives: `license org.metadata.isLicensed`",
-                        ),
+                        Diagnostic::new("license", e.span, "`licensed` is used but no license claim is declared")
+                            .with_help("declare where the seat flag lives: `license org.metadata.isLicensed`"),
                     );
                 }
                 Some(Ty::Bool)
@@ -729,14 +630,9 @@ impl Validator {
                         Diagnostic::new(
                             "type-mismatch",
                             inner.span,
-                            format!(
-                                "`scopes` reads a list or a space-separated string, but this is {}",
-                                t.name()
-                            ),
+                            format!("`scopes` reads a list or a space-separated string, but this is {}", t.name()),
                         )
-                        .with_help(
-                            "pass the approved scopes, e.g. `scopes(context.approved_scopes)`",
-                        ),
+                        .with_help("pass the approved scopes, e.g. `scopes(context.approved_scopes)`"),
                     );
                 }
                 Some(Ty::StrList)
@@ -752,11 +648,7 @@ impl Validator {
         let segs: Vec<&str> = p.segments.iter().map(|s| s.text.as_str()).collect();
         let unknown = |this: &mut Validator, idx: usize, known: &[&str], hint: &str| {
             let seg = p.segments.get(idx)?;
-            let prefix = Path {
-                root: p.root,
-                segments: p.segments.iter().take(idx).cloned().collect(),
-                span: p.span,
-            };
+            let prefix = Path { root: p.root, segments: p.segments.iter().take(idx).cloned().collect(), span: p.span };
             let d = Diagnostic::new(
                 "unknown-attribute",
                 seg.span,
@@ -774,12 +666,7 @@ impl Validator {
             Root::User => match segs.as_slice() {
                 [] => Some(Ty::Object),
                 ["id"] => Some(Ty::Str),
-                _ => unknown(
-                    self,
-                    0,
-                    &["id"],
-                    "custom session claims are read as `claims.<name>`",
-                ),
+                _ => unknown(self, 0, &["id"], "custom session claims are read as `claims.<name>`"),
             },
             Root::Org => match segs.as_slice() {
                 [] => Some(Ty::Object),
@@ -823,31 +710,30 @@ impl Validator {
                                 let t = Ty::from(a.ty);
                                 if found.is_some_and(|f| f != t) {
                                     self.error(
-                                        Diagnostic::new("type-mismatch", p.span, format!("`resource.{name}` has different types on the rule's resource types"))
-                                            .with_help("split the rule by resource type"),
+                                        Diagnostic::new(
+                                            "type-mismatch",
+                                            p.span,
+                                            format!(
+                                                "`resource.{name}` has different types on the rule's resource types"
+                                            ),
+                                        )
+                                        .with_help("split the rule by resource type"),
                                     );
                                     return None;
                                 }
                                 found = Some(t);
                             }
                             None => {
-                                let known: Vec<&str> =
-                                    ts.attrs.iter().map(|a| a.name.text.as_str()).collect();
+                                let known: Vec<&str> = ts.attrs.iter().map(|a| a.name.text.as_str()).collect();
                                 let seg = p.segments.first()?;
                                 let d = Diagnostic::new(
                                     "unknown-attribute",
                                     seg.span,
-                                    format!(
-                                        "resource type `{}` has no attribute `{name}`",
-                                        ts.name
-                                    ),
+                                    format!("resource type `{}` has no attribute `{name}`", ts.name),
                                 );
                                 let d = match did_you_mean(name, known) {
                                     Some(s) => d.with_help(format!("did you mean `{s}`?")),
-                                    None => d.with_help(format!(
-                                        "declare it in `resource {} {{ ... }}`",
-                                        ts.name
-                                    )),
+                                    None => d.with_help(format!("declare it in `resource {} {{ ... }}`", ts.name)),
                                 };
                                 self.error(d);
                                 return None;
@@ -856,32 +742,19 @@ impl Validator {
                     }
                     Some(found.unwrap_or(Ty::Any))
                 }
-                _ => unknown(
-                    self,
-                    1,
-                    &[],
-                    "resource attributes are flat; declare the attribute on the resource type",
-                ),
+                _ => unknown(self, 1, &[], "resource attributes are flat; declare the attribute on the resource type"),
             },
         }
     }
 }
 
 fn type_arg(span: Span, method: &str, want: &str, got: Ty) -> Diagnostic {
-    Diagnostic::new(
-        "type-mismatch",
-        span,
-        format!("`{method}` takes {want} here, but this is {}", got.name()),
-    )
-    .with_help(format!("pass {want}"))
+    Diagnostic::new("type-mismatch", span, format!("`{method}` takes {want} here, but this is {}", got.name()))
+        .with_help(format!("pass {want}"))
 }
 
 fn duplicate(what: &str, name: &Name, first: Span) -> Diagnostic {
-    Diagnostic::new(
-        "duplicate",
-        name.span,
-        format!("{what} `{}` is declared twice", name.text),
-    )
-    .with_related(first, "first declared here")
-    .with_help("remove one of the declarations, or rename it")
+    Diagnostic::new("duplicate", name.span, format!("{what} `{}` is declared twice", name.text))
+        .with_related(first, "first declared here")
+        .with_help("remove one of the declarations, or rename it")
 }

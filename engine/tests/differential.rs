@@ -1,0 +1,248 @@
+//! The compiled evaluator agrees with the naive reference interpreter on random policies
+//! and random requests: same `allowed`, same reason code, same deciding rule.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+use ordinance::reference::reference_decide;
+use ordinance::{Context, Engine, Options, Policy, Resource, Session};
+use proptest::prelude::*;
+use serde_json::{json, Value};
+
+const HEADER: &str = r#"
+permission p:a "A"
+permission p:b "B"
+permission p:c "C"
+role r:x = [p:a]
+role r:y = [p:a, p:b]
+role r:z = [p:*]
+resource doc { owner: string, level: int, tags: [string], flag?: bool, note?: string }
+resource folder { owner: string, level: int }
+action read, write on doc
+action read, share on folder
+license org.metadata.lic
+"#;
+
+fn atom() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("resource.owner == user.id".to_string()),
+        Just("resource.owner == org.id".to_string()),
+        (0i64..6).prop_map(|n| format!("resource.level < {n}")),
+        Just("resource.level >= context.n".to_string()),
+        Just("has(p:a)".to_string()),
+        Just("has(p:c)".to_string()),
+        Just("has_role(r:x)".to_string()),
+        Just("licensed".to_string()),
+        Just("org".to_string()),
+        Just("user".to_string()),
+        Just("\"t1\" in resource.tags".to_string()),
+        Just("resource.tags.contains(\"t2\")".to_string()),
+        Just("resource.tags.contains_any([\"t1\", \"t3\"])".to_string()),
+        Just("present(resource.flag)".to_string()),
+        Just("resource.flag == true".to_string()),
+        Just("resource.note.starts_with(\"a\")".to_string()),
+        Just("claims.email.ends_with(\"@x.com\")".to_string()),
+        Just("scopes(context.s).contains_all([\"a\", \"b\"])".to_string()),
+        Just("\"a\" in scopes(context.s)".to_string()),
+        Just("org.metadata.tier == \"pro\"".to_string()),
+        Just("org.metadata.tier in [\"pro\", \"team\"]".to_string()),
+        Just("claims.n > 3".to_string()),
+        Just("context.flag".to_string()),
+        Just("has_plan(\"pro\")".to_string()),
+        Just("has_feature(\"org:x\")".to_string()),
+        Just("verified_within(10)".to_string()),
+        Just("session.actor".to_string()),
+        Just("resource.id == \"d1\"".to_string()),
+        Just("[resource.owner, \"z\"] == [user.id, \"z\"]".to_string()),
+        Just("org.permissions.contains(\"p:b\")".to_string()),
+        Just("true".to_string()),
+        Just("false".to_string()),
+    ]
+}
+
+fn condition() -> impl Strategy<Value = String> {
+    atom().prop_recursive(3, 12, 2, |inner| {
+        prop_oneof![
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a} and {b})")),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a} or {b})")),
+            inner.prop_map(|a| format!("not ({a})")),
+        ]
+    })
+}
+
+fn rule() -> impl Strategy<Value = String> {
+    let targets = prop_oneof![
+        Just("read on doc"),
+        Just("write on doc"),
+        Just("read, write on doc"),
+        Just("read on doc, folder"),
+        Just("share on folder"),
+        Just("* on folder"),
+        Just("read on *"),
+    ];
+    (any::<bool>(), targets, prop::option::of(condition()), any::<bool>()).prop_map(|(forbid, t, cond, because)| {
+        let effect = if forbid { "forbid" } else { "permit" };
+        let mut text = format!("{effect} {t}");
+        let uses_folder = t.contains("folder") || t.contains('*');
+        if let Some(c) = cond {
+            // Folders have no tags, flag or note; keep conditions valid for them.
+            let c = if uses_folder && ["tags", "flag", "note", "resource.id"].iter().any(|a| c.contains(a)) {
+                "resource.level < 3 and has(p:b)".to_string()
+            } else {
+                c
+            };
+            text.push_str(&format!(" when {c}"));
+        }
+        if forbid && because {
+            text.push_str(" because \"nope\"");
+        }
+        text
+    })
+}
+
+fn policy_text() -> impl Strategy<Value = String> {
+    prop::collection::vec(rule(), 0..8).prop_map(|rules| {
+        let mut text = HEADER.to_string();
+        // Every declared action needs a permit to pass validation.
+        text.push_str("permit read, write on doc when has(p:b) and resource.level > 2\n");
+        text.push_str("permit read, share on folder when resource.owner == user.id\n");
+        for r in rules {
+            text.push_str(&r);
+            text.push('\n');
+        }
+        text
+    })
+}
+
+fn json_choice(options: Vec<Value>) -> impl Strategy<Value = Option<Value>> {
+    prop::option::of(prop::sample::select(options))
+}
+
+fn claims() -> impl Strategy<Value = Value> {
+    (
+        json_choice(vec![json!("u1"), json!("u2")]),
+        json_choice(vec![json!("o1"), json!("o2")]),
+        json_choice(vec![json!("r:x"), json!("r:y"), json!("r:z"), json!("r:none")]),
+        json_choice(vec![json!(["p:a"]), json!(["p:b", "p:c"]), json!([])]),
+        json_choice(vec![json!(true), json!(false), json!("true"), json!(1)]),
+        json_choice(vec![json!("pro"), json!("free"), json!(3)]),
+        json_choice(vec![json!("a@x.com"), json!("b@y.com"), json!(5)]),
+        json_choice(vec![json!(2), json!(10), json!(1.5)]),
+        json_choice(vec![json!("o:x,u:y"), json!("u:x"), json!("bad")]),
+        json_choice(vec![json!([5, -1]), json!([20, 3])]),
+        json_choice(vec![json!({"sub": "admin"})]),
+    )
+        .prop_map(|(sub, org, role, perms, lic, tier, email, n, fea, fva, act)| {
+            let mut c = serde_json::Map::new();
+            let put = |c: &mut serde_json::Map<String, Value>, k: &str, v: Option<Value>| {
+                if let Some(v) = v {
+                    c.insert(k.to_string(), v);
+                }
+            };
+            put(&mut c, "sub", sub);
+            let has_org = org.is_some();
+            put(&mut c, "org_id", org);
+            if has_org {
+                put(&mut c, "org_role", role);
+                put(&mut c, "org_permissions", perms);
+                let mut md = serde_json::Map::new();
+                if let Some(l) = lic {
+                    md.insert("lic".into(), l);
+                }
+                if let Some(t) = tier {
+                    md.insert("tier".into(), t);
+                }
+                c.insert("org_metadata".into(), Value::Object(md));
+                put(&mut c, "fea", fea);
+            }
+            put(&mut c, "email", email);
+            put(&mut c, "n", n);
+            put(&mut c, "fva", fva);
+            put(&mut c, "act", act);
+            c.insert("pla".into(), json!("u:pro"));
+            c.insert("exp".into(), json!(2_000_000_000));
+            Value::Object(c)
+        })
+}
+
+fn resource() -> impl Strategy<Value = Value> {
+    (
+        prop::sample::select(vec!["doc", "folder", "nope"]),
+        json_choice(vec![json!("u1"), json!("o1"), json!("o2"), json!(7)]),
+        json_choice(vec![json!(0), json!(3), json!(9), json!("4")]),
+        json_choice(vec![json!(["t1"]), json!(["t2", "t3"]), json!([])]),
+        json_choice(vec![json!(true), json!(false), Value::Null]),
+        json_choice(vec![json!("abc"), json!("xyz"), Value::Null]),
+        json_choice(vec![json!("d1"), json!("d2")]),
+    )
+        .prop_map(|(ty, owner, level, tags, flag, note, id)| {
+            let mut r = serde_json::Map::new();
+            r.insert("type".into(), json!(ty));
+            for (k, v) in
+                [("owner", owner), ("level", level), ("tags", tags), ("flag", flag), ("note", note), ("id", id)]
+            {
+                if let Some(v) = v {
+                    r.insert(k.into(), v);
+                }
+            }
+            Value::Object(r)
+        })
+}
+
+fn context() -> impl Strategy<Value = Value> {
+    (
+        json_choice(vec![json!("a b"), json!(["a"]), json!(["a", "b"]), json!(3)]),
+        json_choice(vec![json!(1), json!(5)]),
+        json_choice(vec![json!(true), json!(false), json!("yes")]),
+    )
+        .prop_map(|(s, n, flag)| {
+            let mut c = serde_json::Map::new();
+            for (k, v) in [("s", s), ("n", n), ("flag", flag)] {
+                if let Some(v) = v {
+                    c.insert(k.into(), v);
+                }
+            }
+            Value::Object(c)
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    #[test]
+    fn fast_evaluator_agrees_with_reference(
+        text in policy_text(),
+        requests in prop::collection::vec((claims(), prop::sample::select(vec!["read", "write", "share", "nope"]), resource(), context()), 1..12),
+    ) {
+        let policy = Policy::parse(&text).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
+        let engine = Engine::new(policy.clone());
+        for (claims, action, resource, ctx) in requests {
+            let Ok(session) = Session::from_claims(claims.clone()) else { continue };
+            let Ok(resource) = Resource::from_value(resource) else { continue };
+            let context = Context::from_value(ctx).unwrap();
+            let fast = engine.decide_with(&session, action, &resource, &Options { now: Some(1_000), context: Some(context.clone()) });
+            let (allowed, reason, rule) = reference_decide(&policy, &session, action, &resource, &context, 1_000);
+            prop_assert_eq!(fast.allowed, allowed, "policy:\n{}\nclaims {}", text, claims);
+            prop_assert_eq!(fast.reason.as_str(), reason.as_str(), "policy:\n{}\nclaims {}", text, claims);
+            prop_assert_eq!(fast.rule.as_ref().map(|r| r.to_string()), rule, "policy:\n{}", text);
+            if fast.allowed {
+                prop_assert!(fast.missing.is_empty());
+            }
+        }
+    }
+
+    /// An unconditional forbid on a (type, action) denies every request there, whatever
+    /// the permits say.
+    #[test]
+    fn matching_forbid_always_denies(
+        text in policy_text(),
+        claims in claims(),
+        resource in resource(),
+        ctx in context(),
+    ) {
+        let text = format!("{text}\nforbid write on doc when resource.level < 1000 or not (resource.level < 1000)\n");
+        let engine = Engine::new(Policy::parse(&text).unwrap());
+        let Ok(session) = Session::from_claims(claims) else { return Ok(()) };
+        let Ok(resource) = Resource::from_value(resource) else { return Ok(()) };
+        let d = engine.decide_with(&session, "write", &resource, &Options { now: Some(1_000), context: Some(Context::from_value(ctx).unwrap()) });
+        prop_assert!(!d.allowed);
+    }
+}

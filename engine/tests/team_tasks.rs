@@ -1,0 +1,118 @@
+//! The shipped Team Task policy: its test file through the library, and the isolation
+//! property of issue 2.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+use ordinance::{Engine, Options, Policy, Resource, Session};
+use proptest::prelude::*;
+use serde_json::{json, Value};
+use std::path::Path;
+
+fn policy_dir() -> &'static Path {
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../policies"))
+}
+
+fn engine() -> Engine {
+    Engine::new(Policy::from_file(policy_dir().join("team_tasks.ord")).unwrap())
+}
+
+/// Runs every `policies/*.test.json` through `Engine::decide_value`.
+#[test]
+fn shipped_policy_test_files_pass() {
+    let mut files = 0;
+    for entry in std::fs::read_dir(policy_dir()).unwrap() {
+        let path = entry.unwrap().path();
+        if !path.to_string_lossy().ends_with(".test.json") {
+            continue;
+        }
+        files += 1;
+        let doc: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let policy = Policy::from_file(policy_dir().join(doc["policy"].as_str().unwrap())).unwrap();
+        let engine = Engine::new(policy);
+        let pick = |case: &Value, key: &str, table: &str| match &case[key] {
+            Value::String(name) => doc[table][name].clone(),
+            other => other.clone(),
+        };
+        for case in doc["cases"].as_array().unwrap() {
+            let context = match &case["context"] {
+                Value::Null => None,
+                _ => Some(pick(case, "context", "contexts")),
+            };
+            let now = case["now"].as_i64().or(doc["now"].as_i64());
+            let d = engine
+                .decide_value(
+                    pick(case, "session", "sessions"),
+                    case["action"].as_str().unwrap(),
+                    pick(case, "resource", "resources"),
+                    context,
+                    now,
+                )
+                .to_json();
+            for key in ["allowed", "reason", "rule", "missing"] {
+                if let Some(want) = case.get(key) {
+                    assert_eq!(&d[key], want, "{}: {} ({key})", path.display(), case["name"]);
+                }
+            }
+        }
+    }
+    assert!(files >= 4, "expected the four shipped test files, found {files}");
+}
+
+#[test]
+fn rbac_guide_alice_bob_charlie() {
+    let engine = engine();
+    let claims = |sub: &str, role: &str, perms: &[&str]| {
+        Session::from_claims(json!({"sub": sub, "org_id": "org_1", "org_role": role, "org_permissions": perms, "org_metadata": {"isLicensed": true}})).unwrap()
+    };
+    let alice = claims("user_alice", "org:manager", &["org:tasks:view", "org:tasks:edit", "org:tasks:manage"]);
+    let bob = claims("user_bob", "org:member", &["org:tasks:view", "org:tasks:edit"]);
+    let charlie = claims("user_charlie", "org:viewer", &["org:tasks:view"]);
+    let task = |by: &str| Resource::new("task").with_attr("owner_id", "org_1").with_attr("created_by_id", by);
+    let opts = Options::default();
+    assert_eq!(
+        engine.permitted_actions(&alice, &task("user_bob"), &opts),
+        ["view", "create", "edit", "complete", "delete"]
+    );
+    assert_eq!(
+        engine.permitted_actions(&bob, &task("user_bob"), &opts),
+        ["view", "create", "edit", "complete", "delete"]
+    );
+    assert_eq!(engine.permitted_actions(&bob, &task("user_alice"), &opts), ["view", "create"]);
+    assert_eq!(engine.permitted_actions(&charlie, &task("user_charlie"), &opts), ["view"]);
+}
+
+fn session_in_org_a() -> impl Strategy<Value = Value> {
+    (
+        prop::sample::select(vec!["org:viewer", "org:member", "org:manager", "org:admin", "org:custom"]),
+        prop::sample::subsequence(vec!["org:tasks:view", "org:tasks:edit", "org:tasks:manage"], 0..=3),
+        prop::option::of(any::<bool>()),
+        prop::sample::select(vec!["user_1", "user_2"]),
+        any::<bool>(),
+    )
+        .prop_map(|(role, perms, lic, sub, actor)| {
+            let mut c = json!({"sub": sub, "org_id": "org_a", "org_role": role, "org_permissions": perms});
+            if let Some(l) = lic {
+                c["org_metadata"] = json!({"isLicensed": l});
+            }
+            if actor {
+                c["act"] = json!({"sub": "user_admin"});
+            }
+            c
+        })
+}
+
+proptest! {
+    /// A session in org A is never allowed anything on a task owned by org B.
+    #[test]
+    fn no_access_across_organizations(
+        claims in session_in_org_a(),
+        created_by in prop::sample::select(vec!["user_1", "user_2", "org_a", "org_b"]),
+        action in prop::sample::select(vec!["view", "create", "edit", "complete", "delete"]),
+    ) {
+        let engine = engine();
+        let session = Session::from_claims(claims).unwrap();
+        let task = Resource::new("task").with_attr("owner_id", "org_b").with_attr("created_by_id", created_by);
+        let d = engine.decide_with(&session, action, &task, &Options::default().at(0));
+        prop_assert!(!d.allowed, "{d:?}");
+        prop_assert!(engine.permitted_actions(&session, &task, &Options::default().at(0)).is_empty());
+    }
+}
