@@ -1,7 +1,9 @@
 //! `ordinance`: check, decide, explain, test and format ordinance policies.
 
 mod args;
+mod authzen;
 mod policy_tests;
+mod rls;
 
 use args::Args;
 use ordinance::{Context, Engine, Options, Policy, Resource, Session};
@@ -18,6 +20,11 @@ USAGE:
     ordinance explain --policy FILE --claims FILE --action A --resource FILE [--context FILE] [--now UNIX] [--json]
     ordinance test PATH...                                    (runs *.test.json files)
     ordinance fmt [--check] FILE...
+    ordinance authzen --policy FILE [--directory FILE] [--request FILE] [--now UNIX]
+                                                              (an AuthZEN request on stdin; exit 2 = HTTP 400)
+    ordinance rls --policy FILE --type TYPE --table TABLE [--action A]... [--column ATTR=COLUMN]...
+                  [--select A,...] [--insert A,...] [--update A,...] [--delete A,...] [--role ROLE]
+                                                              (PostgreSQL row-level security policies)
 
 `decide` prints one JSON decision: {\"allowed\", \"reason\", \"rule\", \"missing\"} (+ \"error\").
 Exit codes: 0 success (a deny is a success), 1 policy errors or failed tests, 2 usage or input errors.
@@ -36,6 +43,8 @@ fn main() -> ExitCode {
         "explain" => explain(&args),
         "test" => policy_tests::run(&args),
         "fmt" => fmt(&args),
+        "authzen" => authzen::run(&args),
+        "rls" => rls::run(&args, rest),
         "help" | "--help" | "-h" => {
             print!("{USAGE}");
             Ok(ExitCode::SUCCESS)
@@ -92,11 +101,7 @@ fn check(args: &Args) -> Result<ExitCode, String> {
             }
         }
     }
-    Ok(if ok {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
 struct Single {
@@ -114,21 +119,12 @@ fn single(args: &Args, policy: Policy) -> Result<Result<Single, ordinance::Decis
     let context = args.value("context").map(read).transpose()?;
     let now = args
         .value("now")
-        .map(|n| {
-            n.parse::<i64>()
-                .map_err(|_| format!("--now takes a unix time in seconds, not `{n}`"))
-        })
+        .map(|n| n.parse::<i64>().map_err(|_| format!("--now takes a unix time in seconds, not `{n}`")))
         .transpose()?;
     let action = args.required("action")?.to_string();
     let engine = Engine::new(policy);
     // Reuse the engine's own intake so malformed input gives the same deny as the library.
-    let probe = engine.decide_json(
-        &claims,
-        &action,
-        &resource,
-        context.as_deref(),
-        Some(now.unwrap_or(0)),
-    );
+    let probe = engine.decide_json(&claims, &action, &resource, context.as_deref(), Some(now.unwrap_or(0)));
     let parsed = (|| {
         let session = Session::from_claims_json_with_limits(&claims, engine.limits()).ok()?;
         let resource = Resource::from_json_with_limits(&resource, engine.limits()).ok()?;
@@ -141,22 +137,11 @@ fn single(args: &Args, policy: Policy) -> Result<Result<Single, ordinance::Decis
     let Some((session, resource, context)) = parsed else {
         return Ok(Err(probe));
     };
-    Ok(Ok(Single {
-        engine,
-        session,
-        action,
-        resource,
-        opts: Options { now, context },
-    }))
+    Ok(Ok(Single { engine, session, action, resource, opts: Options { now, context } }))
 }
 
 fn decide(args: &Args) -> Result<ExitCode, String> {
-    args.reject_unknown(
-        &[
-            "policy", "claims", "action", "resource", "context", "now", "requests",
-        ],
-        &[],
-    )?;
+    args.reject_unknown(&["policy", "claims", "action", "resource", "context", "now", "requests"], &[])?;
     let Some(policy) = load_policy(args.required("policy")?)? else {
         return Ok(ExitCode::from(1));
     };
@@ -167,8 +152,7 @@ fn decide(args: &Args) -> Result<ExitCode, String> {
             stdin = std::io::stdin();
             Box::new(stdin.lock())
         } else {
-            let file = std::fs::File::open(requests)
-                .map_err(|e| format!("cannot read `{requests}`: {e}"))?;
+            let file = std::fs::File::open(requests).map_err(|e| format!("cannot read `{requests}`: {e}"))?;
             Box::new(std::io::BufReader::new(file))
         };
         let mut out = BufWriter::new(std::io::stdout().lock());
@@ -185,46 +169,30 @@ fn decide(args: &Args) -> Result<ExitCode, String> {
         return Ok(ExitCode::SUCCESS);
     }
     let decision = match single(args, policy)? {
-        Ok(s) => s
-            .engine
-            .decide_with(&s.session, &s.action, &s.resource, &s.opts),
+        Ok(s) => s.engine.decide_with(&s.session, &s.action, &s.resource, &s.opts),
         Err(d) => d,
     };
-    println!(
-        "{}",
-        serde_json::to_string(&decision).map_err(|e| e.to_string())?
-    );
+    println!("{}", serde_json::to_string(&decision).map_err(|e| e.to_string())?);
     Ok(ExitCode::SUCCESS)
 }
 
 fn explain(args: &Args) -> Result<ExitCode, String> {
-    args.reject_unknown(
-        &["policy", "claims", "action", "resource", "context", "now"],
-        &["json"],
-    )?;
+    args.reject_unknown(&["policy", "claims", "action", "resource", "context", "now"], &["json"])?;
     let Some(policy) = load_policy(args.required("policy")?)? else {
         return Ok(ExitCode::from(1));
     };
     match single(args, policy)? {
         Ok(s) => {
-            let why = s
-                .engine
-                .explain(&s.session, &s.action, &s.resource, &s.opts);
+            let why = s.engine.explain(&s.session, &s.action, &s.resource, &s.opts);
             if args.flag("json") {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&why).map_err(|e| e.to_string())?
-                );
+                println!("{}", serde_json::to_string_pretty(&why).map_err(|e| e.to_string())?);
             } else {
                 print!("{why}");
             }
         }
         Err(d) => {
             if args.flag("json") {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&d).map_err(|e| e.to_string())?
-                );
+                println!("{}", serde_json::to_string_pretty(&d).map_err(|e| e.to_string())?);
             } else {
                 println!("decision: DENY ({})", d.reason);
                 if let Some(e) = &d.error {

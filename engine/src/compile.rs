@@ -27,6 +27,7 @@ pub(crate) struct Program {
     /// `index[type * n_actions + action]`.
     pub index: Vec<Slot>,
     pub rules: Vec<CompiledRule>,
+    pub fast_rules: Vec<FastRule>,
     pub permission_index: FxHashMap<Box<str>, u32>,
     pub permission_words: usize,
     pub roles: FxHashMap<Box<str>, Box<[u64]>>,
@@ -48,6 +49,16 @@ pub(crate) struct Slot {
     pub declared: bool,
     pub permits: Box<[u32]>,
     pub forbids: Box<[u32]>,
+    /// The same rules, as indexes into `Program::fast_rules` (lowered for this type).
+    pub fast_permits: Box<[u32]>,
+    pub fast_forbids: Box<[u32]>,
+}
+
+/// A rule's condition lowered for one resource type (see `fast`).
+#[derive(Debug)]
+pub(crate) struct FastRule {
+    pub rule: u32,
+    pub condition: Option<crate::fast::Fast>,
 }
 
 #[derive(Debug)]
@@ -80,7 +91,7 @@ pub(crate) fn scope_of(name: &str) -> (ScopeSel, &str) {
 type Keys = Box<[Box<str>]>;
 
 /// A condition with every name resolved.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) enum CExpr {
     Bool(bool),
     Int(i64),
@@ -155,24 +166,43 @@ impl Program {
             });
         }
         let n_actions = actions.len();
-        let mut slots: Vec<(bool, Vec<u32>, Vec<u32>)> =
-            vec![(false, Vec::new(), Vec::new()); type_info.len() * n_actions];
+        let mut slots: Vec<Slot> = vec![Slot::default(); type_info.len() * n_actions];
+        let mut lists: Vec<[Vec<u32>; 4]> = vec![Default::default(); slots.len()];
+        let mut fast_rules = Vec::new();
         for (t, info) in type_info.iter().enumerate() {
             for &a in &info.actions {
                 if let Some(slot) = slots.get_mut(t * n_actions + a as usize) {
-                    slot.0 = true;
+                    slot.declared = true;
                 }
             }
         }
         let permission_words = schema.permissions.len().div_ceil(64).max(1);
         let mut rules = Vec::with_capacity(policy.ast.rules.len());
         for (i, (rule, info)) in policy.ast.rules.iter().zip(&schema.rules).enumerate() {
+            let condition = rule.condition.as_ref().map(|c| compile_expr(c, schema));
+            let mut lowered: Vec<(usize, u32)> = Vec::new();
             for (t, action) in &info.applies {
+                let fast = match lowered.iter().find(|(lt, _)| lt == t) {
+                    Some((_, f)) => *f,
+                    None => {
+                        let attrs = type_info.get(*t).map(|ti| ti.attrs.as_slice()).unwrap_or_default();
+                        fast_rules.push(FastRule {
+                            rule: i as u32,
+                            condition: condition.as_ref().map(|c| crate::fast::lower(c, attrs)),
+                        });
+                        let f = (fast_rules.len() - 1) as u32;
+                        lowered.push((*t, f));
+                        f
+                    }
+                };
                 if let Some(&a) = actions.get(action.as_str()) {
-                    if let Some(slot) = slots.get_mut(t * n_actions + a as usize) {
-                        match rule.effect {
-                            Effect::Permit => slot.1.push(i as u32),
-                            Effect::Forbid => slot.2.push(i as u32),
+                    if let Some(l) = lists.get_mut(t * n_actions + a as usize) {
+                        let base = if rule.effect == Effect::Permit { 0 } else { 1 };
+                        if let Some(v) = l.get_mut(base) {
+                            v.push(i as u32);
+                        }
+                        if let Some(v) = l.get_mut(base + 2) {
+                            v.push(fast);
                         }
                     }
                 }
@@ -186,7 +216,7 @@ impl Program {
                 id: RuleId(Text::Shared(id)),
                 effect: rule.effect,
                 deny_reason: Reason(Text::Shared(deny_reason.into())),
-                condition: rule.condition.as_ref().map(|c| compile_expr(c, schema)),
+                condition,
             });
         }
         let roles = schema
@@ -213,9 +243,17 @@ impl Program {
             n_actions,
             index: slots
                 .into_iter()
-                .map(|(declared, p, f)| Slot { declared, permits: p.into(), forbids: f.into() })
+                .zip(lists)
+                .map(|(slot, [p, f, fp, ff])| Slot {
+                    declared: slot.declared,
+                    permits: p.into(),
+                    forbids: f.into(),
+                    fast_permits: fp.into(),
+                    fast_forbids: ff.into(),
+                })
                 .collect(),
             rules,
+            fast_rules,
             permission_index: schema
                 .permissions
                 .iter()

@@ -5,7 +5,7 @@ use crate::compile::{PreparedSession, Program};
 use crate::decision::{Decision, Reason};
 use crate::eval::Evaluator;
 use crate::limits::Limits;
-use crate::policy::ast::{AttrType, Effect};
+use crate::policy::ast::AttrType;
 use crate::policy::validate::TypeSchema;
 use crate::policy::Policy;
 use crate::resource::{Context, Resource};
@@ -62,6 +62,8 @@ impl Options {
 #[derive(Debug, Clone)]
 pub struct Engine {
     inner: Arc<Inner>,
+    /// The AuthZEN subject directory (see `authzen.rs`).
+    pub(crate) directory: Option<Arc<crate::authzen::Directory>>,
 }
 
 #[derive(Debug)]
@@ -93,13 +95,7 @@ impl Engine {
     /// Compiles a policy; requests are bounded by `limits`.
     pub fn with_limits(policy: Policy, limits: Limits) -> Engine {
         let program = Program::compile(&policy);
-        Engine {
-            inner: Arc::new(Inner {
-                policy,
-                program,
-                limits,
-            }),
-        }
+        Engine { inner: Arc::new(Inner { policy, program, limits }), directory: None }
     }
 
     /// Parses, validates and compiles policy text.
@@ -138,13 +134,7 @@ impl Engine {
     /// assert!(engine.decide_with(&s, "read", &doc, &Options::default().at(50)).allowed);
     /// assert_eq!(engine.decide_with(&s, "read", &doc, &Options::default().at(500)).reason, "session_expired");
     /// ```
-    pub fn decide_with(
-        &self,
-        session: &Session,
-        action: &str,
-        resource: &Resource,
-        opts: &Options,
-    ) -> Decision {
+    pub fn decide_with(&self, session: &Session, action: &str, resource: &Resource, opts: &Options) -> Decision {
         let context = opts.context.as_ref().unwrap_or_else(|| empty_context());
         let now = opts.now.unwrap_or_else(system_now);
         self.decide_inner(session, action, resource, context, now, true)
@@ -188,14 +178,7 @@ impl Engine {
             },
         };
         let ctx = context.as_ref().unwrap_or_else(|| empty_context());
-        self.decide_inner(
-            &session,
-            action,
-            &resource,
-            ctx,
-            now.unwrap_or_else(system_now),
-            true,
-        )
+        self.decide_inner(&session, action, &resource, ctx, now.unwrap_or_else(system_now), true)
     }
 
     /// Decides from parsed JSON values, as the bindings receive them.
@@ -208,30 +191,33 @@ impl Engine {
         now: Option<i64>,
     ) -> Decision {
         let limits = &self.inner.limits;
+        // A value built in code may nest without bound, and `Value`'s drop recurses: check (and
+        // take apart) every input before an early return below could drop one unchecked.
+        let resource = crate::json::checked(resource, limits.max_json_depth);
+        let context = context.map(|c| crate::json::checked(c, limits.max_json_depth));
         let session = match Session::from_value(claims, limits) {
             Ok(s) => s,
             Err(e) => return Decision::deny_with_error(Reason::INVALID_CLAIMS, e.to_string()),
         };
-        let resource = match Resource::from_value_with_limits(resource, limits) {
+        let resource = match resource
+            .map_err(|e| crate::InputError::new("resource", e))
+            .and_then(|r| Resource::from_value_with_limits(r, limits))
+        {
             Ok(r) => r,
             Err(e) => return Decision::deny_with_error(Reason::INVALID_RESOURCE, e.to_string()),
         };
         let context = match context {
             None => None,
-            Some(v) => match Context::from_value_with_limits(v, limits) {
+            Some(v) => match v
+                .map_err(|e| crate::InputError::new("context", e))
+                .and_then(|v| Context::from_value_with_limits(v, limits))
+            {
                 Ok(c) => Some(c),
                 Err(e) => return Decision::deny_with_error(Reason::INVALID_CONTEXT, e.to_string()),
             },
         };
         let ctx = context.as_ref().unwrap_or_else(|| empty_context());
-        self.decide_inner(
-            &session,
-            action,
-            &resource,
-            ctx,
-            now.unwrap_or_else(system_now),
-            true,
-        )
+        self.decide_inner(&session, action, &resource, ctx, now.unwrap_or_else(system_now), true)
     }
 
     /// Decides one request object `{"claims", "action", "resource", "context"?, "now"?}`,
@@ -247,30 +233,25 @@ impl Engine {
     /// ```
     pub fn decide_request_json(&self, text: &str) -> Decision {
         let limits = &self.inner.limits;
-        let max = limits
-            .max_claims_bytes
-            .saturating_add(limits.max_request_bytes.saturating_mul(2));
+        let max = limits.max_claims_bytes.saturating_add(limits.max_request_bytes.saturating_mul(2));
         match crate::json::parse_strict(text, max, limits.max_json_depth.saturating_add(1)) {
             Ok(v) => self.decide_request(v),
-            Err(e) => {
-                Decision::deny_with_error(Reason::INVALID_REQUEST, format!("invalid request: {e}"))
-            }
+            Err(e) => Decision::deny_with_error(Reason::INVALID_REQUEST, format!("invalid request: {e}")),
         }
     }
 
     /// As [`Engine::decide_request_json`], on a parsed value.
     pub fn decide_request(&self, request: Value) -> Decision {
+        // As in `decide_value`: never drop an unchecked value on an early return.
+        let request = match crate::json::checked(request, self.inner.limits.max_json_depth.saturating_add(1)) {
+            Ok(v) => v,
+            Err(e) => return Decision::deny_with_error(Reason::INVALID_REQUEST, format!("invalid request: {e}")),
+        };
         let Value::Object(mut req) = request else {
-            return Decision::deny_with_error(
-                Reason::INVALID_REQUEST,
-                "invalid request: must be a JSON object",
-            );
+            return Decision::deny_with_error(Reason::INVALID_REQUEST, "invalid request: must be a JSON object");
         };
         for key in req.keys() {
-            if !matches!(
-                key.as_str(),
-                "claims" | "action" | "resource" | "context" | "now"
-            ) {
+            if !matches!(key.as_str(), "claims" | "action" | "resource" | "context" | "now") {
                 return Decision::deny_with_error(
                     Reason::INVALID_REQUEST,
                     format!("invalid request: unknown field `{key}`"),
@@ -280,20 +261,14 @@ impl Engine {
         let action = match req.remove("action") {
             Some(Value::String(a)) => a,
             _ => {
-                return Decision::deny_with_error(
-                    Reason::INVALID_REQUEST,
-                    "invalid request: `action` must be a string",
-                )
+                return Decision::deny_with_error(Reason::INVALID_REQUEST, "invalid request: `action` must be a string")
             }
         };
         let now = match req.remove("now") {
             None | Some(Value::Null) => None,
             Some(Value::Number(n)) if n.as_i64().is_some() => n.as_i64(),
             Some(_) => {
-                return Decision::deny_with_error(
-                    Reason::INVALID_REQUEST,
-                    "invalid request: `now` must be an integer",
-                )
+                return Decision::deny_with_error(Reason::INVALID_REQUEST, "invalid request: `now` must be an integer")
             }
         };
         let claims = req.remove("claims").unwrap_or(Value::Null);
@@ -312,12 +287,7 @@ impl Engine {
     /// let s = Session::from_claims_json(r#"{"sub": "u"}"#).unwrap();
     /// assert_eq!(engine.permitted_actions(&s, &Resource::new("doc"), &Options::default()), vec!["read"]);
     /// ```
-    pub fn permitted_actions(
-        &self,
-        session: &Session,
-        resource: &Resource,
-        opts: &Options,
-    ) -> Vec<String> {
+    pub fn permitted_actions(&self, session: &Session, resource: &Resource, opts: &Options) -> Vec<String> {
         let program = &self.inner.program;
         let Some(&t) = program.types.get(resource.type_name.as_str()) else {
             return Vec::new();
@@ -329,40 +299,48 @@ impl Engine {
         let now = opts.now.unwrap_or_else(system_now);
         info.action_names
             .iter()
-            .filter(|a| {
-                self.decide_inner(session, a, resource, context, now, false)
-                    .allowed
-            })
+            .filter(|a| self.decide_inner(session, a, resource, context, now, false).allowed)
             .map(|a| a.to_string())
             .collect()
     }
 
-    /// Decides and returns the full trace: every rule considered and the value of each
-    /// sub-condition. For the CLI and debugging; slower than [`Engine::decide`].
-    pub fn explain(
+    /// Which resources of `resource_type` may `session` act on with `action`: the policy
+    /// partially evaluated for this session (roles, permissions, license, organization, user,
+    /// context and time), leaving a condition over the resource's attributes that renders as
+    /// a SQL `WHERE` fragment. A row passes it if and only if `decide` allows the action on
+    /// that row; see [`Filter`](crate::Filter) and `docs/filters.md`.
+    ///
+    /// ```
+    /// # use ordinance::*;
+    /// let engine = Engine::from_policy_text(
+    ///     "resource doc { owner: string }\naction read on doc\npermit read on doc when resource.owner == user.id").unwrap();
+    /// let s = Session::from_claims_json(r#"{"sub": "u1"}"#).unwrap();
+    /// let sql = engine.filter(&s, "read", "doc", &Options::default()).unwrap().to_sql(&SqlOptions::default()).unwrap();
+    /// assert_eq!(sql.sql, r#""owner" IS NOT NULL AND "owner" = $1::text"#);
+    /// ```
+    pub fn filter(
         &self,
         session: &Session,
         action: &str,
-        resource: &Resource,
+        resource_type: &str,
         opts: &Options,
-    ) -> crate::Explanation {
-        let decision = self.decide_with(session, action, resource, opts);
+    ) -> Result<crate::Filter, crate::FilterError> {
         let context = opts.context.as_ref().unwrap_or_else(|| empty_context());
-        crate::explain::explain(
-            &self.inner.policy,
-            decision,
-            session,
-            action,
-            resource,
-            context,
-        )
+        let now = opts.now.unwrap_or_else(system_now);
+        let mut scratch = None;
+        let prepared = self.prepared(session, &mut scratch);
+        crate::filter::build(&self.inner.program, session, prepared, action, resource_type, context, now)
     }
 
-    fn prepared<'s>(
-        &self,
-        session: &'s Session,
-        scratch: &'s mut Option<PreparedSession>,
-    ) -> &'s PreparedSession {
+    /// Decides and returns the full trace: every rule considered and the value of each
+    /// sub-condition. For the CLI and debugging; slower than [`Engine::decide`].
+    pub fn explain(&self, session: &Session, action: &str, resource: &Resource, opts: &Options) -> crate::Explanation {
+        let decision = self.decide_with(session, action, resource, opts);
+        let context = opts.context.as_ref().unwrap_or_else(|| empty_context());
+        crate::explain::explain(&self.inner.policy, decision, session, action, resource, context)
+    }
+
+    fn prepared<'s>(&self, session: &'s Session, scratch: &'s mut Option<PreparedSession>) -> &'s PreparedSession {
         let program = &self.inner.program;
         let cached = session.prepared.get_or_init(|| program.prepare(session));
         if cached.engine_id == program.id {
@@ -389,105 +367,79 @@ impl Engine {
         let prepared = self.prepared(session, &mut scratch);
         let licensed = match &prepared.licensed {
             Ok(b) => *b,
-            Err(e) => {
-                return Decision::deny_with_error(
-                    Reason::INVALID_CLAIMS,
-                    format!("invalid claims: {e}"),
-                )
-            }
+            Err(e) => return Decision::deny_with_error(Reason::INVALID_CLAIMS, format!("invalid claims: {e}")),
         };
         let program = &self.inner.program;
         let Some(&t) = program.types.get(resource.type_name.as_str()) else {
             return Decision::deny_with_error(
                 Reason::UNKNOWN_RESOURCE_TYPE,
-                format!(
-                    "the policy declares no resource type `{}`",
-                    resource.type_name
-                ),
+                format!("the policy declares no resource type `{}`", resource.type_name),
             );
         };
         let slot = program
             .actions
             .get(action)
-            .and_then(|&a| {
-                program
-                    .index
-                    .get(t as usize * program.n_actions + a as usize)
-            })
+            .and_then(|&a| program.index.get(t as usize * program.n_actions + a as usize))
             .filter(|s| s.declared);
         let Some(slot) = slot else {
             return Decision::deny_with_error(
                 Reason::UNKNOWN_ACTION,
-                format!(
-                    "the policy declares no action `{action}` on `{}`",
-                    resource.type_name
-                ),
+                format!("the policy declares no action `{action}` on `{}`", resource.type_name),
             );
         };
-        if let Some(info) = program.type_info.get(t as usize) {
-            if let Err(e) = check_resource(&info.attrs, resource) {
-                return Decision::deny_with_error(
-                    Reason::INVALID_RESOURCE,
-                    format!("invalid resource: {e}"),
-                );
+        let attrs = program.type_info.get(t as usize).map(|i| i.attrs.as_slice()).unwrap_or_default();
+        // Declared attributes bound to slots, on the stack for the usual handful.
+        let mut inline: [Option<&Value>; 16] = [None; 16];
+        let mut spilled: Vec<Option<&Value>> = Vec::new();
+        let slots: &mut [Option<&Value>] = match inline.get_mut(..attrs.len()) {
+            Some(s) => s,
+            None => {
+                spilled.resize(attrs.len(), None);
+                &mut spilled
             }
-        }
-        let ev = Evaluator {
-            session,
-            permissions: &prepared.permissions,
-            licensed,
-            resource,
-            context,
         };
+        if let Err(e) = bind_resource(attrs, resource, slots) {
+            return Decision::deny_with_error(Reason::INVALID_RESOURCE, format!("invalid resource: {e}"));
+        }
+        let general = Evaluator { session, permissions: &prepared.permissions, licensed, resource, context };
+        let ev = crate::fast::FastEval { general, slots };
         let mut errored: Option<u32> = None;
-        for &i in slot.forbids.iter() {
-            let Some(rule) = program.rules.get(i as usize) else {
-                continue;
-            };
-            let outcome = match &rule.condition {
+        for &f in slot.fast_forbids.iter() {
+            let Some(fr) = program.fast_rules.get(f as usize) else { continue };
+            let outcome = match &fr.condition {
                 None => Ok(true),
                 Some(c) => ev.truth(c),
             };
             match outcome {
                 Ok(true) => {
+                    let Some(rule) = program.rules.get(fr.rule as usize) else { continue };
                     let mut d = Decision::deny(rule.deny_reason.clone());
                     d.rule = Some(rule.id.clone());
                     if with_hints {
-                        d.missing = crate::hints::missing(
-                            &self.inner.policy,
-                            session,
-                            action,
-                            resource,
-                            context,
-                            true,
-                        );
+                        d.missing = crate::hints::missing(&self.inner.policy, session, action, resource, context, true);
                     }
                     return d;
                 }
                 Ok(false) => {}
                 Err(_) => {
-                    errored.get_or_insert(i);
+                    errored.get_or_insert(fr.rule);
                 }
             }
         }
         if let Some(i) = errored {
             let mut d = Decision::deny(Reason::FORBID_ERRORED);
             d.rule = program.rules.get(i as usize).map(|r| r.id.clone());
-            d.error = Some(
-                "a forbid rule could not be evaluated, so the request is denied (fail closed)"
-                    .into(),
-            );
+            d.error = Some("a forbid rule could not be evaluated, so the request is denied (fail closed)".into());
             return d;
         }
-        for &i in slot.permits.iter() {
-            let Some(rule) = program.rules.get(i as usize) else {
-                continue;
-            };
-            let matched = match &rule.condition {
+        for &f in slot.fast_permits.iter() {
+            let Some(fr) = program.fast_rules.get(f as usize) else { continue };
+            let matched = match &fr.condition {
                 None => true,
                 Some(c) => ev.truth(c) == Ok(true),
             };
-            if matched && rule.effect == Effect::Permit {
+            if matched {
+                let Some(rule) = program.rules.get(fr.rule as usize) else { continue };
                 return Decision {
                     allowed: true,
                     reason: Reason::PERMIT,
@@ -499,14 +451,7 @@ impl Engine {
         }
         let mut d = Decision::deny(Reason::NO_MATCHING_RULE);
         if with_hints {
-            d.missing = crate::hints::missing(
-                &self.inner.policy,
-                session,
-                action,
-                resource,
-                context,
-                false,
-            );
+            d.missing = crate::hints::missing(&self.inner.policy, session, action, resource, context, false);
         }
         d
     }
@@ -515,25 +460,18 @@ impl Engine {
 /// Checks the resource's attributes against its declared type. Undeclared attributes are
 /// ignored (rows often carry more columns than the policy reads); `null` counts as absent
 /// for an optional attribute.
-pub(crate) fn check_resource(
-    attrs: &[(Box<str>, AttrType, bool)],
-    resource: &Resource,
-) -> Result<(), String> {
+pub(crate) fn check_resource(attrs: &[(Box<str>, AttrType, bool)], resource: &Resource) -> Result<(), String> {
     for (name, ty, optional) in attrs {
         match resource.attrs.get(name.as_ref()) {
             None | Some(Value::Null) if *optional => {}
             None => return Err(format!("attribute `{name}` is missing")),
-            Some(Value::Null) => {
-                return Err(format!("attribute `{name}` is null but not optional"))
-            }
+            Some(Value::Null) => return Err(format!("attribute `{name}` is null but not optional")),
             Some(v) => {
                 let ok = match ty {
                     AttrType::String => v.is_string(),
                     AttrType::Int => v.as_i64().is_some(),
                     AttrType::Bool => v.is_boolean(),
-                    AttrType::StringList => v
-                        .as_array()
-                        .is_some_and(|items| items.iter().all(Value::is_string)),
+                    AttrType::StringList => v.as_array().is_some_and(|items| items.iter().all(Value::is_string)),
                 };
                 if !ok {
                     return Err(format!(
@@ -542,6 +480,40 @@ pub(crate) fn check_resource(
                         crate::claims::kind_of(v)
                     ));
                 }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Checks the resource against its declared attributes (as [`check_resource`]) and binds
+/// each declared attribute's value to its slot (`None` when absent or null).
+pub(crate) fn bind_resource<'r>(
+    attrs: &[(Box<str>, AttrType, bool)],
+    resource: &'r Resource,
+    slots: &mut [Option<&'r Value>],
+) -> Result<(), String> {
+    for ((name, ty, optional), slot) in attrs.iter().zip(slots.iter_mut()) {
+        let value = resource.attrs.get(name.as_ref());
+        match value {
+            None | Some(Value::Null) if *optional => *slot = None,
+            None => return Err(format!("attribute `{name}` is missing")),
+            Some(Value::Null) => return Err(format!("attribute `{name}` is null but not optional")),
+            Some(v) => {
+                let ok = match ty {
+                    AttrType::String => v.is_string(),
+                    AttrType::Int => v.as_i64().is_some(),
+                    AttrType::Bool => v.is_boolean(),
+                    AttrType::StringList => v.as_array().is_some_and(|items| items.iter().all(Value::is_string)),
+                };
+                if !ok {
+                    return Err(format!(
+                        "attribute `{name}` must be {}, found {}",
+                        ty.keyword(),
+                        crate::claims::kind_of(v)
+                    ));
+                }
+                *slot = Some(v);
             }
         }
     }
@@ -563,9 +535,7 @@ pub(crate) fn check_resource_naive(ty: &TypeSchema, resource: &Resource) -> Resu
             (AttrType::String, Some(Value::String(_))) => true,
             (AttrType::Bool, Some(Value::Bool(_))) => true,
             (AttrType::Int, Some(Value::Number(n))) => n.is_i64(),
-            (AttrType::StringList, Some(Value::Array(items))) => {
-                items.iter().all(|i| matches!(i, Value::String(_)))
-            }
+            (AttrType::StringList, Some(Value::Array(items))) => items.iter().all(|i| matches!(i, Value::String(_))),
             _ => false,
         };
         if !good {

@@ -48,6 +48,9 @@
 //!   [`Engine::explain`].
 //! - [`Decision`]: `allowed`, a stable [`Reason`] code, the deciding [`RuleId`], and the
 //!   [`Requirement`]s a deny is `missing`.
+//! - [`SharedEngine`]: replace the policy of a running service atomically; every decision
+//!   comes from exactly one policy version. [`Limits`] bound every input (see
+//!   `docs/security.md`).
 //!
 //! ## Semantics
 //!
@@ -58,6 +61,7 @@
 //!
 #![deny(missing_docs)]
 
+mod authzen;
 mod claims;
 mod claims_v2;
 mod compile;
@@ -65,6 +69,8 @@ mod decision;
 mod engine;
 mod eval;
 mod explain;
+mod fast;
+mod filter;
 mod hints;
 mod json;
 mod limits;
@@ -73,11 +79,15 @@ pub mod reference;
 mod resource;
 #[doc(hidden)]
 pub mod testing;
+mod watch;
 
+pub use authzen::{authzen_decision, Directory, MAX_DIRECTORY_BYTES};
 pub use claims::{ClaimsError, Session};
 pub use decision::{Decision, Reason, Requirement, RuleId};
 pub use engine::{Engine, Options, LEEWAY_SECONDS};
 pub use explain::{Explanation, RuleTrace};
+pub use filter::{row_level_security, Filter, FilterError, RlsOptions, SqlCommand, SqlFilter, SqlOptions};
 pub use limits::Limits;
 pub use policy::{Located, Policy, PolicyError, Span};
 pub use resource::{Context, InputError, Resource};
+pub use watch::SharedEngine;

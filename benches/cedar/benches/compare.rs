@@ -1,4 +1,5 @@
-//! Team Task, side by side: the hand-written floor and `cedar-policy`.
+//! Team Task, side by side: the hand-written floor, ordinance and `cedar-policy`, in one
+//! process so that the ratios come from the same run.
 //!
 //! Every `prepared` and `json` benchmark runs the whole [`workload::MIX`] (8 requests,
 //! 5 allow, 3 deny) per iteration: divide the reported time by `MIX.len()` for one
@@ -6,6 +7,11 @@
 //!
 //! * `floor/prepared`: `floor_decide` on claims and task parsed beforehand.
 //! * `floor/json`: `floor_decide_json` from the raw claims and resource JSON.
+//! * `ordinance/prepared`: `Engine::decide_with` on `Session`s and `Resource`s built
+//!   beforehand (`policies/team_tasks.ord`, fixed `now`, no context).
+//! * `ordinance/json`: `Engine::decide_json` from the raw claims and resource JSON.
+//! * `ordinance/compile`: `Policy::parse` (lex, parse, validate) + `Engine::new` (compile)
+//!   of `policies/team_tasks.ord`, once per iteration (not divided).
 //! * `cedar/prepared`: `Authorizer::is_authorized` on a request and entity store
 //!   built beforehand (the policy set compiled once).
 //! * `cedar/json`: parse the same JSON, build the entities (validated against the
@@ -17,8 +23,9 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use ordinance::{Engine, Options, Policy, Resource, Session};
 use ordinance_cedar_bench::cedar::{self, TeamTasks};
-use ordinance_cedar_bench::workload::{Request, MIX};
+use ordinance_cedar_bench::workload::{Request, MIX, NOW};
 use ordinance_cedar_bench::{floor_decide, floor_decide_json, Claims, Task};
 
 fn mix_len() -> u64 {
@@ -73,6 +80,58 @@ fn floor(c: &mut Criterion) {
             }
             allowed
         });
+    });
+    group.finish();
+}
+
+/// The Team Task policy, embedded so that no iteration reads a file.
+const TEAM_TASKS_ORD: &str = include_str!("../../../policies/team_tasks.ord");
+
+fn ordinance(c: &mut Criterion) {
+    let engine = Engine::new(Policy::parse(TEAM_TASKS_ORD).expect("team_tasks.ord compiles"));
+    let opts = Options { now: Some(NOW), context: None };
+    let prepared: Vec<(Session, Resource, &Request)> = MIX
+        .iter()
+        .map(|r| {
+            (
+                Session::from_claims_json(r.claims).expect("claims parse"),
+                Resource::from_json(r.resource).expect("resource parses"),
+                r,
+            )
+        })
+        .collect();
+    for (session, resource, r) in &prepared {
+        let d = engine.decide_with(session, r.action, resource, &opts);
+        assert_eq!(d.allowed, r.expected, "{}", r.name);
+        let d = engine.decide_json(r.claims, r.action, r.resource, None, Some(NOW));
+        assert_eq!(d.allowed, r.expected, "{}", r.name);
+    }
+
+    let mut group = c.benchmark_group("ordinance");
+    group.throughput(Throughput::Elements(mix_len()));
+    group.bench_function("prepared", |b| {
+        b.iter(|| {
+            let mut allowed = 0u32;
+            for (session, resource, r) in &prepared {
+                let d = engine.decide_with(black_box(session), black_box(r.action), black_box(resource), &opts);
+                allowed += u32::from(d.allowed);
+            }
+            allowed
+        });
+    });
+    group.bench_function("json", |b| {
+        b.iter(|| {
+            let mut allowed = 0u32;
+            for r in &MIX {
+                let d = engine.decide_json(black_box(r.claims), black_box(r.action), black_box(r.resource), None, Some(NOW));
+                allowed += u32::from(d.allowed);
+            }
+            allowed
+        });
+    });
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("compile", |b| {
+        b.iter(|| Engine::new(Policy::parse(black_box(TEAM_TASKS_ORD)).expect("team_tasks.ord compiles")));
     });
     group.finish();
 }
@@ -136,5 +195,5 @@ fn cedar(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, floor, cedar);
+criterion_group!(benches, floor, ordinance, cedar);
 criterion_main!(benches);

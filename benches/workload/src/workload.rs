@@ -1,7 +1,7 @@
 //! The benchmark workload: sample Clerk v1 session claims, Team Task resources and a
 //! fixed mix of allow and deny requests with their expected decisions.
 //!
-//! Every benchmark group (`floor/*`, `cedar/*`, and any engine added later) runs the
+//! Every benchmark group (`floor/*`, `decide/*`, `ordinance/*`, `cedar/*`) runs the
 //! whole [`MIX`] per iteration and asserts each decision against
 //! [`Request::expected`] before timing.
 
@@ -13,6 +13,10 @@ pub const OTHER_USER_ID: &str = "user_2jfGxQ7dM1wZPp8cRb3sTu9VkLa";
 pub const ORG_ID: &str = "org_2ieWEfZl0M6ccS1Ap1XVRbEm9Kk";
 /// Some other organization.
 pub const OTHER_ORG_ID: &str = "org_2kPqW8nBv4cXz1LmJ7hYt5RdEs0";
+
+/// A fixed Unix time inside every sample token's validity (`nbf` 1721770123, `exp`
+/// 1721770193), for engines that check the token's time claims.
+pub const NOW: i64 = 1_721_770_150;
 
 /// `org:manager`, licensed, with the permissions Clerk puts in the token.
 pub const MANAGER_LICENSED: &str = r#"{

@@ -1,0 +1,238 @@
+//! ordinance benchmarks, with the hand-written floor in the same run.
+//!
+//! Every benchmark asserts its decisions before it is timed. Criterion times one
+//! *iteration*; an iteration decides a fixed batch of requests, and each benchmark declares
+//! that batch size as its `Throughput::Elements`, so `median / elements` is the time of one
+//! decision (`benches/report.py` does the division from `benchmark.json`).
+//!
+//! | group / id | one iteration | elements |
+//! |---|---|---|
+//! | `decide/prepared`, `floor/prepared` | the 8 requests of `workload::MIX` on sessions and resources built beforehand | 8 |
+//! | `decide/json`, `floor/json` | the same 8 from the raw claims JSON and resource JSON | 8 |
+//! | `permitted_actions/ordinance`, `permitted_actions/floor` | the 5 actions on each of the 8 (session, resource) pairs of the mix | 8 calls |
+//! | `scaling_distinct/allow/N` | N rules over N/2 (type, action) pairs: allow on the first and on the last pair | 2 |
+//! | `scaling_distinct/deny/N` | same policy: a deny (no permit matches, `missing` computed) on the last pair | 1 |
+//! | `scaling_same_pair/allow/N` | N permits on one pair, only the last matches | 1 |
+//! | `compile/team_tasks`, `compile/N` | `Policy::parse` (lex, parse, validate) + `Engine::new` (compile), dropped at the end | 1 |
+//!
+//! Run: `cargo bench -p ordinance-benches -- --warm-up-time 1 --measurement-time 3`, then
+//! `python3 benches/report.py`.
+#![allow(clippy::expect_used, clippy::panic)] // a benchmark whose setup is wrong must stop loudly
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput};
+use ordinance::{Engine, Policy, Session};
+use ordinance_benches::workload::{Request, MIX, NOW};
+use ordinance_benches::{
+    distinct_pairs, floor_decide, floor_decide_json, options, prepared_mix, same_pair, team_tasks_engine, Case, Claims,
+    Task, ACTIONS, GENERATED_CLAIMS, TEAM_TASKS,
+};
+
+/// Rule counts for the scaling and compile benchmarks over distinct pairs.
+const DISTINCT_SIZES: [usize; 4] = [10, 100, 1_000, 10_000];
+/// Rule counts on one (type, action) pair.
+const SAME_PAIR_SIZES: [usize; 3] = [1, 10, 100];
+
+fn elements(n: usize) -> Throughput {
+    Throughput::Elements(u64::try_from(n).unwrap_or(u64::MAX))
+}
+
+/// The floor's inputs: claims and task parsed beforehand with the floor's own serde types.
+fn floor_inputs() -> Vec<(Claims<'static>, &'static str, Task<'static>, &'static Request)> {
+    MIX.iter()
+        .map(|r| {
+            let claims: Claims<'static> = serde_json::from_str(r.claims).expect("claims parse");
+            let task: Task<'static> = serde_json::from_str(r.resource).expect("task parses");
+            (claims, r.action, task, r)
+        })
+        .collect()
+}
+
+/// `decide/prepared` and `floor/prepared`, then `decide/json` and `floor/json`.
+fn decide(c: &mut Criterion) {
+    let engine = team_tasks_engine().expect("team_tasks compiles");
+    let opts = options();
+    let mix = prepared_mix().expect("the mix parses");
+    let floor = floor_inputs();
+    for p in &mix {
+        let r = p.request;
+        assert_eq!(engine.decide_with(&p.session, p.action, &p.resource, &opts).allowed, r.expected, "{}", r.name);
+        assert_eq!(engine.decide_json(r.claims, r.action, r.resource, None, Some(NOW)).allowed, r.expected);
+        assert_eq!(floor_decide_json(r.claims, r.action, r.resource), r.expected, "{}", r.name);
+    }
+    for (claims, action, task, r) in &floor {
+        assert_eq!(floor_decide(claims, action, task), r.expected, "{}", r.name);
+    }
+
+    let mut group = c.benchmark_group("decide");
+    group.throughput(elements(MIX.len()));
+    group.bench_function("prepared", |b| {
+        b.iter(|| {
+            let mut allowed = 0u32;
+            for p in &mix {
+                let d = engine.decide_with(black_box(&p.session), black_box(p.action), black_box(&p.resource), &opts);
+                allowed += u32::from(d.allowed);
+            }
+            allowed
+        });
+    });
+    group.bench_function("json", |b| {
+        b.iter(|| {
+            let mut allowed = 0u32;
+            for r in &MIX {
+                let d = engine.decide_json(
+                    black_box(r.claims),
+                    black_box(r.action),
+                    black_box(r.resource),
+                    None,
+                    Some(NOW),
+                );
+                allowed += u32::from(d.allowed);
+            }
+            allowed
+        });
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group("floor");
+    group.throughput(elements(MIX.len()));
+    group.bench_function("prepared", |b| {
+        b.iter(|| {
+            let mut allowed = 0u32;
+            for (claims, action, task, _) in &floor {
+                allowed += u32::from(floor_decide(black_box(claims), black_box(action), black_box(task)));
+            }
+            allowed
+        });
+    });
+    group.bench_function("json", |b| {
+        b.iter(|| {
+            let mut allowed = 0u32;
+            for r in &MIX {
+                allowed +=
+                    u32::from(floor_decide_json(black_box(r.claims), black_box(r.action), black_box(r.resource)));
+            }
+            allowed
+        });
+    });
+    group.finish();
+}
+
+/// `permitted_actions/ordinance` and `permitted_actions/floor`: all five actions for each
+/// (session, resource) pair of the mix.
+fn permitted_actions(c: &mut Criterion) {
+    let engine = team_tasks_engine().expect("team_tasks compiles");
+    let opts = options();
+    let mix = prepared_mix().expect("the mix parses");
+    let floor = floor_inputs();
+    let floor_permitted = |claims: &Claims<'_>, task: &Task<'_>| -> Vec<&'static str> {
+        ACTIONS.iter().copied().filter(|a| floor_decide(claims, a, task)).collect()
+    };
+    for (p, (claims, _, task, _)) in mix.iter().zip(&floor) {
+        let got = engine.permitted_actions(&p.session, &p.resource, &opts);
+        assert_eq!(got, floor_permitted(claims, task), "{}", p.request.name);
+        assert!(got.contains(&p.action.to_owned()) == p.request.expected, "{}", p.request.name);
+    }
+
+    let mut group = c.benchmark_group("permitted_actions");
+    group.throughput(elements(MIX.len()));
+    group.bench_function("ordinance", |b| {
+        b.iter(|| {
+            let mut n = 0usize;
+            for p in &mix {
+                n += engine.permitted_actions(black_box(&p.session), black_box(&p.resource), &opts).len();
+            }
+            n
+        });
+    });
+    group.bench_function("floor", |b| {
+        b.iter(|| {
+            let mut n = 0usize;
+            for (claims, _, task, _) in &floor {
+                n += floor_permitted(black_box(claims), black_box(task)).len();
+            }
+            n
+        });
+    });
+    group.finish();
+}
+
+/// Decides `cases` on `engine` once per case: the body of every scaling iteration.
+fn decide_cases(engine: &Engine, session: &Session, cases: &[&Case]) -> u32 {
+    let opts = options();
+    let mut allowed = 0u32;
+    for case in cases {
+        let d = engine.decide_with(black_box(session), black_box(&case.action), black_box(&case.resource), &opts);
+        allowed += u32::from(d.allowed);
+    }
+    allowed
+}
+
+/// `scaling_distinct/{allow,deny}/N` and `scaling_same_pair/allow/N`.
+fn scaling(c: &mut Criterion) {
+    let session = Session::from_claims_json(GENERATED_CLAIMS).expect("claims parse");
+
+    let mut group = c.benchmark_group("scaling_distinct");
+    for n in DISTINCT_SIZES {
+        let scenario = distinct_pairs(n);
+        let engine = Engine::new(Policy::parse(&scenario.policy).expect("generated policy parses"));
+        scenario.check(&engine, &session).expect("generated policy decides as generated");
+        let allow: Vec<&Case> = scenario.cases_named("allow/").collect();
+        let deny: Vec<&Case> = scenario.cases_named("deny/").collect();
+        assert_eq!((allow.len(), deny.len()), (2, 1));
+        group.throughput(elements(allow.len()));
+        group.bench_with_input(BenchmarkId::new("allow", n), &allow, |b, cases| {
+            b.iter(|| decide_cases(&engine, &session, cases));
+        });
+        group.throughput(elements(deny.len()));
+        group.bench_with_input(BenchmarkId::new("deny", n), &deny, |b, cases| {
+            b.iter(|| decide_cases(&engine, &session, cases));
+        });
+    }
+    group.finish();
+
+    let mut group = c.benchmark_group("scaling_same_pair");
+    for n in SAME_PAIR_SIZES {
+        let scenario = same_pair(n);
+        let engine = Engine::new(Policy::parse(&scenario.policy).expect("generated policy parses"));
+        scenario.check(&engine, &session).expect("generated policy decides as generated");
+        let allow: Vec<&Case> = scenario.cases_named("allow/").collect();
+        group.throughput(elements(allow.len()));
+        group.bench_with_input(BenchmarkId::new("allow", n), &allow, |b, cases| {
+            b.iter(|| decide_cases(&engine, &session, cases));
+        });
+    }
+    group.finish();
+}
+
+/// `compile/team_tasks` and `compile/N`: parse, validate and compile, from text.
+fn compile(c: &mut Criterion) {
+    let mut group = c.benchmark_group("compile");
+    group.throughput(elements(1));
+    let team = team_tasks_engine().expect("team_tasks compiles");
+    assert_eq!(team.policy().rule_count(), 6);
+    group.bench_function("team_tasks", |b| {
+        b.iter(|| Engine::new(Policy::parse(black_box(TEAM_TASKS)).expect("team_tasks parses")));
+    });
+    let session = Session::from_claims_json(GENERATED_CLAIMS).expect("claims parse");
+    for n in DISTINCT_SIZES {
+        let scenario = distinct_pairs(n);
+        let engine = Engine::new(Policy::parse(&scenario.policy).expect("generated policy parses"));
+        scenario.check(&engine, &session).expect("generated policy decides as generated");
+        if n >= 1_000 {
+            // Milliseconds or more per iteration: the same few iterations in every sample.
+            group.sampling_mode(SamplingMode::Flat);
+            group.sample_size(10);
+            group.measurement_time(Duration::from_secs(5));
+        }
+        group.bench_with_input(BenchmarkId::from_parameter(n), &scenario.policy, |b, text| {
+            b.iter(|| Engine::new(Policy::parse(black_box(text)).expect("generated policy parses")));
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, decide, permitted_actions, scaling, compile);
+criterion_main!(benches);

@@ -1,0 +1,1242 @@
+//! Python bindings for ordinance: the `ordinance` package (pyo3, abi3, CPython ≥ 3.9).
+//!
+//! A thin shell: one delegating method per engine method, plus conversion between Python
+//! values and `serde_json::Value` and the mapping of engine errors to Python exceptions.
+//! Nothing here knows what a policy means.
+//!
+//! - Python `dict`/`list`/`tuple`/`str`/`int`/`float`/`bool`/`None` become JSON values
+//!   directly (no JSON text in between). Anything else (a `set`, a `datetime`, an object)
+//!   raises `ClaimsError` or `RequestError` naming the path of the bad value; nesting is
+//!   bounded at [`MAX_DEPTH`] so a dict that contains itself cannot overflow the stack.
+//! - Claims, resources and contexts given as `str` or `bytes` are JSON text, parsed by the
+//!   engine's strict parser (duplicate keys rejected, size and depth bounded).
+//! - Every entry point runs inside `catch_unwind`: an engine panic becomes
+//!   `ordinance.OrdinanceInternalError`, never an abort of the interpreter.
+
+use ordinance::{
+    Context, Decision, Directory, Engine, Filter, FilterError, Options,
+    PolicyError as RsPolicyError, Resource, Session, SqlOptions,
+};
+use pyo3::create_exception;
+use pyo3::exceptions::PyException;
+use pyo3::intern;
+use pyo3::prelude::*;
+use pyo3::IntoPyObjectExt;
+use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use serde_json::{Map, Value};
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+create_exception!(
+    ordinance,
+    OrdinanceError,
+    PyException,
+    "Base class of every exception raised by ordinance."
+);
+create_exception!(
+    ordinance,
+    PolicyError,
+    OrdinanceError,
+    "The policy text is invalid. `str(err)` is the report the CLI prints (file:line:col, \
+     the source line with a caret, a help line); `.line`, `.column`, `.code`, `.help` describe \
+     the first problem and `.diagnostics` lists them all as dicts."
+);
+create_exception!(
+    ordinance,
+    ClaimsError,
+    OrdinanceError,
+    "The claims cannot be used: not JSON, not an object, or a registered claim of the wrong type."
+);
+create_exception!(
+    ordinance,
+    RequestError,
+    OrdinanceError,
+    "A resource, context or request cannot be used (not JSON, wrong shape, or a Python value \
+     with no JSON form)."
+);
+create_exception!(
+    ordinance,
+    OrdinanceInternalError,
+    OrdinanceError,
+    "A bug in ordinance: the engine panicked. The panic was caught; the interpreter and the \
+     engine remain usable. Please report it."
+);
+
+/// How deep Python containers may nest when converted to JSON. The engine's own limit
+/// (32 by default) applies after conversion and gives its usual error; this bound only
+/// keeps a self-referencing dict or list from recursing forever.
+pub const MAX_DEPTH: usize = 64;
+
+// ------------------------------------------------------------------------------------------
+// Panics
+
+/// Runs `f`, turning a Rust panic into `OrdinanceInternalError`.
+fn guarded<T>(f: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(result) => result,
+        Err(payload) => {
+            let message = payload
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".to_string());
+            Err(OrdinanceInternalError::new_err(format!(
+                "internal error in ordinance (please report it): {message}"
+            )))
+        }
+    }
+}
+
+// ------------------------------------------------------------------------------------------
+// Python -> JSON
+
+/// Which input a value came from: picks the exception and the message prefix.
+#[derive(Clone, Copy)]
+enum Input {
+    Claims,
+    Resource,
+    Context,
+    Request,
+    Directory,
+}
+
+impl Input {
+    fn root(self) -> &'static str {
+        match self {
+            Input::Claims => "claims",
+            Input::Resource => "resource",
+            Input::Context => "context",
+            Input::Request => "request",
+            Input::Directory => "directory",
+        }
+    }
+
+    fn error(self, message: String) -> PyErr {
+        match self {
+            Input::Claims => ClaimsError::new_err(message),
+            _ => RequestError::new_err(message),
+        }
+    }
+}
+
+enum Segment {
+    Key(String),
+    Index(usize),
+}
+
+/// A Python value with no JSON form, with the path to it (innermost segment first).
+struct ConvertError {
+    path: Vec<Segment>,
+    problem: String,
+}
+
+impl ConvertError {
+    fn new(problem: impl Into<String>) -> ConvertError {
+        ConvertError {
+            path: Vec::new(),
+            problem: problem.into(),
+        }
+    }
+
+    fn at(mut self, segment: Segment) -> ConvertError {
+        self.path.push(segment);
+        self
+    }
+
+    fn into_pyerr(self, input: Input, root: &str) -> PyErr {
+        let segments: Vec<String> = self
+            .path
+            .iter()
+            .rev()
+            .map(|segment| match segment {
+                Segment::Key(k) => format!(".{k}"),
+                Segment::Index(i) => format!("[{i}]"),
+            })
+            .collect();
+        // A path through a self-referencing container is long and repetitive: elide it.
+        let path = match (segments.get(..6), segments.get(segments.len().saturating_sub(6)..)) {
+            (Some(head), Some(tail)) if segments.len() > 12 => {
+                format!("{root}{}…{}", head.concat(), tail.concat())
+            }
+            _ => format!("{root}{}", segments.concat()),
+        };
+        input.error(format!(
+            "invalid {}: `{path}` {}",
+            input.root(),
+            self.problem
+        ))
+    }
+}
+
+fn type_name(obj: &Bound<'_, PyAny>) -> String {
+    obj.get_type()
+        .name()
+        .map(|n| n.to_string())
+        .unwrap_or_else(|_| "object".to_string())
+}
+
+fn py_str(s: &Bound<'_, PyString>) -> Result<String, ConvertError> {
+    s.to_cow().map(Cow::into_owned).map_err(|_| {
+        ConvertError::new("is a str that cannot be encoded as UTF-8 (it has a lone surrogate)")
+    })
+}
+
+/// Converts a Python value to JSON. `depth` counts the containers around `obj`.
+fn to_value(obj: &Bound<'_, PyAny>, depth: usize) -> Result<Value, ConvertError> {
+    if let Ok(s) = obj.cast::<PyString>() {
+        return py_str(s).map(Value::String);
+    }
+    if let Ok(d) = obj.cast::<PyDict>() {
+        if depth >= MAX_DEPTH {
+            return Err(too_deep());
+        }
+        let mut map = Map::new();
+        for (k, v) in d.iter() {
+            let Ok(key) = k.cast::<PyString>() else {
+                return Err(ConvertError::new(format!(
+                    "has a key of type `{}`; JSON object keys must be str",
+                    type_name(&k)
+                )));
+            };
+            let key = py_str(key)?;
+            match to_value(&v, depth + 1) {
+                Ok(value) => {
+                    map.insert(key, value);
+                }
+                Err(e) => return Err(e.at(Segment::Key(key))),
+            }
+        }
+        return Ok(Value::Object(map));
+    }
+    if obj.is_none() {
+        return Ok(Value::Null);
+    }
+    if let Ok(b) = obj.cast::<PyBool>() {
+        return Ok(Value::Bool(b.is_true()));
+    }
+    if obj.is_instance_of::<PyInt>() {
+        if let Ok(i) = obj.extract::<i64>() {
+            return Ok(Value::from(i));
+        }
+        if let Ok(u) = obj.extract::<u64>() {
+            return Ok(Value::from(u));
+        }
+        // Beyond 64 bits: a float, as the engine's JSON parser reads such a literal.
+        return obj
+            .extract::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+            .map(Value::Number)
+            .ok_or_else(|| ConvertError::new("is an int too large for a JSON number"));
+    }
+    if let Ok(list) = obj.cast::<PyList>() {
+        return items(list.iter(), list.len(), depth);
+    }
+    if let Ok(tuple) = obj.cast::<PyTuple>() {
+        return items(tuple.iter(), tuple.len(), depth);
+    }
+    if let Ok(f) = obj.cast::<PyFloat>() {
+        let x = f.value();
+        return serde_json::Number::from_f64(x).map(Value::Number).ok_or_else(|| {
+            let shown = if x.is_nan() {
+                "nan"
+            } else if x > 0.0 {
+                "inf"
+            } else {
+                "-inf"
+            };
+            ConvertError::new(format!("is `{shown}`, which JSON cannot represent"))
+        });
+    }
+    Err(ConvertError::new(format!(
+        "is of type `{}`, which has no JSON form; use dict, list, str, int, float, bool or None",
+        type_name(obj)
+    )))
+}
+
+fn items<'py>(
+    iter: impl Iterator<Item = Bound<'py, PyAny>>,
+    len: usize,
+    depth: usize,
+) -> Result<Value, ConvertError> {
+    if depth >= MAX_DEPTH {
+        return Err(too_deep());
+    }
+    let mut out = Vec::with_capacity(len);
+    for (i, item) in iter.enumerate() {
+        out.push(to_value(&item, depth + 1).map_err(|e| e.at(Segment::Index(i)))?);
+    }
+    Ok(Value::Array(out))
+}
+
+fn too_deep() -> ConvertError {
+    ConvertError::new(format!(
+        "nests more than {MAX_DEPTH} levels deep (does a dict or list contain itself?)"
+    ))
+}
+
+/// A claims, resource or context argument: JSON text (`str`/`bytes`) or a converted value.
+enum Doc<'a> {
+    Text(Cow<'a, str>),
+    Value(Value),
+}
+
+impl Doc<'_> {
+    fn into_text(self) -> String {
+        match self {
+            Doc::Text(t) => t.into_owned(),
+            Doc::Value(v) => v.to_string(),
+        }
+    }
+}
+
+fn doc<'a>(obj: &'a Bound<'_, PyAny>, input: Input) -> PyResult<Doc<'a>> {
+    if let Ok(s) = obj.cast::<PyString>() {
+        return s
+            .to_cow()
+            .map(|c| Doc::Text(Cow::Owned(c.into_owned())))
+            .map_err(|_| {
+                input.error(format!(
+                    "invalid {}: the JSON text cannot be encoded as UTF-8",
+                    input.root()
+                ))
+            });
+    }
+    if let Ok(b) = obj.cast::<PyBytes>() {
+        return std::str::from_utf8(b.as_bytes())
+            .map(|s| Doc::Text(Cow::Borrowed(s)))
+            .map_err(|e| {
+                input.error(format!(
+                    "invalid {}: the JSON bytes are not UTF-8 ({e})",
+                    input.root()
+                ))
+            });
+    }
+    to_value(obj, 0)
+        .map(Doc::Value)
+        .map_err(|e| e.into_pyerr(input, input.root()))
+}
+
+fn session_from(doc: Doc<'_>) -> PyResult<Session> {
+    let parsed = match doc {
+        Doc::Text(t) => Session::from_claims_json(&t),
+        Doc::Value(v) => Session::from_claims(v),
+    };
+    parsed.map_err(|e| ClaimsError::new_err(e.to_string()))
+}
+
+fn resource_from(doc: Doc<'_>) -> Result<Resource, ordinance::InputError> {
+    match doc {
+        Doc::Text(t) => Resource::from_json(&t),
+        Doc::Value(v) => Resource::from_value(v),
+    }
+}
+
+fn context_from(doc: Option<Doc<'_>>) -> Result<Option<Context>, ordinance::InputError> {
+    match doc {
+        None => Ok(None),
+        Some(Doc::Text(t)) => Context::from_json(&t).map(Some),
+        Some(Doc::Value(v)) => Context::from_value(v).map(Some),
+    }
+}
+
+fn request_error(e: ordinance::InputError) -> PyErr {
+    RequestError::new_err(e.to_string())
+}
+
+// ------------------------------------------------------------------------------------------
+// JSON -> Python
+
+fn to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {
+    Ok(match value {
+        Value::Null => py.None().into_bound(py),
+        Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
+        Value::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                i.into_pyobject(py)?.into_any()
+            } else if let Some(u) = n.as_u64() {
+                u.into_pyobject(py)?.into_any()
+            } else {
+                n.as_f64().unwrap_or(f64::NAN).into_pyobject(py)?.into_any()
+            }
+        }
+        Value::String(s) => PyString::new(py, s).into_any(),
+        Value::Array(items) => {
+            let list = PyList::empty(py);
+            for item in items {
+                list.append(to_py(py, item)?)?;
+            }
+            list.into_any()
+        }
+        Value::Object(map) => {
+            let dict = PyDict::new(py);
+            for (k, v) in map {
+                dict.set_item(k, to_py(py, v)?)?;
+            }
+            dict.into_any()
+        }
+    })
+}
+
+fn policy_error(py: Python<'_>, e: &RsPolicyError) -> PyErr {
+    let err = PolicyError::new_err(e.to_string());
+    let value = err.value(py);
+    let set = || -> PyResult<()> {
+        let first = e.first();
+        value.setattr("line", first.map(|l| l.line))?;
+        value.setattr("column", first.map(|l| l.column))?;
+        value.setattr("code", first.map(|l| l.code.clone()))?;
+        value.setattr("help", first.and_then(|l| l.help.clone()))?;
+        value.setattr("message", first.map(|l| l.message.clone()))?;
+        let diagnostics = PyList::empty(py);
+        for loc in e.diagnostics() {
+            let d = PyDict::new(py);
+            d.set_item("code", &loc.code)?;
+            d.set_item("message", &loc.message)?;
+            d.set_item("help", &loc.help)?;
+            d.set_item("file", &loc.file)?;
+            d.set_item("line", loc.line)?;
+            d.set_item("column", loc.column)?;
+            d.set_item("span", (loc.span.start, loc.span.end))?;
+            d.set_item("related", &loc.related)?;
+            diagnostics.append(d)?;
+        }
+        value.setattr("diagnostics", diagnostics)?;
+        Ok(())
+    };
+    match set() {
+        Ok(()) => err,
+        Err(other) => other,
+    }
+}
+
+// ------------------------------------------------------------------------------------------
+// Classes
+
+/// The answer to one request: `.allowed`, `.reason` (a stable code such as `permit`,
+/// `no_matching_rule`, `forbidden:license_required`, `invalid_claims`), `.rule` (the
+/// deciding rule id or None), `.missing` (what a deny lacks, as `{"kind", "name"}` dicts)
+/// and `.error` (what went wrong, for a deny caused by bad input). Truthy iff allowed.
+#[pyclass(module = "ordinance", name = "Decision", frozen)]
+struct PyDecision(Decision);
+
+#[pymethods]
+impl PyDecision {
+    /// Whether the action may go ahead.
+    #[getter]
+    fn allowed(&self) -> bool {
+        self.0.allowed
+    }
+
+    /// A stable machine code saying why: `permit`, `no_matching_rule`, `forbidden:<code>`,
+    /// `session_expired`, `invalid_claims`, ...
+    #[getter]
+    fn reason(&self) -> &str {
+        self.0.reason.as_str()
+    }
+
+    /// The id of the rule that decided (the matching permit or the denying forbid), or None.
+    #[getter]
+    fn rule(&self) -> Option<&str> {
+        self.0.rule.as_ref().map(|r| r.as_str())
+    }
+
+    /// For a deny: what would make it an allow, as a list of `{"kind": ..., "name": ...}`.
+    #[getter]
+    fn missing<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        guarded(|| missing_list(py, &self.0))
+    }
+
+    /// For a deny caused by bad input or a failing forbid rule: what went wrong; else None.
+    #[getter]
+    fn error(&self) -> Option<&str> {
+        self.0.error.as_deref()
+    }
+
+    /// The decision as a dict, identical to the Rust `Decision::to_json()`:
+    /// `{"allowed", "reason", "rule", "missing"}` plus `"error"` when there is one.
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        guarded(|| to_py(py, &self.0.to_json()))
+    }
+
+    fn __bool__(&self) -> bool {
+        self.0.allowed
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        guarded(|| {
+            let d = &self.0;
+            let mut out = format!(
+                "Decision(allowed={}, reason={}, rule={}, missing={}",
+                if d.allowed { "True" } else { "False" },
+                py_repr(py, d.reason.as_str())?,
+                py_repr(py, d.rule.as_ref().map(|r| r.as_str()))?,
+                missing_list(py, d)?.repr()?,
+            );
+            if let Some(e) = &d.error {
+                out.push_str(&format!(", error={}", py_repr(py, e.as_str())?));
+            }
+            out.push(')');
+            Ok(out)
+        })
+    }
+}
+
+fn missing_list<'py>(py: Python<'py>, d: &Decision) -> PyResult<Bound<'py, PyList>> {
+    let list = PyList::empty(py);
+    for m in &d.missing {
+        let item = PyDict::new(py);
+        item.set_item("kind", &m.kind)?;
+        item.set_item("name", &m.name)?;
+        list.append(item)?;
+    }
+    Ok(list)
+}
+
+/// Verified session claims, parsed and checked once for many decisions: pass it to
+/// `decide`, `permitted_actions` or `explain` in place of the claims. Made by
+/// `Engine.session(claims)`.
+#[pyclass(module = "ordinance", name = "Session", frozen)]
+struct PySession(Session);
+
+#[pymethods]
+impl PySession {
+    /// The user id (`sub`), or None for an anonymous session.
+    #[getter]
+    fn user_id(&self) -> Option<&str> {
+        self.0.user_id()
+    }
+
+    /// The active organization's id, or None.
+    #[getter]
+    fn org_id(&self) -> Option<&str> {
+        self.0.org_id()
+    }
+
+    /// The role in the active organization, or None.
+    #[getter]
+    fn org_role(&self) -> Option<&str> {
+        self.0.org_role()
+    }
+
+    /// The permissions the token grants in the active organization.
+    #[getter]
+    fn org_permissions(&self) -> Vec<String> {
+        self.0.org_permissions().to_vec()
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(format!(
+            "Session(user_id={}, org_id={}, org_role={})",
+            py_repr(py, self.0.user_id())?,
+            py_repr(py, self.0.org_id())?,
+            py_repr(py, self.0.org_role())?,
+        ))
+    }
+}
+
+/// Python's `repr()` of a value.
+fn py_repr<'py>(py: Python<'py>, value: impl IntoPyObject<'py>) -> PyResult<String> {
+    Ok(value.into_bound_py_any(py)?.repr()?.to_string())
+}
+
+/// A compiled policy. Thread-safe: build it once and share it; `decide` from many threads
+/// at once is fine, and `decide_many` releases the GIL while it works.
+///
+/// `Engine(policy_text)` parses, validates and compiles the text; errors raise
+/// `PolicyError`.
+#[pyclass(module = "ordinance", name = "Engine", frozen)]
+struct PyEngine {
+    engine: Engine,
+}
+
+/// The claims argument: a prepared `Session`, or a document to parse.
+enum Claims<'a> {
+    Prepared(&'a Session),
+    Doc(Doc<'a>),
+}
+
+fn claims_arg<'a>(obj: &'a Bound<'_, PyAny>) -> PyResult<Claims<'a>> {
+    if let Ok(s) = obj.cast::<PySession>() {
+        return Ok(Claims::Prepared(&s.get().0));
+    }
+    doc(obj, Input::Claims).map(Claims::Doc)
+}
+
+/// A session borrowed from a `Session` argument or parsed from claims.
+enum SessionArg<'a> {
+    Prepared(&'a Session),
+    Owned(Session),
+}
+
+impl SessionArg<'_> {
+    fn get(&self) -> &Session {
+        match self {
+            SessionArg::Prepared(s) => s,
+            SessionArg::Owned(s) => s,
+        }
+    }
+}
+
+fn session_arg<'a>(obj: &'a Bound<'_, PyAny>) -> PyResult<SessionArg<'a>> {
+    match claims_arg(obj)? {
+        Claims::Prepared(s) => Ok(SessionArg::Prepared(s)),
+        Claims::Doc(d) => session_from(d).map(SessionArg::Owned),
+    }
+}
+
+fn context_doc<'a>(context: Option<&'a Bound<'_, PyAny>>) -> PyResult<Option<Doc<'a>>> {
+    context.map(|c| doc(c, Input::Context)).transpose()
+}
+
+impl PyEngine {
+    /// One engine call for claims, resource and context in any mix of forms: all values go
+    /// to `decide_value`, all text to `decide_json`; a mix is turned into text (a Python
+    /// dict has no duplicate keys, so the strict parser accepts exactly what it holds).
+    fn decide_docs(
+        &self,
+        claims: Doc<'_>,
+        action: &str,
+        resource: Doc<'_>,
+        context: Option<Doc<'_>>,
+        now: Option<i64>,
+    ) -> Decision {
+        match (claims, resource, context) {
+            (Doc::Value(c), Doc::Value(r), None) => {
+                self.engine.decide_value(c, action, r, None, now)
+            }
+            (Doc::Value(c), Doc::Value(r), Some(Doc::Value(x))) => {
+                self.engine.decide_value(c, action, r, Some(x), now)
+            }
+            (c, r, x) => {
+                let x = x.map(Doc::into_text);
+                self.engine
+                    .decide_json(&c.into_text(), action, &r.into_text(), x.as_deref(), now)
+            }
+        }
+    }
+
+    /// The session, resource and options for `permitted_actions` and `explain`, which
+    /// return no decision that could carry an input error: bad input raises `ClaimsError`
+    /// or `RequestError`, checked in the engine's order (claims, resource, context).
+    fn inputs<'a>(
+        claims: &'a Bound<'_, PyAny>,
+        resource: &Bound<'_, PyAny>,
+        context: Option<&Bound<'_, PyAny>>,
+        now: Option<i64>,
+    ) -> PyResult<(SessionArg<'a>, Resource, Options)> {
+        let session = session_arg(claims)?;
+        let resource = resource_from(doc(resource, Input::Resource)?).map_err(request_error)?;
+        let context = context_from(context_doc(context)?).map_err(request_error)?;
+        Ok((session, resource, Options { now, context }))
+    }
+}
+
+#[pymethods]
+impl PyEngine {
+    #[new]
+    #[pyo3(signature = (policy_text, *, directory=None))]
+    fn new(
+        py: Python<'_>,
+        policy_text: &str,
+        directory: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyEngine> {
+        guarded(|| {
+            let engine = Engine::from_policy_text(policy_text).map_err(|e| policy_error(py, &e))?;
+            with_directory(engine, directory)
+        })
+    }
+
+    /// Reads, parses, validates and compiles a policy file. Errors and rule ids name the
+    /// file, exactly as `ordinance check` does. `directory` is an AuthZEN subject directory
+    /// (a dict, or JSON text) for `evaluate` and `evaluations`.
+    #[staticmethod]
+    #[pyo3(signature = (path, *, directory=None))]
+    fn from_file(
+        py: Python<'_>,
+        path: std::path::PathBuf,
+        directory: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyEngine> {
+        guarded(|| {
+            let policy = ordinance::Policy::from_file(&path).map_err(|e| policy_error(py, &e))?;
+            with_directory(Engine::new(policy), directory)
+        })
+    }
+
+    /// Parses and checks claims once, for many decisions. Raises `ClaimsError` if they
+    /// cannot be used.
+    fn session(&self, claims: &Bound<'_, PyAny>) -> PyResult<PySession> {
+        guarded(|| session_from(doc(claims, Input::Claims)?).map(PySession))
+    }
+
+    /// Decides `action` on `resource` for `claims` (a dict, JSON str/bytes, or a Session).
+    /// Input the engine cannot use (invalid claims, a resource without `type`, ...) is a
+    /// deny with reason `invalid_claims` / `invalid_resource` / `invalid_context` and the
+    /// problem in `.error`, as in Rust; only Python values with no JSON form raise.
+    #[pyo3(signature = (claims, action, resource, *, context=None, now=None))]
+    fn decide(
+        &self,
+        claims: &Bound<'_, PyAny>,
+        action: &str,
+        resource: &Bound<'_, PyAny>,
+        context: Option<&Bound<'_, PyAny>>,
+        now: Option<i64>,
+    ) -> PyResult<PyDecision> {
+        guarded(|| {
+            let decision = match claims_arg(claims)? {
+                Claims::Doc(claims) => {
+                    let resource = doc(resource, Input::Resource)?;
+                    let context = context_doc(context)?;
+                    self.decide_docs(claims, action, resource, context, now)
+                }
+                Claims::Prepared(session) => {
+                    let built = resource_from(doc(resource, Input::Resource)?);
+                    let context_built = context_from(context_doc(context)?);
+                    match (built, context_built) {
+                        (Ok(resource), Ok(context)) => self.engine.decide_with(
+                            session,
+                            action,
+                            &resource,
+                            &Options { now, context },
+                        ),
+                        // The engine has no decide for a prepared session and an unparsed
+                        // resource, so for its deny on unusable input replay the request
+                        // with empty (always valid) claims: the engine then reports the
+                        // resource or context error exactly as for any valid claims.
+                        _ => self.decide_docs(
+                            Doc::Value(Value::Object(Map::new())),
+                            action,
+                            doc(resource, Input::Resource)?,
+                            context_doc(context)?,
+                            now,
+                        ),
+                    }
+                }
+            };
+            Ok(PyDecision(decision))
+        })
+    }
+
+    /// Decides many requests at once, releasing the GIL while deciding. Each request is a
+    /// dict `{"claims", "action", "resource", "context"?, "now"?}` (the line format of
+    /// `ordinance decide --requests`; `claims` may also be a Session); a malformed one is
+    /// a deny with reason `invalid_request`. Returns one Decision per request, in order.
+    /// Requests that share one claims object (the same dict, or a Session) share one parse
+    /// of the claims.
+    fn decide_many(
+        &self,
+        py: Python<'_>,
+        requests: &Bound<'_, PyAny>,
+    ) -> PyResult<Vec<PyDecision>> {
+        guarded(|| {
+            // A snapshot: other threads may change the list while the GIL is released.
+            let requests: Vec<Bound<'_, PyAny>> = if let Ok(list) = requests.cast::<PyList>() {
+                list.iter().collect()
+            } else if let Ok(tuple) = requests.cast::<PyTuple>() {
+                tuple.iter().collect()
+            } else {
+                return Err(RequestError::new_err(format!(
+                    "invalid request: `requests` must be a list of dicts, found a `{}`",
+                    type_name(requests)
+                )));
+            };
+            // In chunks, so that the converted requests and parsed sessions of one chunk
+            // stay in cache; claims are shared by identity within a chunk.
+            let engine = &self.engine;
+            let mut decisions: Vec<Option<Decision>> = Vec::with_capacity(requests.len());
+            for chunk in requests.chunks(CHUNK) {
+                let mut shared = SharedClaims::default();
+                let plans = chunk
+                    .iter()
+                    .enumerate()
+                    .map(|(j, r)| plan_request(r, decisions.len() + j, &mut shared))
+                    .collect::<PyResult<Vec<_>>>()?;
+                let slots = &mut shared.slots;
+                let decided = py.detach(move || {
+                    guarded(|| Ok(decide_planned(engine, slots, plans)))
+                })?;
+                decisions.extend(decided);
+            }
+            // Requests off the fast path (unusual shape, unusable input): the engine judges
+            // each one whole, as `decide_request` does for a line of `--requests`.
+            let mut rest = Vec::new();
+            for (i, (request, decision)) in requests.iter().zip(&decisions).enumerate() {
+                if decision.is_none() {
+                    rest.push((i, request_value(request, i)?));
+                }
+            }
+            if !rest.is_empty() {
+                let judged = py.detach(move || {
+                    guarded(|| {
+                        Ok(rest
+                            .into_iter()
+                            .map(|(i, v)| (i, engine.decide_request(v)))
+                            .collect::<Vec<_>>())
+                    })
+                })?;
+                for (i, d) in judged {
+                    if let Some(slot) = decisions.get_mut(i) {
+                        *slot = Some(d);
+                    }
+                }
+            }
+            decisions
+                .into_iter()
+                .map(|d| {
+                    d.map(PyDecision).ok_or_else(|| {
+                        OrdinanceInternalError::new_err("internal error: a request was not decided")
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// Every action declared on the resource's type that the session may take, in
+    /// declaration order. Unusable claims raise `ClaimsError`; an unusable resource or
+    /// context raises `RequestError`.
+    #[pyo3(signature = (claims, resource, *, context=None, now=None))]
+    fn permitted_actions(
+        &self,
+        claims: &Bound<'_, PyAny>,
+        resource: &Bound<'_, PyAny>,
+        context: Option<&Bound<'_, PyAny>>,
+        now: Option<i64>,
+    ) -> PyResult<Vec<String>> {
+        guarded(|| {
+            let (session, resource, opts) = PyEngine::inputs(claims, resource, context, now)?;
+            Ok(self
+                .engine
+                .permitted_actions(session.get(), &resource, &opts))
+        })
+    }
+
+    /// The decision with its full trace (every rule considered, the value of each
+    /// condition), as the text `ordinance explain` prints. Slower than `decide`; for
+    /// debugging. Unusable input raises `ClaimsError` or `RequestError`.
+    #[pyo3(signature = (claims, action, resource, *, context=None, now=None))]
+    fn explain(
+        &self,
+        claims: &Bound<'_, PyAny>,
+        action: &str,
+        resource: &Bound<'_, PyAny>,
+        context: Option<&Bound<'_, PyAny>>,
+        now: Option<i64>,
+    ) -> PyResult<String> {
+        guarded(|| {
+            let (session, resource, opts) = PyEngine::inputs(claims, resource, context, now)?;
+            Ok(self
+                .engine
+                .explain(session.get(), action, &resource, &opts)
+                .to_string())
+        })
+    }
+
+    /// As `explain`, as a dict: `{"decision": {...}, "rules": [{"id", "effect",
+    /// "outcome", "steps"}]}` (the JSON of `ordinance explain --json`).
+    #[pyo3(signature = (claims, action, resource, *, context=None, now=None))]
+    fn explain_json<'py>(
+        &self,
+        py: Python<'py>,
+        claims: &Bound<'_, PyAny>,
+        action: &str,
+        resource: &Bound<'_, PyAny>,
+        context: Option<&Bound<'_, PyAny>>,
+        now: Option<i64>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        guarded(|| {
+            let (session, resource, opts) = PyEngine::inputs(claims, resource, context, now)?;
+            let why = self.engine.explain(session.get(), action, &resource, &opts);
+            let value = serde_json::to_value(&why)
+                .map_err(|e| OrdinanceInternalError::new_err(e.to_string()))?;
+            to_py(py, &value)
+        })
+    }
+
+    /// Answers an AuthZEN Access Evaluation request (`POST /access/v1/evaluation`):
+    /// `{"decision": True}` or `{"decision": False, "context": {...}}`. `now` is a unix
+    /// time in seconds (default: the clock). A malformed request (HTTP 400) raises
+    /// `RequestError`.
+    #[pyo3(signature = (request, *, now=None))]
+    fn evaluate<'py>(
+        &self,
+        py: Python<'py>,
+        request: &Bound<'_, PyAny>,
+        now: Option<i64>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        guarded(|| {
+            let request = to_value(request, 0).map_err(|e| e.into_pyerr(Input::Request, "request"))?;
+            let answer = match now {
+                Some(now) => self.engine.evaluate_at(&request, now),
+                None => self.engine.evaluate(&request),
+            };
+            to_py(py, &answer.map_err(request_error)?)
+        })
+    }
+
+    /// Answers an AuthZEN Access Evaluations (batch) request (`POST
+    /// /access/v1/evaluations`): `{"evaluations": [decision, ...]}`, honouring
+    /// `options.evaluations_semantic`. A malformed request raises `RequestError`.
+    #[pyo3(signature = (request, *, now=None))]
+    fn evaluations<'py>(
+        &self,
+        py: Python<'py>,
+        request: &Bound<'_, PyAny>,
+        now: Option<i64>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        guarded(|| {
+            let request = to_value(request, 0).map_err(|e| e.into_pyerr(Input::Request, "request"))?;
+            let answer = match now {
+                Some(now) => self.engine.evaluations_at(&request, now),
+                None => self.engine.evaluations(&request),
+            };
+            to_py(py, &answer.map_err(request_error)?)
+        })
+    }
+
+    /// Which resources of `resource_type` the session may take `action` on, as a Filter
+    /// (a condition over the resource's attributes, renderable as SQL). Unusable claims
+    /// raise `ClaimsError`; an unknown type or action, or an unusable context, raises
+    /// `RequestError` (with `.code` for filter errors).
+    #[pyo3(signature = (claims, action, resource_type, *, context=None, now=None))]
+    fn filter(
+        &self,
+        claims: &Bound<'_, PyAny>,
+        action: &str,
+        resource_type: &str,
+        context: Option<&Bound<'_, PyAny>>,
+        now: Option<i64>,
+    ) -> PyResult<PyFilter> {
+        guarded(|| {
+            let session = session_arg(claims)?;
+            let context = context_from(context_doc(context)?).map_err(request_error)?;
+            let opts = Options { now, context };
+            self.engine
+                .filter(session.get(), action, resource_type, &opts)
+                .map(PyFilter)
+                .map_err(|e| filter_error(claims.py(), &e))
+        })
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Engine(policy={:?}, rules={})",
+            self.engine.policy().file_name(),
+            self.engine.policy().rule_count()
+        )
+    }
+}
+
+
+/// Adds an AuthZEN subject directory (a dict, or JSON text) to an engine.
+fn with_directory(engine: Engine, directory: Option<&Bound<'_, PyAny>>) -> PyResult<PyEngine> {
+    let Some(directory) = directory.filter(|d| !d.is_none()) else {
+        return Ok(PyEngine { engine });
+    };
+    let parsed = match doc(directory, Input::Directory)? {
+        Doc::Text(t) => Directory::from_json(&t),
+        Doc::Value(v) => Directory::from_value(v),
+    };
+    Ok(PyEngine {
+        engine: engine.with_directory(parsed.map_err(request_error)?),
+    })
+}
+
+fn filter_error(py: Python<'_>, e: &FilterError) -> PyErr {
+    let err = RequestError::new_err(e.to_string());
+    let value = err.value(py);
+    let set = || -> PyResult<()> {
+        value.setattr("code", e.code())?;
+        value.setattr("rule", e.rule())?;
+        Ok(())
+    };
+    match set() {
+        Ok(()) => err,
+        Err(other) => other,
+    }
+}
+
+/// The residual of a policy for one session, action and resource type: which resources the
+/// session may act on. `.kind` is `always` (every valid resource), `never` (none; `.reason`
+/// says why) or `condition`. Made by `Engine.filter`.
+#[pyclass(module = "ordinance", name = "Filter", frozen)]
+struct PyFilter(Filter);
+
+#[pymethods]
+impl PyFilter {
+    /// `always`, `never` or `condition`.
+    #[getter]
+    fn kind(&self) -> &str {
+        self.0.kind()
+    }
+
+    /// For `never`: the reason code every decision would give; otherwise None.
+    #[getter]
+    fn reason(&self) -> Option<&str> {
+        self.0.reason()
+    }
+
+    /// The resource type filtered.
+    #[getter]
+    fn resource_type(&self) -> &str {
+        self.0.resource_type()
+    }
+
+    /// The action filtered for.
+    #[getter]
+    fn action(&self) -> &str {
+        self.0.action()
+    }
+
+    /// The residual as data: `{"kind", "resource_type", "action", "required",
+    /// "condition"?, "reason"?}` (the Rust `Filter::to_json()`).
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        guarded(|| to_py(py, &self.0.to_json()))
+    }
+
+    /// A PostgreSQL WHERE fragment and its bind parameters, as `(sql, params)`, e.g.
+    /// `('"owner_id" IS NOT NULL AND "owner_id" = $1::text', ['org_1'])`. `columns` maps
+    /// attribute names to column names (`t.owner` renders as `"t"."owner"`); parameters
+    /// are numbered from `first_param`. Raises `RequestError` (`.code` `not_expressible`,
+    /// `too_complex` or `invalid_option`).
+    #[pyo3(signature = (columns=None, *, first_param=1))]
+    fn to_sql<'py>(
+        &self,
+        py: Python<'py>,
+        columns: Option<HashMap<String, String>>,
+        first_param: usize,
+    ) -> PyResult<(String, Bound<'py, PyAny>)> {
+        guarded(|| {
+            let opts = SqlOptions {
+                columns: columns.unwrap_or_default(),
+                first_param,
+            };
+            let sql = self.0.to_sql(&opts).map_err(|e| filter_error(py, &e))?;
+            let params = to_py(py, &Value::Array(sql.params))?;
+            Ok((sql.sql, params))
+        })
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Filter(kind={:?}, resource_type={:?}, action={:?})",
+            self.0.kind(),
+            self.0.resource_type(),
+            self.0.action()
+        )
+        .replace('"', "'")
+    }
+}
+
+// ------------------------------------------------------------------------------------------
+// decide_many: requests that share a claims object share one parse of the claims.
+
+/// Requests converted and decided per release of the GIL in `decide_many`.
+const CHUNK: usize = 256;
+
+/// A claims object seen in a chunk of `decide_many`.
+enum Slot {
+    /// Converted, not parsed yet.
+    Claims(Value),
+    /// Parsed; `None` if the claims are unusable.
+    Parsed(Option<Session>),
+    Prepared(Py<PySession>),
+}
+
+/// The distinct claims objects of one `decide_many` call, by identity.
+#[derive(Default)]
+struct SharedClaims<'py> {
+    /// Object address -> index in `slots`.
+    index: HashMap<usize, usize>,
+    /// Holds every object indexed, so that no address can be reused during the call.
+    keep: Vec<Bound<'py, PyAny>>,
+    slots: Vec<Slot>,
+}
+
+impl<'py> SharedClaims<'py> {
+    fn slot(&mut self, claims: &Bound<'py, PyAny>, root: &str) -> PyResult<usize> {
+        let address = claims.as_ptr() as usize;
+        if let Some(&i) = self.index.get(&address) {
+            return Ok(i);
+        }
+        let slot = match claims.cast::<PySession>() {
+            Ok(session) => Slot::Prepared(session.clone().unbind()),
+            Err(_) => Slot::Claims(to_value(claims, 1).map_err(|e| {
+                e.at(Segment::Key("claims".into()))
+                    .into_pyerr(Input::Request, root)
+            })?),
+        };
+        let i = self.slots.len();
+        self.slots.push(slot);
+        self.keep.push(claims.clone());
+        self.index.insert(address, i);
+        Ok(i)
+    }
+}
+
+/// A request in the plain shape, ready for the fast path.
+struct Planned {
+    claims: usize,
+    action: String,
+    resource: Value,
+    context: Option<Value>,
+    now: Option<i64>,
+}
+
+/// Splits a request dict for the fast path, or `None` when it is not plainly shaped
+/// (claims a dict or Session; action a str; resource; context and now absent or None, or
+/// now an int; no other keys): the engine then judges the whole request. Python values
+/// with no JSON form raise, as they do on the slow path.
+fn plan_request<'py>(
+    request: &Bound<'py, PyAny>,
+    i: usize,
+    shared: &mut SharedClaims<'py>,
+) -> PyResult<Option<Planned>> {
+    let Ok(dict) = request.cast::<PyDict>() else {
+        return Ok(None);
+    };
+    let root = || format!("requests[{i}]");
+    let convert = |v: &Bound<'py, PyAny>, key: &str| {
+        to_value(v, 1).map_err(|e| e.at(Segment::Key(key.into())).into_pyerr(Input::Request, &root()))
+    };
+    let py = dict.py();
+    let (Some(claims), Some(action), Some(resource)) = (
+        dict.get_item(intern!(py, "claims"))?,
+        dict.get_item(intern!(py, "action"))?,
+        dict.get_item(intern!(py, "resource"))?,
+    ) else {
+        return Ok(None);
+    };
+    let context = dict.get_item(intern!(py, "context"))?;
+    let now = dict.get_item(intern!(py, "now"))?;
+    if dict.len() != 3 + usize::from(context.is_some()) + usize::from(now.is_some()) {
+        return Ok(None); // an unknown key
+    }
+    if claims.cast::<PyDict>().is_err() && claims.cast::<PySession>().is_err() {
+        return Ok(None);
+    }
+    let Ok(Ok(action)) = action.cast::<PyString>().map(|a| a.to_cow()) else {
+        return Ok(None);
+    };
+    let now = match now {
+        None => None,
+        Some(n) if n.is_none() => None,
+        Some(n) if n.cast::<PyInt>().is_ok() && n.cast::<PyBool>().is_err() => {
+            match n.extract::<i64>() {
+                Ok(n) => Some(n),
+                Err(_) => return Ok(None),
+            }
+        }
+        Some(_) => return Ok(None),
+    };
+    let claims = Some(shared.slot(&claims, &root())?);
+    let action = Some(action.into_owned());
+    let resource = Some(convert(&resource, "resource")?);
+    let context = match context {
+        Some(c) if !c.is_none() => Some(convert(&c, "context")?),
+        _ => None,
+    };
+    Ok(match (claims, action, resource) {
+        (Some(claims), Some(action), Some(resource)) => Some(Planned {
+            claims,
+            action,
+            resource,
+            context,
+            now,
+        }),
+        _ => None,
+    })
+}
+
+/// Decides the planned requests; `None` for every request the fast path cannot decide
+/// exactly as `Engine::decide_request` would (unusable claims, resource or context).
+fn decide_planned(
+    engine: &Engine,
+    slots: &mut [Slot],
+    plans: Vec<Option<Planned>>,
+) -> Vec<Option<Decision>> {
+    for slot in slots.iter_mut() {
+        if let Slot::Claims(v) = slot {
+            let claims = std::mem::take(v);
+            *slot = Slot::Parsed(Session::from_claims(claims).ok());
+        }
+    }
+    let parsed: Vec<Option<&Session>> = slots
+        .iter()
+        .map(|slot| match slot {
+            Slot::Claims(_) => None,
+            Slot::Parsed(s) => s.as_ref(),
+            Slot::Prepared(s) => Some(&s.get().0),
+        })
+        .collect();
+    plans
+        .into_iter()
+        .map(|plan| {
+            let p = plan?;
+            let session = (*parsed.get(p.claims)?)?;
+            let resource = Resource::from_value(p.resource).ok()?;
+            let context = match p.context {
+                None => None,
+                Some(v) => Some(Context::from_value(v).ok()?),
+            };
+            let opts = Options {
+                now: p.now,
+                context,
+            };
+            Some(engine.decide_with(session, &p.action, &resource, &opts))
+        })
+        .collect()
+}
+
+/// A whole request as JSON, for the engine to judge. A Session given as claims stands in
+/// as `{}` (always valid claims): the request is here because of its shape, resource or
+/// context, which the engine then reports exactly as for any valid claims.
+fn request_value(request: &Bound<'_, PyAny>, i: usize) -> PyResult<Value> {
+    let root = format!("requests[{i}]");
+    let fail = |e: ConvertError| e.into_pyerr(Input::Request, &root);
+    let Ok(dict) = request.cast::<PyDict>() else {
+        return to_value(request, 0).map_err(fail);
+    };
+    let mut map = Map::new();
+    for (k, v) in dict.iter() {
+        let Ok(key) = k.cast::<PyString>() else {
+            return Err(fail(ConvertError::new(format!(
+                "has a key of type `{}`; JSON object keys must be str",
+                type_name(&k)
+            ))));
+        };
+        let key = py_str(key).map_err(fail)?;
+        let value = if key == "claims" && v.cast::<PySession>().is_ok() {
+            Value::Object(Map::new())
+        } else {
+            to_value(&v, 1).map_err(|e| fail(e.at(Segment::Key(key.clone()))))?
+        };
+        map.insert(key, value);
+    }
+    Ok(Value::Object(map))
+}
+
+/// Deliberately panics inside the engine. Only for the test proving a panic becomes
+/// `OrdinanceInternalError` and never crosses into Python.
+#[pyfunction]
+fn _panic_for_tests() -> PyResult<()> {
+    guarded(|| ordinance::testing::panic_for_tests("called from Python"))
+}
+
+/// ordinance: an embeddable authorization policy engine for session-token claims.
+#[pymodule(name = "_ordinance")]
+fn ordinance_py(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    m.add_class::<PyEngine>()?;
+    m.add_class::<PySession>()?;
+    m.add_class::<PyDecision>()?;
+    m.add_class::<PyFilter>()?;
+    m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;
+    m.add("OrdinanceError", py.get_type::<OrdinanceError>())?;
+    m.add("PolicyError", py.get_type::<PolicyError>())?;
+    m.add("ClaimsError", py.get_type::<ClaimsError>())?;
+    m.add("RequestError", py.get_type::<RequestError>())?;
+    m.add("OrdinanceInternalError", py.get_type::<OrdinanceInternalError>())?;
+    m.add("MAX_DEPTH", MAX_DEPTH)?;
+    Ok(())
+}

@@ -1,0 +1,494 @@
+// The hand-written JavaScript API of ordinance-wasm, shared by the Node (CommonJS) and
+// web (ES module) builds. scripts/build.mjs wraps this file: it defines `raw` (the
+// wasm-bindgen glue of src/lib.rs) before it and exports the classes after it, so this file
+// uses neither `require` nor `import`.
+//
+// What the wrapper does, and nothing more:
+// - converts values: JS objects become JSON text (`JSON.stringify`), decisions come back as
+//   decision JSON (`JSON.parse`); `now` defaults to `Date.now()` in seconds;
+// - maps errors: the raw layer throws a JSON payload `{kind, message, ...}`, turned here
+//   into PolicyError / ClaimsError / RequestError;
+// - survives panics: the wasm is built with panic = "abort", so a Rust panic traps with a
+//   WebAssembly.RuntimeError. The panic hook has already handed its message to `sink`; the
+//   wrapper then replaces the trapped instance with a fresh one (wasm-bindgen's
+//   `__wbg_reset_state`), bumps `epoch` and throws InternalError. Engines and sessions keep
+//   their source text and rebuild their wasm objects on next use.
+
+/* global raw */
+
+const state = { epoch: 0, panic: null, ready: false };
+const sink = {
+  record(message) {
+    state.panic = message;
+  },
+};
+
+function installSink() {
+  raw.installPanicSink(sink);
+  state.ready = true;
+}
+
+/** Base class of every error ordinance throws. */
+class OrdinanceError extends Error {
+  constructor(message, options) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A policy that does not parse or validate; carries the first problem's location. */
+class PolicyError extends OrdinanceError {
+  constructor(message, diagnostics) {
+    super(message);
+    const first = diagnostics[0] || {};
+    this.file = first.file ?? null;
+    this.line = first.line ?? 0;
+    this.column = first.column ?? 0;
+    this.code = first.code ?? 'policy';
+    this.help = first.help ?? null;
+    this.diagnostics = diagnostics;
+  }
+}
+
+/** Claims that cannot be trusted (wrong types, not an object, too large). */
+class ClaimsError extends OrdinanceError {}
+
+/** A resource, context, option or argument that cannot be used. */
+class RequestError extends OrdinanceError {}
+
+/** A bug inside ordinance (a Rust panic); the engine recovered and stays usable. */
+class InternalError extends OrdinanceError {}
+
+function fromPayload(text) {
+  let payload;
+  try {
+    payload = JSON.parse(text);
+  } catch {
+    return new OrdinanceError(text);
+  }
+  switch (payload.kind) {
+    case 'policy':
+      return new PolicyError(payload.message, payload.diagnostics || []);
+    case 'claims':
+      return new ClaimsError(payload.message);
+    case 'request': {
+      const error = new RequestError(payload.message);
+      // Filter errors say which: `unknown_action`, `not_expressible`, ... and the rule.
+      if (payload.code !== undefined) error.code = payload.code;
+      if (payload.rule !== undefined) error.rule = payload.rule;
+      return error;
+    }
+    default:
+      return new InternalError(`internal error: ${payload.message}`);
+  }
+}
+
+// Maps whatever the raw layer threw. A trap (or a wasm stack overflow, a RangeError) leaves
+// the instance in an unknown state: replace it before anything else runs.
+function translate(error) {
+  if (typeof error === 'string') return fromPayload(error);
+  if (error instanceof WebAssembly.RuntimeError || error instanceof RangeError) {
+    const message = state.panic ?? error.message;
+    state.panic = null;
+    raw.__wbg_reset_state();
+    state.epoch++;
+    installSink();
+    return new InternalError(`internal error: ${message}`, { cause: error });
+  }
+  return error;
+}
+
+function unixNow(options) {
+  const now = options?.now;
+  if (now === undefined || now === null) return Math.floor(Date.now() / 1000);
+  if (!Number.isSafeInteger(now)) {
+    throw new RequestError('invalid request: `now` must be an integer number of unix seconds');
+  }
+  return now;
+}
+
+function json(value, what, ErrorClass) {
+  let text;
+  try {
+    text = JSON.stringify(value);
+  } catch (e) {
+    throw new ErrorClass(`invalid ${what}: cannot be converted to JSON (${e.message})`, { cause: e });
+  }
+  // `undefined`, functions and symbols have no JSON form; the engine reports `null`.
+  return text === undefined ? 'null' : text;
+}
+
+// The context as JSON text; `decideJson` also takes it as text already.
+function contextText(options, textAllowed) {
+  const context = options?.context;
+  if (context === undefined || context === null) return undefined;
+  return textAllowed && typeof context === 'string' ? context : json(context, 'context', RequestError);
+}
+
+function actionText(action) {
+  if (typeof action !== 'string') {
+    throw new RequestError('invalid request: `action` must be a string');
+  }
+  return action;
+}
+
+function jsonText(text, what) {
+  if (typeof text !== 'string') {
+    throw new RequestError(`invalid request: ${what} must be a JSON string`);
+  }
+  return text;
+}
+
+function checkReady() {
+  if (!state.ready) {
+    throw new OrdinanceError('ordinance-wasm is not initialized: `await init()` first');
+  }
+}
+
+// Claims given as objects are validated once per distinct JSON text: each engine keeps a
+// small cache from the text to its prepared session, so a UI that gates every button with
+// the same claims pays for them once. The key is the whole JSON text, so a changed object
+// is a new entry; entries from a replaced wasm instance are rebuilt. Invalid claims are not
+// cached (decide then answers with the engine's `invalid_claims` deny).
+const CLAIMS_CACHE_SIZE = 16;
+
+// The prepared session for claims text; throws the raw layer's payload for bad claims.
+function cachedSession(cache, text) {
+  const hit = cache.get(text);
+  if (hit !== undefined && hit.epoch === state.epoch) return hit.raw;
+  const session = new raw.RawSession(text);
+  if (hit === undefined && cache.size >= CLAIMS_CACHE_SIZE) {
+    const [oldest, entry] = cache.entries().next().value;
+    cache.delete(oldest);
+    if (entry.epoch === state.epoch) entry.raw.free();
+  }
+  cache.set(text, { raw: session, epoch: state.epoch });
+  return session;
+}
+
+let sessionRaw;
+
+// The prepared session for a Session or a claims object.
+function rawSessionOf(claims, cache) {
+  if (claims instanceof Session) return sessionRaw(claims);
+  const text = json(claims, 'claims', ClaimsError);
+  try {
+    return cachedSession(cache, text);
+  } catch (e) {
+    throw translate(e);
+  }
+}
+
+/** Validated session claims, prepared once for many decisions on one token. */
+class Session {
+  #claims;
+  #raw = null;
+  #epoch = -1;
+
+  constructor(claims) {
+    checkReady();
+    this.#claims = typeof claims === 'string' ? claims : json(claims, 'claims', ClaimsError);
+    this.#get();
+  }
+
+  #get() {
+    if (this.#epoch !== state.epoch) {
+      try {
+        this.#raw = new raw.RawSession(this.#claims);
+      } catch (e) {
+        throw translate(e);
+      }
+      this.#epoch = state.epoch;
+    }
+    return this.#raw;
+  }
+
+  static {
+    sessionRaw = (session) => session.#get();
+  }
+
+  /** The `sub` claim, or null. */
+  get userId() {
+    return this.#get().userId ?? null;
+  }
+
+  /** The active organization's id, or null. */
+  get orgId() {
+    return this.#get().orgId ?? null;
+  }
+
+  /** Releases the wasm memory now rather than at garbage collection. */
+  free() {
+    if (this.#raw !== null && this.#epoch === state.epoch) this.#raw.free();
+    this.#raw = null;
+    this.#epoch = -1;
+  }
+}
+
+/** A compiled policy. Build it once and reuse it for every decision. */
+/**
+ * The residual of a policy for one session, action and resource type: which resources the
+ * session may act on, as data (`toJSON`) or as a SQL WHERE fragment (`toSql`).
+ */
+class Filter {
+  #make;
+  #raw = null;
+  #epoch = -1;
+  #json;
+
+  constructor(make) {
+    this.#make = make;
+    this.#json = JSON.parse(this.#get().json());
+  }
+
+  #get() {
+    if (this.#epoch !== state.epoch) {
+      this.#raw = this.#make();
+      this.#epoch = state.epoch;
+    }
+    return this.#raw;
+  }
+
+  /** `always`, `never` or `condition`. */
+  get kind() {
+    return this.#json.kind;
+  }
+
+  /** For `never`: the reason code every decision would give. */
+  get reason() {
+    return this.#json.reason ?? null;
+  }
+
+  get resourceType() {
+    return this.#json.resource_type;
+  }
+
+  get action() {
+    return this.#json.action;
+  }
+
+  /** The residual: `{kind, resource_type, action, required, condition?, reason?}`. */
+  toJSON() {
+    return structuredClone(this.#json);
+  }
+
+  /**
+   * A PostgreSQL WHERE fragment with `$n` bind parameters: `{ sql, params }`.
+   * @throws {RequestError} with `code` `not_expressible`, `too_complex` or `invalid_option`.
+   */
+  toSql(options) {
+    const firstParam = options?.firstParam ?? 1;
+    if (!Number.isSafeInteger(firstParam) || firstParam < 1 || firstParam > 0xffffffff) {
+      throw new RequestError('invalid option: `firstParam` must be a positive integer');
+    }
+    const columns = options?.columns == null ? undefined : json(options.columns, 'option', RequestError);
+    try {
+      return JSON.parse(this.#get().toSql(columns, firstParam));
+    } catch (e) {
+      throw translate(e);
+    }
+  }
+}
+
+class Engine {
+  #text;
+  #file;
+  #directory;
+  #raw = null;
+  #epoch = -1;
+  #sessions = new Map();
+
+  constructor(text, options) {
+    checkReady();
+    if (typeof text !== 'string') throw new TypeError('the policy text must be a string');
+    this.#text = text;
+    this.#file = options?.file;
+    const directory = options?.directory;
+    if (directory !== undefined && directory !== null) {
+      this.#directory = typeof directory === 'string' ? directory : json(directory, 'directory', RequestError);
+    }
+    this.#get();
+  }
+
+  /**
+   * Parses, validates and compiles policy text.
+   * @throws {PolicyError} with `line`, `column`, `code`, `help` and `diagnostics`.
+   */
+  static fromPolicy(text, options) {
+    return new Engine(text, options);
+  }
+
+  #get() {
+    if (this.#epoch !== state.epoch) {
+      try {
+        this.#raw = new raw.RawEngine(this.#text, this.#file, this.#directory);
+      } catch (e) {
+        throw translate(e);
+      }
+      this.#epoch = state.epoch;
+    }
+    return this.#raw;
+  }
+
+  /** Decides `action` on `resource` for `claims` (an object or a Session). */
+  decide(claims, action, resource, options) {
+    const engine = this.#get();
+    const now = unixNow(options);
+    const context = contextText(options);
+    actionText(action);
+    const resourceJson = json(resource, 'resource', RequestError);
+    let out;
+    try {
+      if (claims instanceof Session) {
+        out = engine.decideSession(sessionRaw(claims), action, resourceJson, context, now);
+      } else {
+        const text = json(claims, 'claims', ClaimsError);
+        let session = null;
+        try {
+          session = cachedSession(this.#sessions, text);
+        } catch (e) {
+          if (typeof e !== 'string') throw e;
+        }
+        out =
+          session === null
+            ? engine.decideJson(text, action, resourceJson, context, now)
+            : engine.decideSession(session, action, resourceJson, context, now);
+      }
+    } catch (e) {
+      throw translate(e);
+    }
+    return JSON.parse(out);
+  }
+
+  /** As decide, for callers that already hold the claims and resource as JSON text. */
+  decideJson(claimsJson, action, resourceJson, options) {
+    const engine = this.#get();
+    const now = unixNow(options);
+    const context = contextText(options, true);
+    jsonText(claimsJson, 'claims');
+    actionText(action);
+    jsonText(resourceJson, 'resource');
+    let out;
+    try {
+      out = engine.decideJson(claimsJson, action, resourceJson, context, now);
+    } catch (e) {
+      throw translate(e);
+    }
+    return JSON.parse(out);
+  }
+
+  /** Every action declared on the resource's type that the session may take. */
+  permittedActions(claims, resource, options) {
+    const engine = this.#get();
+    const now = unixNow(options);
+    const context = contextText(options);
+    const resourceJson = json(resource, 'resource', RequestError);
+    const session = rawSessionOf(claims, this.#sessions);
+    try {
+      return engine.permittedActions(session, resourceJson, context, now);
+    } catch (e) {
+      throw translate(e);
+    }
+  }
+
+  #explain(claims, action, resource, options, asJson) {
+    const engine = this.#get();
+    const now = unixNow(options);
+    const context = contextText(options);
+    actionText(action);
+    const resourceJson = json(resource, 'resource', RequestError);
+    const session = rawSessionOf(claims, this.#sessions);
+    try {
+      return engine.explain(session, action, resourceJson, context, now, asJson);
+    } catch (e) {
+      throw translate(e);
+    }
+  }
+
+  /** The full trace of a decision, as the CLI's `explain` prints it. */
+  explain(claims, action, resource, options) {
+    return this.#explain(claims, action, resource, options, false);
+  }
+
+  /** The full trace as data: `{decision, rules: [{id, effect, outcome, steps}]}`. */
+  explainJson(claims, action, resource, options) {
+    return JSON.parse(this.#explain(claims, action, resource, options, true));
+  }
+
+  /**
+   * Answers an AuthZEN Access Evaluation request: `{ decision, context? }`.
+   * @throws {RequestError} for a malformed request (HTTP 400).
+   */
+  evaluate(request, options) {
+    return this.#authzen('evaluate', request, options);
+  }
+
+  /**
+   * Answers an AuthZEN Access Evaluations (batch) request: `{ evaluations: [...] }`.
+   * @throws {RequestError} for a malformed request (HTTP 400).
+   */
+  evaluations(request, options) {
+    return this.#authzen('evaluations', request, options);
+  }
+
+  #authzen(method, request, options) {
+    const engine = this.#get();
+    const now = unixNow(options);
+    const text = json(request, 'request', RequestError);
+    try {
+      return JSON.parse(engine[method](text, now));
+    } catch (e) {
+      throw translate(e);
+    }
+  }
+
+  /**
+   * The residual policy for `action` on every resource of `resourceType` (list views,
+   * SQL WHERE clauses).
+   * @throws {ClaimsError} for untrustworthy claims; {@link RequestError} (with `code`) for an
+   *   unknown action or resource type.
+   */
+  filter(claims, action, resourceType, options) {
+    this.#get();
+    const now = unixNow(options);
+    const context = contextText(options);
+    actionText(action);
+    if (typeof resourceType !== 'string') throw new RequestError('invalid request: `resourceType` must be a string');
+    const session = claims instanceof Session ? claims : new Session(claims);
+    return new Filter(() => {
+      try {
+        return this.#get().filter(sessionRaw(session), action, resourceType, context, now);
+      } catch (e) {
+        throw translate(e);
+      }
+    });
+  }
+
+  /**
+   * Validates claims once for many decisions.
+   * @throws {ClaimsError} when the claims cannot be trusted.
+   */
+  session(claims) {
+    this.#get();
+    return new Session(claims);
+  }
+
+  /** Releases the wasm memory now rather than at garbage collection; the engine stays usable. */
+  free() {
+    for (const entry of this.#sessions.values()) if (entry.epoch === state.epoch) entry.raw.free();
+    this.#sessions.clear();
+    if (this.#raw !== null && this.#epoch === state.epoch) this.#raw.free();
+    this.#raw = null;
+    this.#epoch = -1;
+  }
+
+  /** Panics inside the engine on purpose. Only for the tests of the panic path. */
+  _panicForTests(message = 'requested by _panicForTests') {
+    const engine = this.#get();
+    try {
+      engine.panicForTests(message);
+    } catch (e) {
+      throw translate(e);
+    }
+  }
+}

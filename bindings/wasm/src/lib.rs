@@ -1,0 +1,343 @@
+//! WebAssembly bindings of [`ordinance`], the raw layer of the npm package `ordinance-wasm`.
+//!
+//! JavaScript users never see this layer: the package's hand-written wrapper (`js/core.js`)
+//! turns JS values into JSON text, calls these functions, and maps their errors onto
+//! `OrdinanceError` subclasses. Every function here is one delegating call into the engine
+//! plus value conversion; there is no policy logic.
+//!
+//! - Values cross the boundary as JSON text (`JSON.stringify` in JS, the engine's strict
+//!   parser here). It measured faster than walking the JS object from Rust with
+//!   `serde-wasm-bindgen` (see `docs/performance-wasm.md`); the `bench-serde` feature
+//!   adds that variant for the benchmark.
+//! - Decisions go back as the canonical decision JSON (`Decision::to_json`'s shape).
+//! - Errors are thrown as a JSON string `{"kind", "message", ...}`; `kind` is `policy`,
+//!   `claims` or `request`, and the wrapper builds the matching Error subclass.
+//! - `now` is always given by the caller (`Date.now()` in JS): `SystemTime::now` panics on
+//!   `wasm32-unknown-unknown`.
+//! - Panics: the `wasm-release` profile uses `panic = "abort"`, so a panic traps
+//!   (`WebAssembly.RuntimeError`). The panic hook first hands the message to the JS
+//!   wrapper's sink; the wrapper then discards the trapped instance (wasm-bindgen's
+//!   `__wbg_reset_state`), throws `InternalError`, and rebuilds engines lazily.
+
+use ordinance::{Context, Directory, Engine, Filter, FilterError, Options, PolicyError, Resource, Session, SqlOptions};
+use serde_json::{json, Value};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use wasm_bindgen::prelude::*;
+
+/// An error payload for the JS wrapper: `{"kind": ..., "message": ...}` plus extra fields.
+fn thrown(kind: &str, message: String, extra: Option<Value>) -> JsValue {
+    let mut payload = json!({ "kind": kind, "message": message });
+    if let (Some(Value::Object(extra)), Some(map)) = (extra, payload.as_object_mut()) {
+        map.extend(extra);
+    }
+    JsValue::from_str(&payload.to_string())
+}
+
+fn policy_error(err: &PolicyError) -> JsValue {
+    let diagnostics: Vec<Value> = err
+        .diagnostics()
+        .iter()
+        .map(|d| {
+            json!({
+                "code": d.code,
+                "message": d.message,
+                "help": d.help,
+                "file": d.file,
+                "line": d.line,
+                "column": d.column,
+                "span": { "start": d.span.start, "end": d.span.end },
+                "related": d.related.as_ref().map(|(line, column, note)| {
+                    json!({ "line": line, "column": column, "message": note })
+                }),
+            })
+        })
+        .collect();
+    thrown("policy", err.to_string(), Some(json!({ "diagnostics": diagnostics })))
+}
+
+fn claims_error(err: &ordinance::ClaimsError) -> JsValue {
+    thrown("claims", err.to_string(), None)
+}
+
+fn input_error(err: &ordinance::InputError) -> JsValue {
+    thrown("request", err.to_string(), None)
+}
+
+fn filter_error(err: &FilterError) -> JsValue {
+    thrown("request", err.to_string(), Some(json!({ "code": err.code(), "rule": err.rule() })))
+}
+
+/// An AuthZEN request. The wrapper made the text with `JSON.stringify`, so a plain parse
+/// is enough (it cannot hold duplicate keys); the engine validates the rest.
+fn request_value(text: &str) -> Result<Value, JsValue> {
+    serde_json::from_str(text).map_err(|e| thrown("request", format!("invalid request: {e}"), None))
+}
+
+fn to_json_text<T: serde::Serialize>(value: &T) -> Result<String, JsValue> {
+    serde_json::to_string(value).map_err(|e| thrown("internal", e.to_string(), None))
+}
+
+/// Unix seconds from JS. The wrapper checks `Number.isSafeInteger` first; the cast
+/// saturates, so nothing here can misbehave on other input.
+#[allow(clippy::cast_possible_truncation)]
+fn unix(now: f64) -> i64 {
+    now as i64
+}
+
+fn options(context: Option<String>, now: f64) -> Result<Options, JsValue> {
+    let opts = Options::default().at(unix(now));
+    match context {
+        None => Ok(opts),
+        Some(text) => Ok(opts.with_context(Context::from_json(&text).map_err(|e| input_error(&e))?)),
+    }
+}
+
+/// A compiled policy (`Engine` in JS).
+#[wasm_bindgen]
+pub struct RawEngine {
+    engine: Engine,
+}
+
+#[wasm_bindgen]
+impl RawEngine {
+    /// Parses, validates and compiles `policy`; `file` names it in errors and rule ids;
+    /// `directory` is an AuthZEN subject directory as JSON text.
+    #[wasm_bindgen(constructor)]
+    pub fn new(policy: &str, file: Option<String>, directory: Option<String>) -> Result<RawEngine, JsValue> {
+        let parsed = match file {
+            Some(name) => ordinance::Policy::parse_named(&name, policy),
+            None => ordinance::Policy::parse(policy),
+        };
+        let mut engine = Engine::new(parsed.map_err(|e| policy_error(&e))?);
+        if let Some(text) = directory {
+            engine = engine.with_directory(Directory::from_json(&text).map_err(|e| input_error(&e))?);
+        }
+        Ok(RawEngine { engine })
+    }
+
+    /// `Engine::evaluate_at`: an AuthZEN Access Evaluation request, as JSON text.
+    pub fn evaluate(&self, request: &str, now: f64) -> Result<String, JsValue> {
+        let answer = self.engine.evaluate_at(&request_value(request)?, unix(now)).map_err(|e| input_error(&e))?;
+        Ok(answer.to_string())
+    }
+
+    /// `Engine::evaluations_at`: an AuthZEN Access Evaluations (batch) request.
+    pub fn evaluations(&self, request: &str, now: f64) -> Result<String, JsValue> {
+        let answer = self.engine.evaluations_at(&request_value(request)?, unix(now)).map_err(|e| input_error(&e))?;
+        Ok(answer.to_string())
+    }
+
+    /// `Engine::filter`: the residual policy for `action` on every `resource_type`.
+    pub fn filter(
+        &self,
+        session: &RawSession,
+        action: &str,
+        resource_type: &str,
+        context: Option<String>,
+        now: f64,
+    ) -> Result<RawFilter, JsValue> {
+        let opts = options(context, now)?;
+        let filter =
+            self.engine.filter(&session.session, action, resource_type, &opts).map_err(|e| filter_error(&e))?;
+        Ok(RawFilter { filter })
+    }
+
+    /// `Engine::decide_json`, returning the decision JSON.
+    #[wasm_bindgen(js_name = decideJson)]
+    pub fn decide_json(
+        &self,
+        claims: &str,
+        action: &str,
+        resource: &str,
+        context: Option<String>,
+        now: f64,
+    ) -> Result<String, JsValue> {
+        let decision = self.engine.decide_json(claims, action, resource, context.as_deref(), Some(unix(now)));
+        to_json_text(&decision)
+    }
+
+    /// `Engine::decide_value` on values read straight from JS objects by
+    /// serde-wasm-bindgen; only for the conversion benchmark.
+    #[cfg(feature = "bench-serde")]
+    #[wasm_bindgen(js_name = decideSerde)]
+    pub fn decide_serde(&self, claims: JsValue, action: &str, resource: JsValue, now: f64) -> Result<JsValue, JsValue> {
+        use serde::Serialize;
+        let read =
+            |v: JsValue| serde_wasm_bindgen::from_value::<Value>(v).map_err(|e| thrown("request", e.to_string(), None));
+        let decision = self.engine.decide_value(read(claims)?, action, read(resource)?, None, Some(unix(now)));
+        decision
+            .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+            .map_err(|e| thrown("internal", e.to_string(), None))
+    }
+
+    /// `Engine::decide_with` on a prepared session, returning the decision JSON. A bad
+    /// resource or context is answered by `Engine::decide_json` on the session's claims, so
+    /// the deny (`invalid_resource`, `invalid_context`) is the one the plain path gives.
+    #[wasm_bindgen(js_name = decideSession)]
+    pub fn decide_session(
+        &self,
+        session: &RawSession,
+        action: &str,
+        resource: &str,
+        context: Option<String>,
+        now: f64,
+    ) -> Result<String, JsValue> {
+        let parsed = Resource::from_json(resource).ok().and_then(|r| {
+            let opts = match &context {
+                None => Some(Options::default().at(unix(now))),
+                Some(text) => Context::from_json(text).ok().map(|c| Options::default().at(unix(now)).with_context(c)),
+            };
+            opts.map(|o| (r, o))
+        });
+        let decision = match parsed {
+            Some((resource, opts)) => self.engine.decide_with(&session.session, action, &resource, &opts),
+            None => self.engine.decide_json(&session.claims, action, resource, context.as_deref(), Some(unix(now))),
+        };
+        to_json_text(&decision)
+    }
+
+    /// Panics inside the engine on purpose (while this engine is borrowed), for the tests
+    /// of the panic path.
+    #[wasm_bindgen(js_name = panicForTests)]
+    pub fn panic_for_tests(&self, message: &str) {
+        ordinance::testing::panic_for_tests(message)
+    }
+
+    /// `Engine::permitted_actions`; throws on a bad resource or context.
+    #[wasm_bindgen(js_name = permittedActions)]
+    pub fn permitted_actions(
+        &self,
+        session: &RawSession,
+        resource: &str,
+        context: Option<String>,
+        now: f64,
+    ) -> Result<Vec<String>, JsValue> {
+        let resource = Resource::from_json(resource).map_err(|e| input_error(&e))?;
+        let opts = options(context, now)?;
+        Ok(self.engine.permitted_actions(&session.session, &resource, &opts))
+    }
+
+    /// `Engine::explain`, rendered as text (`json == false`) or as JSON; throws on a bad
+    /// resource or context.
+    pub fn explain(
+        &self,
+        session: &RawSession,
+        action: &str,
+        resource: &str,
+        context: Option<String>,
+        now: f64,
+        json: bool,
+    ) -> Result<String, JsValue> {
+        let resource = Resource::from_json(resource).map_err(|e| input_error(&e))?;
+        let opts = options(context, now)?;
+        let explanation = self.engine.explain(&session.session, action, &resource, &opts);
+        if json {
+            to_json_text(&explanation)
+        } else {
+            Ok(explanation.to_string())
+        }
+    }
+}
+
+/// Validated session claims, prepared for many decisions (`Session` in JS).
+#[wasm_bindgen]
+pub struct RawSession {
+    session: Session,
+    /// The claims text, to answer a bad resource exactly as the plain path does.
+    claims: String,
+}
+
+#[wasm_bindgen]
+impl RawSession {
+    /// Validates claims once for many decisions (`engine.session(claims)` in JS).
+    #[wasm_bindgen(constructor)]
+    pub fn new(claims: &str) -> Result<RawSession, JsValue> {
+        let session = Session::from_claims_json(claims).map_err(|e| claims_error(&e))?;
+        Ok(RawSession { session, claims: claims.to_owned() })
+    }
+
+    /// The `sub` claim, if any.
+    #[wasm_bindgen(getter, js_name = userId)]
+    pub fn user_id(&self) -> Option<String> {
+        self.session.user_id().map(str::to_owned)
+    }
+
+    /// The active organization's id, if any.
+    #[wasm_bindgen(getter, js_name = orgId)]
+    pub fn org_id(&self) -> Option<String> {
+        self.session.org_id().map(str::to_owned)
+    }
+}
+
+/// A residual policy (`Filter` in JS).
+#[wasm_bindgen]
+pub struct RawFilter {
+    filter: Filter,
+}
+
+#[wasm_bindgen]
+impl RawFilter {
+    /// `Filter::to_json`, as JSON text.
+    pub fn json(&self) -> String {
+        self.filter.to_json().to_string()
+    }
+
+    /// `Filter::to_sql`: `{"sql", "params"}` as JSON text. `columns` is a JSON object of
+    /// attribute -> column names.
+    #[wasm_bindgen(js_name = toSql)]
+    pub fn to_sql(&self, columns: Option<String>, first_param: u32) -> Result<String, JsValue> {
+        let mut opts =
+            SqlOptions { first_param: usize::try_from(first_param).unwrap_or(usize::MAX), ..SqlOptions::default() };
+        if let Some(text) = columns {
+            opts.columns = serde_json::from_str::<HashMap<String, String>>(&text).map_err(|e| {
+                thrown(
+                    "request",
+                    format!("invalid option: `columns` must map attribute names to column names ({e})"),
+                    None,
+                )
+            })?;
+        }
+        let sql = self.filter.to_sql(&opts).map_err(|e| filter_error(&e))?;
+        Ok(json!({ "sql": sql.sql, "params": sql.params }).to_string())
+    }
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// The JS wrapper's panic sink: `{ record(message) }`.
+    pub type PanicSink;
+
+    #[wasm_bindgen(method)]
+    fn record(this: &PanicSink, message: &str);
+}
+
+thread_local! {
+    static SINK: RefCell<Option<PanicSink>> = const { RefCell::new(None) };
+}
+
+/// Installs the panic hook that hands a panic's message to `sink` before the instance
+/// traps. The wrapper calls it after every (re)instantiation.
+#[wasm_bindgen(js_name = installPanicSink)]
+pub fn install_panic_sink(sink: PanicSink) {
+    SINK.with(|s| *s.borrow_mut() = Some(sink));
+    std::panic::set_hook(Box::new(|info| {
+        let payload = info.payload();
+        let what = payload
+            .downcast_ref::<&str>()
+            .copied()
+            .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+            .unwrap_or("panic");
+        let message = match info.location() {
+            Some(at) => format!("{what} (at {}:{})", at.file(), at.line()),
+            None => what.to_owned(),
+        };
+        SINK.with(|s| {
+            if let Ok(guard) = s.try_borrow() {
+                if let Some(sink) = guard.as_ref() {
+                    sink.record(&message);
+                }
+            }
+        });
+    }));
+}

@@ -1,0 +1,81 @@
+//! `ordinance authzen`: the AuthZEN interop Todo suites through the binary, and its errors.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+use serde_json::{json, Value};
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn authzen(extra: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ordinance"))
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .args(["authzen", "--policy", "policies/authzen_todo.ord"])
+        .args(extra)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+const DIRECTORY: [&str; 2] = ["--directory", "policies/authzen_todo.directory.json"];
+
+#[test]
+fn answers_the_interop_suite_single_and_batch() {
+    let path =
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/conformance/authzen/decisions-authorization-api-1_0-02.json");
+    let suite: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    // Every single evaluation in one run would need one process each; a handful suffices
+    // here (the Rust runner covers them all), and all the batch requests.
+    for case in suite["evaluation"].as_array().unwrap().iter().step_by(7) {
+        let out = authzen(&DIRECTORY, &case["request"].to_string());
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let response: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(response["decision"], case["expected"], "{}", case["request"]);
+    }
+    for case in suite["evaluations"].as_array().unwrap() {
+        let out = authzen(&DIRECTORY, &case["request"].to_string());
+        let response: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let got: Vec<Value> =
+            response["evaluations"].as_array().unwrap().iter().map(|d| json!({"decision": d["decision"]})).collect();
+        assert_eq!(Value::Array(got), case["expected"]);
+    }
+}
+
+#[test]
+fn without_the_directory_subjects_have_no_roles() {
+    let request = r#"{"subject": {"type": "user", "id": "CiRmZDA2MTRkMy1jMzlhLTQ3ODEtYjdiZC04Yjk2ZjVhNTEwMGQSBWxvY2Fs"},
+        "action": {"name": "can_read_todos"}, "resource": {"type": "todo", "id": "1"}}"#;
+    let out = authzen(&[], request);
+    let response: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(response["decision"], false);
+    assert_eq!(response["context"]["reason"], "no_matching_rule");
+    let out = authzen(&DIRECTORY, request);
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), r#"{"decision":true}"#);
+}
+
+#[test]
+fn a_bad_request_is_exit_2_with_a_message() {
+    for (request, says) in [
+        ("not json", "invalid request"),
+        (r#"{"action": {"name": "can_read_todos"}, "resource": {"type": "todo", "id": "1"}}"#, "`subject` is missing"),
+        (
+            r#"{"subject": {"type": "user", "id": 7}, "action": {"name": "x"}, "resource": {"type": "todo", "id": "1"}}"#,
+            "`subject.id` must be a string",
+        ),
+        (
+            r#"{"subject": {"type": "user", "id": "u"}, "action": {"name": "x"}, "evaluations": [{}]}"#,
+            "`resource` is missing from `evaluations[0]`",
+        ),
+    ] {
+        let out = authzen(&DIRECTORY, request);
+        assert_eq!(out.status.code(), Some(2), "{request}");
+        assert!(out.stdout.is_empty());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(says), "{request}: {err}");
+    }
+    let out = authzen(&["--directory", "policies/authzen_todo.ord"], "{}");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("invalid directory"));
+}
