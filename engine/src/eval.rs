@@ -135,26 +135,21 @@ pub(crate) fn equals(a: &Val, b: &Val) -> R<bool> {
             if x.len()? != y.len()? {
                 return Ok(false);
             }
-            // Lists are short; an indexed walk keeps this allocation-free.
-            let mut i = 0usize;
+            // One pass over each side. (Walking `y` again for every item of `x` was
+            // quadratic: 3.9 s for two 16,000-item lists, which fit in a 64 KiB request.)
+            let mut ys = Vec::new();
+            y.any_item(|yj| {
+                ys.push(yj.clone());
+                Ok(false)
+            })?;
+            let mut ys = ys.iter();
             let mut equal = true;
             x.any_item(|xi| {
-                let mut j = 0usize;
-                let mut found = None;
-                y.any_item(|yj| {
-                    if j == i {
-                        found = Some(equals(xi, yj)?);
-                        return Ok(true);
-                    }
-                    j += 1;
-                    Ok(false)
-                })?;
-                i += 1;
-                if found != Some(true) {
-                    equal = false;
-                    return Ok(true);
+                match ys.next() {
+                    Some(yi) if equals(xi, yi)? => return Ok(false),
+                    _ => equal = false,
                 }
-                Ok(false)
+                Ok(true)
             })?;
             Ok(equal)
         }
@@ -323,13 +318,53 @@ pub(crate) fn call(m: Method, recv: &Val, arg: &Val) -> R<bool> {
             if !recv.is_list() {
                 return Err(Fault);
             }
-            arg.all_items(|item| member(recv, item))
+            let members = Members::new(recv)?;
+            arg.all_items(|item| members.contains(item))
         }
         Method::ContainsAny => {
             if !recv.is_list() {
                 return Err(Fault);
             }
-            arg.any_item(|item| member(recv, item))
+            let members = Members::new(recv)?;
+            arg.any_item(|item| members.contains(item))
+        }
+    }
+}
+
+/// Membership in a list for `contains_all` / `contains_any`. A long list of strings goes
+/// into a hash set once (std's SipHash: the strings come from requests), so two lists of
+/// n items cost O(n), not O(n^2): 16,000 approved scopes against 16,000 tags, which fit in
+/// 64 KiB, took 0.9 s item by item. Other lists compare item by item, with `member`'s errors.
+struct Members<'v, 'a> {
+    list: &'v Val<'a>,
+    strings: Option<std::collections::HashSet<&'a str>>,
+}
+
+impl<'v, 'a> Members<'v, 'a> {
+    const SMALL: usize = 16;
+
+    fn new(list: &'v Val<'a>) -> R<Members<'v, 'a>> {
+        if list.len()? <= Self::SMALL {
+            return Ok(Members { list, strings: None });
+        }
+        let mut set = std::collections::HashSet::new();
+        let mut all_strings = true;
+        list.any_item(|v| {
+            match v {
+                Val::Str(s) => {
+                    set.insert(*s);
+                }
+                _ => all_strings = false,
+            }
+            Ok(!all_strings)
+        })?;
+        Ok(Members { list, strings: all_strings.then_some(set) })
+    }
+
+    fn contains(&self, item: &Val) -> R<bool> {
+        match (&self.strings, item) {
+            (Some(set), Val::Str(s)) => Ok(set.contains(s)),
+            _ => member(self.list, item),
         }
     }
 }

@@ -85,11 +85,7 @@ impl FilterError {
     }
 
     pub(crate) fn not_expressible(rule: &str, target: &str, why: &str) -> FilterError {
-        FilterError::new(
-            "not_expressible",
-            Some(rule),
-            format!("rule `{rule}` is not expressible in {target}: {why}"),
-        )
+        FilterError::new("not_expressible", Some(rule), format!("rule `{rule}` is not expressible in {target}: {why}"))
     }
 
     pub(crate) fn not_expressible_value(why: &str) -> FilterError {
@@ -236,18 +232,17 @@ impl Filter {
     ///     {"op": "eq", "left": {"attr": "owner"}, "right": {"value": "u1"}}));
     /// ```
     pub fn to_json(&self) -> Value {
-        let mut out = json!({
-            "kind": self.kind(),
-            "resource_type": self.resource_type,
-            "action": self.action,
-            "required": self.required_attributes(),
-        });
+        let mut out = serde_json::Map::new();
+        out.insert("kind".into(), json!(self.kind()));
+        out.insert("resource_type".into(), json!(self.resource_type));
+        out.insert("action".into(), json!(self.action));
+        out.insert("required".into(), json!(self.required_attributes()));
         match &self.body {
-            Body::Condition(f) => out["condition"] = f.to_json(),
-            Body::Never(r) => out["reason"] = Value::String(r.clone()),
-            Body::Always => {}
-        }
-        out
+            Body::Condition(f) => out.insert("condition".into(), f.to_json()),
+            Body::Never(r) => out.insert("reason".into(), json!(r)),
+            Body::Always => None,
+        };
+        Value::Object(out)
     }
 
     /// The filter as a PostgreSQL `WHERE` fragment with bind parameters. It always renders
@@ -264,7 +259,7 @@ impl Filter {
         }
         let formula = match &self.body {
             Body::Never(_) => return Ok(SqlFilter { sql: "FALSE".into(), params: Vec::new() }),
-            Body::Always => F::t(),
+            Body::Always => F::yes(),
             Body::Condition(f) => f.clone(),
         };
         let mut parts = sql::validity(&self.attrs, &opts.columns)?;
@@ -300,8 +295,7 @@ impl Filter {
     /// the construction never yields on a valid resource). For tests.
     #[doc(hidden)]
     pub fn sql_logic(&self, resource: &Resource) -> Option<bool> {
-        if resource.type_name() != self.resource_type || crate::engine::check_resource(&self.attrs, resource).is_err()
-        {
+        if resource.type_name() != self.resource_type || crate::engine::check_resource(&self.attrs, resource).is_err() {
             return Some(false);
         }
         match &self.body {
@@ -360,7 +354,7 @@ pub(crate) fn residual<'a>(
         }
         Ok(tri)
     };
-    let mut deny = F::f();
+    let mut deny = F::no();
     let mut reason: Option<String> = None;
     for rule in slot.forbids.iter().filter_map(|&i| program.rules.get(i as usize)) {
         let tri = rule_tri(rule)?;
@@ -370,7 +364,7 @@ pub(crate) fn residual<'a>(
         }
         deny = deny.or(&denies);
     }
-    let mut allow = F::f();
+    let mut allow = F::no();
     for rule in slot.permits.iter().filter_map(|&i| program.rules.get(i as usize)) {
         allow = allow.or(&rule_tri(rule)?.t);
     }

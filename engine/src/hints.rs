@@ -76,8 +76,18 @@ pub(crate) fn missing(
 }
 
 fn merge(out: &mut Vec<Requirement>, reqs: Vec<Requirement>) {
+    if out.len() + reqs.len() <= 16 {
+        for r in reqs {
+            if !out.contains(&r) {
+                out.push(r);
+            }
+        }
+        return;
+    }
+    // Thousands of missing scopes (a long request list) must not cost a quadratic dedup.
+    let mut seen: std::collections::HashSet<Requirement> = out.iter().cloned().collect();
     for r in reqs {
-        if !out.contains(&r) {
+        if seen.insert(r.clone()) {
             out.push(r);
         }
     }
@@ -143,7 +153,8 @@ impl Analysis<'_> {
             ExprKind::Call(recv, Method::ContainsAll | Method::Contains, args)
                 if matches!(recv.kind, ExprKind::Scopes(_)) =>
             {
-                let have = self.strings(recv)?;
+                // A set: both lists may be long (16,000 scopes fit in 64 KiB of context).
+                let have: std::collections::HashSet<String> = self.strings(recv)?.into_iter().collect();
                 let arg = args.first()?;
                 let want = match self.interp.value(arg).ok()?? {
                     RV::List(items) => items,
@@ -152,7 +163,7 @@ impl Analysis<'_> {
                 let mut reqs = Vec::new();
                 for w in want {
                     let RV::Str(s) = w else { return None };
-                    if !have.contains(&s) {
+                    if !have.contains(s.as_ref()) {
                         reqs.push(Requirement::new("scope", s));
                     }
                 }
@@ -161,7 +172,7 @@ impl Analysis<'_> {
             ExprKind::In(item, list) if matches!(list.kind, ExprKind::Scopes(_)) => {
                 let have = self.strings(list)?;
                 match self.interp.value(item).ok()?? {
-                    RV::Str(s) if !have.contains(&s) => Some(vec![Requirement::new("scope", s)]),
+                    RV::Str(s) if !have.iter().any(|h| h == s.as_ref()) => Some(vec![Requirement::new("scope", s)]),
                     _ => None,
                 }
             }
@@ -171,7 +182,7 @@ impl Analysis<'_> {
 
     fn strings(&mut self, e: &Expr) -> Option<Vec<String>> {
         match self.interp.value(e).ok()?? {
-            RV::List(items) => items.into_iter().map(|i| if let RV::Str(s) = i { Some(s) } else { None }).collect(),
+            RV::List(items) => items.into_iter().map(|i| if let RV::Str(s) = i { Some(s.into_owned()) } else { None }).collect(),
             _ => None,
         }
     }

@@ -129,10 +129,14 @@ impl<'de> Visitor<'de> for Strict {
         let mut map = Map::new();
         while let Some(key) = access.next_key::<String>()? {
             let value = access.next_value_seed(Strict { depth: inner.depth, max_depth: inner.max_depth })?;
-            if map.contains_key(&key) {
-                return Err(de::Error::custom(format!("duplicate key `{key}`")));
+            match map.entry(key) {
+                serde_json::map::Entry::Vacant(slot) => {
+                    slot.insert(value);
+                }
+                serde_json::map::Entry::Occupied(slot) => {
+                    return Err(de::Error::custom(format!("duplicate key `{}`", slot.key())));
+                }
             }
-            map.insert(key, value);
         }
         Ok(Value::Object(map))
     }

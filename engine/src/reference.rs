@@ -11,23 +11,24 @@ use crate::policy::ast::*;
 use crate::policy::Policy;
 use crate::resource::{Context, Resource};
 use serde_json::Value;
+use std::borrow::Cow;
 
 /// A value in the naive interpreter.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum RV {
+pub(crate) enum RV<'a> {
     Bool(bool),
     Int(i64),
-    Str(String),
-    List(Vec<RV>),
+    Str(Cow<'a, str>),
+    List(Vec<RV<'a>>),
     Object,
     Opaque,
 }
 
-impl RV {
-    fn from_json(v: &Value) -> RV {
+impl<'a> RV<'a> {
+    fn from_json(v: &'a Value) -> RV<'a> {
         match v {
             Value::Bool(b) => RV::Bool(*b),
-            Value::String(s) => RV::Str(s.clone()),
+            Value::String(s) => RV::Str(Cow::Borrowed(s)),
             Value::Number(n) => match n.as_i64() {
                 Some(i) => RV::Int(i),
                 None => RV::Opaque,
@@ -104,6 +105,16 @@ impl<'a> Interp<'a> {
                 Ok(false) => Outcome::NoMatch,
                 Err(e) => Outcome::Error(e),
             },
+        }
+    }
+
+    /// An error message, spelled out only when tracing (`explain`): the deny path computes
+    /// hints with this interpreter and should not pay for formatting expressions.
+    fn describe(&self, message: impl FnOnce() -> String) -> String {
+        if self.trace.is_some() {
+            message()
+        } else {
+            String::new()
         }
     }
 
@@ -203,22 +214,22 @@ impl<'a> Interp<'a> {
                 Some(RV::Bool(b)) => Ok(b),
                 Some(RV::Object) => Ok(true),
                 Some(other) => {
-                    Err(format!("`{}` is {}, not a condition", crate::policy::format::expr(e, 0), other.kind()))
+                    Err(self.describe(|| format!("`{}` is {}, not a condition", crate::policy::format::expr(e, 0), other.kind())))
                 }
             },
         }
     }
 
-    fn required(&mut self, e: &Expr) -> R<RV> {
+    fn required(&mut self, e: &Expr) -> R<RV<'a>> {
         match self.value(e)? {
             Some(v) => Ok(v),
-            None => Err(format!("`{}` is missing", crate::policy::format::expr(e, 0))),
+            None => Err(self.describe(|| format!("`{}` is missing", crate::policy::format::expr(e, 0)))),
         }
     }
 
-    pub(crate) fn value(&mut self, e: &Expr) -> R<Option<RV>> {
+    pub(crate) fn value(&mut self, e: &Expr) -> R<Option<RV<'a>>> {
         match &e.kind {
-            ExprKind::Lit(Literal::Str(s)) => Ok(Some(RV::Str(s.clone()))),
+            ExprKind::Lit(Literal::Str(s)) => Ok(Some(RV::Str(Cow::Owned(s.clone())))),
             ExprKind::Lit(Literal::Int(i)) => Ok(Some(RV::Int(*i))),
             ExprKind::Lit(Literal::Bool(b)) => Ok(Some(RV::Bool(*b))),
             ExprKind::List(items) => {
@@ -242,7 +253,11 @@ impl<'a> Interp<'a> {
             ExprKind::Scopes(inner) => match self.value(inner)? {
                 None => Ok(Some(RV::List(Vec::new()))),
                 Some(RV::Str(text)) => {
-                    Ok(Some(RV::List(text.split_ascii_whitespace().map(|w| RV::Str(w.to_string())).collect())))
+                    let words: Vec<RV<'a>> = match text {
+                        Cow::Borrowed(t) => t.split_ascii_whitespace().map(|w| RV::Str(Cow::Borrowed(w))).collect(),
+                        Cow::Owned(t) => t.split_ascii_whitespace().map(|w| RV::Str(Cow::Owned(w.to_string()))).collect(),
+                    };
+                    Ok(Some(RV::List(words)))
                 }
                 Some(RV::List(items)) => {
                     if items.iter().all(|i| matches!(i, RV::Str(_))) {
@@ -257,11 +272,22 @@ impl<'a> Interp<'a> {
         }
     }
 
-    fn lookup(&mut self, p: &Path) -> R<Option<RawOrValue>> {
+    fn lookup(&mut self, p: &Path) -> R<Option<RawOrValue<'a>>> {
         let s = self.env.session;
-        let segs: Vec<&str> = p.segments.iter().map(|x| x.text.as_str()).collect();
-        let string = |v: Option<&String>| v.map(|x| RawOrValue::Value(RV::Str(x.clone())));
-        let json_walk = |start: Option<&serde_json::Map<String, Value>>, keys: &[&str]| -> R<Option<RawOrValue>> {
+        // Most paths have a few segments: keep them on the stack.
+        let mut inline: [&str; 4] = [""; 4];
+        let spilled: Vec<&str>;
+        let segs: &[&str] = if p.segments.len() <= inline.len() {
+            for (slot, seg) in inline.iter_mut().zip(&p.segments) {
+                *slot = seg.text.as_str();
+            }
+            inline.get(..p.segments.len()).unwrap_or_default()
+        } else {
+            spilled = p.segments.iter().map(|x| x.text.as_str()).collect();
+            &spilled
+        };
+        let string = |v: Option<&'a String>| v.map(|x| RawOrValue::Value(RV::Str(Cow::Borrowed(x.as_str()))));
+        let json_walk = |start: Option<&'a serde_json::Map<String, Value>>, keys: &[&str]| -> R<Option<RawOrValue<'a>>> {
             let Some(map) = start else { return Ok(None) };
             if keys.is_empty() {
                 return Ok(Some(RawOrValue::Value(RV::Object)));
@@ -285,22 +311,22 @@ impl<'a> Interp<'a> {
         };
         let org = s.org.as_ref();
         match p.root {
-            Root::User => Ok(match segs.as_slice() {
+            Root::User => Ok(match segs {
                 [] => s.user_id.as_ref().map(|_| RawOrValue::Value(RV::Object)),
                 _ => string(s.user_id.as_ref()),
             }),
-            Root::Org => match segs.as_slice() {
+            Root::Org => match segs {
                 [] => Ok(org.map(|_| RawOrValue::Value(RV::Object))),
                 ["id"] => Ok(string(org.map(|o| &o.id))),
                 ["slug"] => Ok(string(org.and_then(|o| o.slug.as_ref()))),
                 ["role"] => Ok(string(org.and_then(|o| o.role.as_ref()))),
                 ["permissions"] => Ok(org
-                    .map(|o| RawOrValue::Value(RV::List(o.permissions.iter().map(|x| RV::Str(x.clone())).collect())))),
+                    .map(|o| RawOrValue::Value(RV::List(o.permissions.iter().map(|x| RV::Str(Cow::Borrowed(x.as_str()))).collect())))),
                 [_, rest @ ..] => json_walk(org.map(|o| &o.metadata), rest),
                 #[allow(unreachable_patterns)]
                 _ => Ok(None),
             },
-            Root::Session => Ok(match segs.as_slice() {
+            Root::Session => Ok(match segs {
                 [] => Some(RawOrValue::Value(RV::Object)),
                 ["id"] => string(s.session_id.as_ref()),
                 ["azp"] => string(s.azp.as_ref()),
@@ -310,8 +336,8 @@ impl<'a> Interp<'a> {
                 ["iat"] => s.iat.map(|v| RawOrValue::Value(RV::Int(v))),
                 [_, rest @ ..] => return json_walk(s.actor.as_ref(), rest),
             }),
-            Root::Resource => Ok(match segs.as_slice() {
-                [] | ["type"] => Some(RawOrValue::Value(RV::Str(self.env.resource.type_name.clone()))),
+            Root::Resource => Ok(match segs {
+                [] | ["type"] => Some(RawOrValue::Value(RV::Str(Cow::Borrowed(self.env.resource.type_name.as_str())))),
                 ["id"] => string(self.env.resource.id.as_ref()),
                 [name, ..] => self.env.resource.attrs.get(*name).map(|v| {
                     if v.is_null() {
@@ -321,18 +347,18 @@ impl<'a> Interp<'a> {
                     }
                 }),
             }),
-            Root::Context => json_walk(Some(&self.env.context.values), &segs),
-            Root::Claims => json_walk(Some(&s.claims), &segs),
+            Root::Context => json_walk(Some(&self.env.context.values), segs),
+            Root::Claims => json_walk(Some(&s.claims), segs),
         }
     }
 }
 
-enum RawOrValue {
+enum RawOrValue<'a> {
     Null,
-    Value(RV),
+    Value(RV<'a>),
 }
 
-fn equals(a: &RV, b: &RV) -> R<bool> {
+fn equals(a: &RV<'_>, b: &RV<'_>) -> R<bool> {
     match (a, b) {
         (RV::Str(x), RV::Str(y)) => Ok(x == y),
         (RV::Int(x), RV::Int(y)) => Ok(x == y),
@@ -352,7 +378,23 @@ fn equals(a: &RV, b: &RV) -> R<bool> {
     }
 }
 
-fn member(list: &RV, item: &RV) -> R<bool> {
+/// A long list of strings as a set, so that `contains_all` / `contains_any` on two long
+/// lists (this interpreter also computes `missing` on every deny) stay linear.
+fn string_set<'l>(list: &'l [RV<'_>]) -> Option<std::collections::HashSet<&'l str>> {
+    if list.len() <= 16 {
+        return None;
+    }
+    list.iter().map(|v| if let RV::Str(s) = v { Some(s.as_ref()) } else { None }).collect()
+}
+
+fn member_in(list: &RV<'_>, set: Option<&std::collections::HashSet<&str>>, item: &RV<'_>) -> R<bool> {
+    match (set, item) {
+        (Some(set), RV::Str(s)) => Ok(set.contains(s.as_ref())),
+        _ => member(list, item),
+    }
+}
+
+fn member(list: &RV<'_>, item: &RV<'_>) -> R<bool> {
     let RV::List(items) = list else {
         return Err(format!("expected a list, found {}", list.kind()));
     };
@@ -364,23 +406,25 @@ fn member(list: &RV, item: &RV) -> R<bool> {
     Ok(false)
 }
 
-fn call(m: Method, recv: &RV, arg: &RV) -> R<bool> {
+fn call(m: Method, recv: &RV<'_>, arg: &RV<'_>) -> R<bool> {
     match (m, recv, arg) {
-        (Method::StartsWith, RV::Str(r), RV::Str(a)) => Ok(r.starts_with(a.as_str())),
-        (Method::EndsWith, RV::Str(r), RV::Str(a)) => Ok(r.ends_with(a.as_str())),
-        (Method::Contains, RV::Str(r), RV::Str(a)) => Ok(r.contains(a.as_str())),
+        (Method::StartsWith, RV::Str(r), RV::Str(a)) => Ok(r.starts_with(a.as_ref())),
+        (Method::EndsWith, RV::Str(r), RV::Str(a)) => Ok(r.ends_with(a.as_ref())),
+        (Method::Contains, RV::Str(r), RV::Str(a)) => Ok(r.contains(a.as_ref())),
         (Method::Contains, RV::List(_), item) => member(recv, item),
-        (Method::ContainsAll, RV::List(_), RV::List(items)) => {
+        (Method::ContainsAll, RV::List(list), RV::List(items)) => {
+            let set = string_set(list);
             for i in items {
-                if !member(recv, i)? {
+                if !member_in(recv, set.as_ref(), i)? {
                     return Ok(false);
                 }
             }
             Ok(true)
         }
-        (Method::ContainsAny, RV::List(_), RV::List(items)) => {
+        (Method::ContainsAny, RV::List(list), RV::List(items)) => {
+            let set = string_set(list);
             for i in items {
-                if member(recv, i)? {
+                if member_in(recv, set.as_ref(), i)? {
                     return Ok(true);
                 }
             }

@@ -30,7 +30,13 @@ fn agree(engine: &Engine, ty: &str, rows: &[Value], claims: &Value, context: Opt
         let Ok(session) = &session else {
             // Invalid claims: every decision is a deny; there is no session to filter for.
             for r in &resources {
-                let d = engine.decide_value(claims.clone(), action, serde_json::to_value(r_json(r)).unwrap(), context.cloned(), Some(NOW));
+                let d = engine.decide_value(
+                    claims.clone(),
+                    action,
+                    serde_json::to_value(r_json(r)).unwrap(),
+                    context.cloned(),
+                    Some(NOW),
+                );
                 assert!(!d.allowed);
             }
             continue;
@@ -81,7 +87,7 @@ fn policy(name: &str) -> Engine {
 fn stress_policy_filters_agree_with_decide() {
     let engine = Engine::new(Policy::parse_named("stress.ord", STRESS_POLICY).unwrap());
     let mut tally = Tally { compared: 0, not_expressible: 0, filters: 0 };
-    for seed in 1..=30u64 {
+    for seed in 1..=15u64 {
         let mut rng = Rng::new(seed);
         let rows: Vec<Value> = (0..60).map(|i| item_row(&mut rng, i)).collect();
         for _ in 0..30 {
@@ -90,8 +96,11 @@ fn stress_policy_filters_agree_with_decide() {
             agree(&engine, "item", &rows, &claims, Some(&context), &mut tally);
         }
     }
-    eprintln!("stress: {} comparisons, {} filters, {} not expressible", tally.compared, tally.filters, tally.not_expressible);
-    assert!(tally.compared > 100_000);
+    eprintln!(
+        "stress: {} comparisons, {} filters, {} not expressible",
+        tally.compared, tally.filters, tally.not_expressible
+    );
+    assert!(tally.compared > 50_000);
     // Only the context lists that mix value types against a row list are refused.
     assert!(tally.not_expressible * 10 < tally.filters, "{} of {}", tally.not_expressible, tally.filters);
 }
@@ -100,7 +109,7 @@ fn stress_policy_filters_agree_with_decide() {
 fn rls_policy_filters_agree_with_decide() {
     let engine = Engine::new(Policy::parse_named("rls.ord", RLS_POLICY).unwrap());
     let mut tally = Tally { compared: 0, not_expressible: 0, filters: 0 };
-    for seed in 100..=120u64 {
+    for seed in 100..=110u64 {
         let mut rng = Rng::new(seed);
         let rows: Vec<Value> = (0..60).map(|i| item_row(&mut rng, i)).collect();
         for _ in 0..30 {
@@ -108,6 +117,7 @@ fn rls_policy_filters_agree_with_decide() {
             agree(&engine, "item", &rows, &claims, None, &mut tally);
         }
     }
+    eprintln!("rls policy: {} comparisons, {} filters", tally.compared, tally.filters);
     assert_eq!(tally.not_expressible, 0);
     assert!(tally.compared > 50_000);
 }
@@ -117,7 +127,7 @@ fn shipped_policies_filters_agree_with_decide() {
     for (file, ty, attrs) in shipped_types() {
         let engine = policy(file);
         let mut tally = Tally { compared: 0, not_expressible: 0, filters: 0 };
-        for seed in 1..=20u64 {
+        for seed in 1..=10u64 {
             let mut rng = Rng::new(seed * 7919);
             let rows: Vec<Value> = if ty == "task" {
                 (0..40).map(|i| task_row(&mut rng, i)).collect()
@@ -134,7 +144,8 @@ fn shipped_policies_filters_agree_with_decide() {
                 agree(&engine, ty, &rows, &claims, Some(&scopes), &mut tally);
             }
         }
+        eprintln!("{file}: {} comparisons, {} filters", tally.compared, tally.filters);
         assert_eq!(tally.not_expressible, 0, "{file}");
-        assert!(tally.compared > 10_000, "{file}");
+        assert!(tally.compared > 5_000, "{file}");
     }
 }

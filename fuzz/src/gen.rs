@@ -123,7 +123,8 @@ impl Gen<'_, '_> {
     }
 
     fn any_term(&mut self) -> Result<String> {
-        let terms = ["context.x", "claims.x", "org.metadata.x", "session.actor.x", "context.s", "claims.n", "context.list"];
+        let terms =
+            ["context.x", "claims.x", "org.metadata.x", "session.actor.x", "context.s", "claims.n", "context.list"];
         Ok(pick(self.u, &terms)?.to_string())
     }
 
@@ -140,7 +141,8 @@ impl Gen<'_, '_> {
                 format!("verified_within({}{f})", pick(self.u, &[0, 1, 10, 60])?)
             }
             6 => {
-                let mut paths = vec!["context.flag", "claims.email", "org.metadata.tier", "session.actor.sub", "context.x"];
+                let mut paths =
+                    vec!["context.flag", "claims.email", "org.metadata.tier", "session.actor.sub", "context.x"];
                 if scope == Scope::Doc {
                     paths.extend(["resource.flag", "resource.note"]);
                 }
@@ -149,8 +151,11 @@ impl Gen<'_, '_> {
                 }
                 format!("present({})", pick(self.u, &paths)?)
             }
-            7 => pick(self.u, &["user", "org", "session.actor", "true", "false", "context.flag", "claims.flag", "org.metadata.lic"])?
-                .to_string(),
+            7 => pick(
+                self.u,
+                &["user", "org", "session.actor", "true", "false", "context.flag", "claims.flag", "org.metadata.lic"],
+            )?
+            .to_string(),
             8 if scope == Scope::Doc => "resource.flag".to_string(),
             9 | 10 => {
                 let (a, b) = (self.str_term(scope)?, self.str_term(scope)?);
@@ -297,7 +302,13 @@ impl Fields<'_, '_> {
     }
 
     /// Puts `key` into `map` unless the choice is "absent" (`None`).
-    fn put(&mut self, map: &mut Map<String, Value>, key: &str, good: &[Option<Value>], bad: &[Option<Value>]) -> Result<()> {
+    fn put(
+        &mut self,
+        map: &mut Map<String, Value>,
+        key: &str,
+        good: &[Option<Value>],
+        bad: &[Option<Value>],
+    ) -> Result<()> {
         if let Some(v) = self.choose(good, bad)? {
             map.insert(key.to_string(), v);
         }
@@ -317,12 +328,27 @@ fn claims(f: &mut Fields) -> Result<Value> {
     let mut c = Map::new();
     f.put(&mut c, "sub", &[s("u1"), s("u2"), None], &[s("User_1"), s("\u{43e}1"), s(""), v(json!(1)), v(Value::Null)])?;
     f.put(&mut c, "sid", &[s("sess_1"), None], &[v(json!(7))])?;
-    f.put(&mut c, "exp", &[v(json!(NOW + 60)), None], &[v(json!(NOW - 60)), v(json!(NOW + 3)), v(json!("1721770210")), v(json!(1.5e9))])?;
+    f.put(
+        &mut c,
+        "exp",
+        &[v(json!(NOW + 60)), None],
+        &[v(json!(NOW - 60)), v(json!(NOW + 3)), v(json!("1721770210")), v(json!(1.5e9))],
+    )?;
     f.put(&mut c, "nbf", &[v(json!(NOW - 10)), None], &[v(json!(NOW + 60)), v(Value::Null)])?;
     f.put(&mut c, "iat", &[v(json!(NOW - 10)), None], &[v(json!(NOW + 4)), v(json!(NOW + 6)), v(json!(u64::MAX))])?;
     f.put(&mut c, "azp", &[s("https://app.example"), None], &[v(json!(["x"]))])?;
-    f.put(&mut c, "act", &[v(json!({"sub": "admin"})), v(json!({"sub": 5})), None, None], &[s("admin"), v(Value::Null)])?;
-    f.put(&mut c, "fva", &[v(json!([5, -1])), v(json!([20, 3])), v(json!([0, 0])), None], &[v(json!([5])), v(json!([-2, 0]))])?;
+    f.put(
+        &mut c,
+        "act",
+        &[v(json!({"sub": "admin"})), v(json!({"sub": 5})), None, None],
+        &[s("admin"), v(Value::Null)],
+    )?;
+    f.put(
+        &mut c,
+        "fva",
+        &[v(json!([5, -1])), v(json!([20, 3])), v(json!([0, 0])), None],
+        &[v(json!([5])), v(json!([-2, 0]))],
+    )?;
     f.put(&mut c, "email", &[s("a@x.com"), v(json!(5)), None], &[])?;
     f.put(&mut c, "n", &[v(json!(2)), v(json!(10)), v(json!(1.5)), v(json!(u64::MAX)), s("3"), None], &[])?;
     f.put(&mut c, "flag", &[v(json!(true)), v(json!(false)), s("true"), v(json!(1)), v(Value::Null), None], &[])?;
@@ -330,7 +356,12 @@ fn claims(f: &mut Fields) -> Result<Value> {
     f.put(&mut c, "scp", &[s("a b"), v(json!(["a"])), v(json!([1])), None], &[])?;
     f.put(&mut c, "x", &[s("u1"), v(json!(3)), v(json!(["u1"])), v(json!({"k": 1})), v(Value::Null), None], &[])?;
     f.put(&mut c, "lic", &[v(json!(true)), v(json!(false)), None], &[s("true"), v(json!(1)), v(Value::Null)])?;
-    f.put(&mut c, "meta", &[v(json!({"lic": true})), v(json!({"lic": false})), v(json!({})), None], &[v(json!({"lic": 1})), s("flat")])?;
+    f.put(
+        &mut c,
+        "meta",
+        &[v(json!({"lic": true})), v(json!({"lic": false})), v(json!({})), None],
+        &[v(json!({"lic": 1})), s("flat")],
+    )?;
     let org_kind = f.u.int_in_range(0..=2u8)?;
     if org_kind == 0 {
         f.put(&mut c, "pla", &[s("u:pro"), None], &[s("o:pro"), s("pro")])?;
@@ -382,14 +413,29 @@ fn resource(f: &mut Fields) -> Result<(Value, bool)> {
     let doc = f.u.arbitrary::<bool>()?;
     f.put(&mut r, "type", &[s(if doc { "doc" } else { "folder" })], &[s("Doc"), s("other"), s(""), v(json!(1)), None])?;
     f.put(&mut r, "id", &[s("d1"), s("d2"), v(Value::Null), None], &[v(json!(1))])?;
-    f.put(&mut r, "owner", &[s("u1"), s("o1"), s("u2"), s("o2")], &[s("User_1"), s("\u{43e}1"), v(json!(1)), v(Value::Null), None])?;
+    f.put(
+        &mut r,
+        "owner",
+        &[s("u1"), s("o1"), s("u2"), s("o2")],
+        &[s("User_1"), s("\u{43e}1"), v(json!(1)), v(Value::Null), None],
+    )?;
     f.put(
         &mut r,
         "level",
         &[v(json!(0)), v(json!(3)), v(json!(5)), v(json!(-1)), v(json!(i64::MAX))],
         &[s("3"), v(json!(3.5)), v(json!(3.0)), v(json!(u64::MAX)), v(Value::Null), None],
     )?;
-    f.put(&mut r, "tags", &[v(json!(["t1"])), v(json!(["t2", "t1"])), v(json!([]))], &[v(json!(["t1", 3])), s("t1"), None])?;
+    f.put(
+        &mut r,
+        "tags",
+        &[
+            v(json!(["t1"])),
+            v(json!(["t2", "t1"])),
+            v(json!([])),
+            v(json!((2..22).map(|i| format!("t{i}")).collect::<Vec<_>>())),
+        ],
+        &[v(json!(["t1", 3])), s("t1"), None],
+    )?;
     f.put(&mut r, "flag", &[v(json!(true)), v(json!(false)), v(Value::Null), None], &[s("true"), v(json!(1))])?;
     f.put(&mut r, "note", &[s("abc"), s(""), v(Value::Null), None], &[v(json!(1))])?;
     f.put(&mut r, "kids", &[v(json!(["a"])), v(json!([])), v(Value::Null), None], &[v(json!([1]))])?;
@@ -398,11 +444,26 @@ fn resource(f: &mut Fields) -> Result<(Value, bool)> {
 
 fn context(f: &mut Fields) -> Result<Value> {
     let mut c = Map::new();
-    f.put(&mut c, "s", &[s("a b"), s("a"), v(json!(["a", "b"])), s(""), None], &[v(json!(["a", 1])), v(json!(5))])?;
+    let many_scopes = (0..20).map(|i| format!("t{i}")).collect::<Vec<_>>().join(" ") + " a b";
+    f.put(
+        &mut c,
+        "s",
+        &[s("a b"), s("a"), v(json!(["a", "b"])), s(""), s(&many_scopes), None],
+        &[v(json!(["a", 1])), v(json!(5))],
+    )?;
     f.put(&mut c, "n", &[v(json!(3)), v(json!(-1)), None], &[v(json!(2.5)), v(json!(u64::MAX)), s("3")])?;
     f.put(&mut c, "flag", &[v(json!(true)), v(json!(false)), None], &[s("true"), v(Value::Null)])?;
     f.put(&mut c, "str", &[s("u1"), s("o1"), None], &[v(json!(1))])?;
-    f.put(&mut c, "list", &[v(json!(["t1", "a"])), v(json!([])), None], &[v(json!([[1]])), v(json!([1, "a"]))])?;
+    // Lists longer than 16 take the hash-set path of `contains_all` / `contains_any`.
+    let long: Vec<Value> = (0..20).map(|i| json!(format!("t{i}"))).collect();
+    let mut long_mixed = long.clone();
+    long_mixed.push(json!(7));
+    f.put(
+        &mut c,
+        "list",
+        &[v(json!(["t1", "a"])), v(json!([])), v(Value::Array(long)), None],
+        &[v(json!([[1]])), v(json!([1, "a"])), v(Value::Array(long_mixed))],
+    )?;
     f.put(&mut c, "x", &[s("u1"), v(json!(3)), None], &[v(json!({"a": 1})), v(Value::Null)])?;
     Ok(Value::Object(c))
 }
@@ -468,8 +529,13 @@ pub fn check_case(policy_text: &str, requests: &[Request]) -> std::result::Resul
     let twin = Engine::new(policy.clone());
     for req in requests {
         let ctx_label = || format!("policy:\n{policy_text}\nrequest: {req:?}");
-        let by_value =
-            engine.decide_value(req.claims.clone(), &req.action, req.resource.clone(), Some(req.context.clone()), Some(req.now));
+        let by_value = engine.decide_value(
+            req.claims.clone(),
+            &req.action,
+            req.resource.clone(),
+            Some(req.context.clone()),
+            Some(req.now),
+        );
         invariants(&by_value).map_err(|e| format!("{e}\n{}", ctx_label()))?;
         let by_json = engine.decide_json(
             &req.claims.to_string(),
@@ -494,10 +560,14 @@ pub fn check_case(policy_text: &str, requests: &[Request]) -> std::result::Resul
         };
         let resource = match Resource::from_value(req.resource.clone()) {
             Ok(r) => r,
-            Err(_) if by_value.reason == "invalid_resource" || by_value.reason.starts_with("session_") => continue,
+            Err(_) if by_value.reason == "invalid_resource" => continue,
             Err(e) => return Err(format!("resource rejected ({e}) but decided {by_value:?}\n{}", ctx_label())),
         };
-        let context = Context::from_value(req.context.clone()).map_err(|e| format!("context rejected: {e}"))?;
+        let context = match Context::from_value(req.context.clone()) {
+            Ok(c) => c,
+            Err(_) if by_value.reason == "invalid_context" => continue,
+            Err(e) => return Err(format!("context rejected ({e}) but decided {by_value:?}\n{}", ctx_label())),
+        };
         let opts = Options::default().at(req.now).with_context(context.clone());
         let fast = engine.decide_with(&session, &req.action, &resource, &opts);
         if fast != by_value {

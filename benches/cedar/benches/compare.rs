@@ -45,12 +45,7 @@ fn floor(c: &mut Criterion) {
         assert_eq!(floor_decide(claims, action, task), r.expected, "{}", r.name);
     }
     for r in &MIX {
-        assert_eq!(
-            floor_decide_json(r.claims, r.action, r.resource),
-            r.expected,
-            "{}",
-            r.name
-        );
+        assert_eq!(floor_decide_json(r.claims, r.action, r.resource), r.expected, "{}", r.name);
     }
 
     let mut group = c.benchmark_group("floor");
@@ -59,11 +54,7 @@ fn floor(c: &mut Criterion) {
         b.iter(|| {
             let mut allowed = 0u32;
             for (claims, action, task, _) in &parsed {
-                allowed += u32::from(floor_decide(
-                    black_box(claims),
-                    black_box(action),
-                    black_box(task),
-                ));
+                allowed += u32::from(floor_decide(black_box(claims), black_box(action), black_box(task)));
             }
             allowed
         });
@@ -72,11 +63,8 @@ fn floor(c: &mut Criterion) {
         b.iter(|| {
             let mut allowed = 0u32;
             for r in &MIX {
-                allowed += u32::from(floor_decide_json(
-                    black_box(r.claims),
-                    black_box(r.action),
-                    black_box(r.resource),
-                ));
+                allowed +=
+                    u32::from(floor_decide_json(black_box(r.claims), black_box(r.action), black_box(r.resource)));
             }
             allowed
         });
@@ -123,7 +111,13 @@ fn ordinance(c: &mut Criterion) {
         b.iter(|| {
             let mut allowed = 0u32;
             for r in &MIX {
-                let d = engine.decide_json(black_box(r.claims), black_box(r.action), black_box(r.resource), None, Some(NOW));
+                let d = engine.decide_json(
+                    black_box(r.claims),
+                    black_box(r.action),
+                    black_box(r.resource),
+                    None,
+                    Some(NOW),
+                );
                 allowed += u32::from(d.allowed);
             }
             allowed
@@ -140,25 +134,13 @@ fn cedar(c: &mut Criterion) {
     let engine = TeamTasks::new().expect("cedar policy compiles");
     let prepared: Vec<_> = MIX
         .iter()
-        .map(|r| {
-            (
-                engine
-                    .build_json(r.claims, r.action, r.resource)
-                    .expect("cedar request builds"),
-                r,
-            )
-        })
+        .map(|r| (engine.build_json(r.claims, r.action, r.resource).expect("cedar request builds"), r))
         .collect();
     for (p, r) in &prepared {
         assert_eq!(engine.is_authorized(p), r.expected, "{}", r.name);
     }
     for r in &MIX {
-        assert_eq!(
-            engine.decide_json(r.claims, r.action, r.resource),
-            r.expected,
-            "{}",
-            r.name
-        );
+        assert_eq!(engine.decide_json(r.claims, r.action, r.resource), r.expected, "{}", r.name);
     }
 
     let mut group = c.benchmark_group("cedar");
@@ -176,11 +158,8 @@ fn cedar(c: &mut Criterion) {
         b.iter(|| {
             let mut allowed = 0u32;
             for r in &MIX {
-                allowed += u32::from(engine.decide_json(
-                    black_box(r.claims),
-                    black_box(r.action),
-                    black_box(r.resource),
-                ));
+                allowed +=
+                    u32::from(engine.decide_json(black_box(r.claims), black_box(r.action), black_box(r.resource)));
             }
             allowed
         });
@@ -188,8 +167,7 @@ fn cedar(c: &mut Criterion) {
     group.throughput(Throughput::Elements(1));
     group.bench_function("compile", |b| {
         b.iter(|| {
-            cedar::compile(black_box(cedar::SCHEMA_SRC), black_box(cedar::POLICIES_SRC))
-                .expect("cedar policy compiles")
+            cedar::compile(black_box(cedar::SCHEMA_SRC), black_box(cedar::POLICIES_SRC)).expect("cedar policy compiles")
         });
     });
     group.finish();

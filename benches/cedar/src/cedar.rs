@@ -22,8 +22,8 @@ use std::error::Error;
 use std::str::FromStr;
 
 use cedar_policy::{
-    Authorizer, Context, Decision, Entities, Entity, EntityId, EntityTypeName, EntityUid,
-    PolicySet, Request, RestrictedExpression, Schema, ValidationMode, Validator,
+    Authorizer, Context, Decision, Entities, Entity, EntityId, EntityTypeName, EntityUid, PolicySet, Request,
+    RestrictedExpression, Schema, ValidationMode, Validator,
 };
 use serde::Deserialize;
 
@@ -116,12 +116,7 @@ impl TeamTasks {
 
     /// Builds the request and the entity store from parsed claims and a task record,
     /// validating both against the schema.
-    pub fn build(
-        &self,
-        claims: &Claims<'_>,
-        action: &str,
-        task: &TaskRecord<'_>,
-    ) -> Result<Prepared, BoxError> {
+    pub fn build(&self, claims: &Claims<'_>, action: &str, task: &TaskRecord<'_>) -> Result<Prepared, BoxError> {
         let principal = Self::uid(&self.user, claims.sub);
         let mut entities = Vec::with_capacity(3);
 
@@ -129,28 +124,16 @@ impl TeamTasks {
         user_attrs.insert(
             "orgPermissions".to_owned(),
             RestrictedExpression::new_set(
-                claims
-                    .org_permissions
-                    .iter()
-                    .map(|p| RestrictedExpression::new_string((*p).to_owned())),
+                claims.org_permissions.iter().map(|p| RestrictedExpression::new_string((*p).to_owned())),
             ),
         );
-        user_attrs.insert(
-            "isLicensed".to_owned(),
-            RestrictedExpression::new_bool(claims.is_licensed()),
-        );
+        user_attrs.insert("isLicensed".to_owned(), RestrictedExpression::new_bool(claims.is_licensed()));
         if let Some(role) = claims.org_role {
-            user_attrs.insert(
-                "orgRole".to_owned(),
-                RestrictedExpression::new_string(role.to_owned()),
-            );
+            user_attrs.insert("orgRole".to_owned(), RestrictedExpression::new_string(role.to_owned()));
         }
         if let Some(org_id) = claims.org_id {
             let org = Self::uid(&self.org, org_id);
-            user_attrs.insert(
-                "org".to_owned(),
-                RestrictedExpression::new_entity_uid(org.clone()),
-            );
+            user_attrs.insert("org".to_owned(), RestrictedExpression::new_entity_uid(org.clone()));
             entities.push(Entity::new_no_attrs(org, HashSet::new()));
         }
         entities.push(Entity::new(principal.clone(), user_attrs, HashSet::new())?);
@@ -171,23 +154,13 @@ impl TeamTasks {
         )?);
 
         let entities = Entities::from_entities(entities, Some(&self.schema))?;
-        let request = Request::new(
-            principal,
-            Self::uid(&self.action, action),
-            resource,
-            Context::empty(),
-            Some(&self.schema),
-        )?;
+        let request =
+            Request::new(principal, Self::uid(&self.action, action), resource, Context::empty(), Some(&self.schema))?;
         Ok(Prepared { request, entities })
     }
 
     /// Builds the request and entities from the raw claims JSON and resource JSON.
-    pub fn build_json(
-        &self,
-        claims_json: &str,
-        action: &str,
-        resource_json: &str,
-    ) -> Result<Prepared, BoxError> {
+    pub fn build_json(&self, claims_json: &str, action: &str, resource_json: &str) -> Result<Prepared, BoxError> {
         let claims: Claims<'_> = serde_json::from_str(claims_json)?;
         let task: TaskRecord<'_> = serde_json::from_str(resource_json)?;
         self.build(&claims, action, &task)
@@ -195,16 +168,13 @@ impl TeamTasks {
 
     /// Authorizes a prepared request (`cedar/prepared`).
     pub fn is_authorized(&self, prepared: &Prepared) -> bool {
-        self.authorizer
-            .is_authorized(&prepared.request, &self.policies, &prepared.entities)
-            .decision()
+        self.authorizer.is_authorized(&prepared.request, &self.policies, &prepared.entities).decision()
             == Decision::Allow
     }
 
     /// Builds everything from the raw JSON, then authorizes (`cedar/json`).
     /// Anything that fails to parse or validate is denied.
     pub fn decide_json(&self, claims_json: &str, action: &str, resource_json: &str) -> bool {
-        self.build_json(claims_json, action, resource_json)
-            .is_ok_and(|prepared| self.is_authorized(&prepared))
+        self.build_json(claims_json, action, resource_json).is_ok_and(|prepared| self.is_authorized(&prepared))
     }
 }

@@ -3,8 +3,8 @@
 
 use ordinance_cedar_bench::cedar::{self, BoxError, TeamTasks};
 use ordinance_cedar_bench::workload::{
-    self, ORG_ID, OTHER_ORG_ID, OTHER_USER_ID, TASK_ORG_OTHER, TASK_ORG_OWN, TASK_OTHER_ORG,
-    TASK_OTHER_PERSONAL, TASK_PERSONAL, USER_ID,
+    self, ORG_ID, OTHER_ORG_ID, OTHER_USER_ID, TASK_ORG_OTHER, TASK_ORG_OWN, TASK_OTHER_ORG, TASK_OTHER_PERSONAL,
+    TASK_PERSONAL, USER_ID,
 };
 use ordinance_cedar_bench::{floor_decide, floor_decide_json, Claims, Task, ACTIONS};
 
@@ -50,18 +50,8 @@ enum Licensed {
     Absent,
 }
 
-const ROLES: [Role; 5] = [
-    Role::Viewer,
-    Role::Member,
-    Role::Manager,
-    Role::Admin,
-    Role::Personal,
-];
-const SHAPES: [Shape; 3] = [
-    Shape::RoleAndPermissions,
-    Shape::RoleOnly,
-    Shape::PermissionsOnly,
-];
+const ROLES: [Role; 5] = [Role::Viewer, Role::Member, Role::Manager, Role::Admin, Role::Personal];
+const SHAPES: [Shape; 3] = [Shape::RoleAndPermissions, Shape::RoleOnly, Shape::PermissionsOnly];
 const LICENSES: [Licensed; 3] = [Licensed::True, Licensed::False, Licensed::Absent];
 
 /// Expected decisions, from the rules. Each mask lists
@@ -171,39 +161,22 @@ fn check(
     expected: bool,
     label: &str,
 ) -> Result<(), BoxError> {
-    assert_eq!(
-        floor_decide_json(claims, action, resource),
-        expected,
-        "floor_decide_json: {label}"
-    );
-    if let (Ok(c), Ok(t)) = (
-        serde_json::from_str::<Claims<'_>>(claims),
-        serde_json::from_str::<Task<'_>>(resource),
-    ) {
-        assert_eq!(
-            floor_decide(&c, action, &t),
-            expected,
-            "floor_decide: {label}"
-        );
+    assert_eq!(floor_decide_json(claims, action, resource), expected, "floor_decide_json: {label}");
+    if let (Ok(c), Ok(t)) = (serde_json::from_str::<Claims<'_>>(claims), serde_json::from_str::<Task<'_>>(resource)) {
+        assert_eq!(floor_decide(&c, action, &t), expected, "floor_decide: {label}");
     }
-    assert_eq!(
-        engine.decide_json(claims, action, resource),
-        expected,
-        "cedar decide_json: {label}"
-    );
+    assert_eq!(engine.decide_json(claims, action, resource), expected, "cedar decide_json: {label}");
     if let Ok(prepared) = engine.build_json(claims, action, resource) {
-        assert_eq!(
-            engine.is_authorized(&prepared),
-            expected,
-            "cedar prepared: {label}"
-        );
+        assert_eq!(engine.is_authorized(&prepared), expected, "cedar prepared: {label}");
     }
     Ok(())
 }
 
-#[test]
-fn matrix_matches_the_rules() -> Result<(), BoxError> {
-    let engine = TeamTasks::new()?;
+/// Calls `f(claims, action, resource, expected, label)` for every case of the matrix and
+/// returns how many there were.
+fn for_each_matrix_case(
+    mut f: impl FnMut(&str, &str, &str, bool, &str) -> Result<(), BoxError>,
+) -> Result<usize, BoxError> {
     let mut checked = 0;
     for &role in &ROLES {
         for &shape in &SHAPES {
@@ -219,24 +192,60 @@ fn matrix_matches_the_rules() -> Result<(), BoxError> {
                     let mask = masks.get(license_index).ok_or("mask column")?;
                     assert_eq!(mask.len(), ACTIONS.len(), "mask {mask}");
                     for (action, flag) in ACTIONS.iter().zip(mask.chars()) {
-                        let label =
-                            format!("{role:?} {shape:?} licensed={licensed:?} {kind:?} {action}");
-                        check(
-                            &engine,
-                            &claims,
-                            action,
-                            task_json(kind),
-                            flag != '.',
-                            &label,
-                        )?;
+                        let label = format!("{role:?} {shape:?} licensed={licensed:?} {kind:?} {action}");
+                        f(&claims, action, task_json(kind), flag != '.', &label)?;
                         checked += 1;
                     }
                 }
             }
         }
     }
-    // 4 org roles x 3 shapes x 3 licenses x 5 tasks x 5 actions, plus 3 x 5 x 5 personal.
-    assert_eq!(checked, 4 * 3 * 3 * 5 * 5 + 3 * 5 * 5);
+    Ok(checked)
+}
+
+/// 4 org roles x 3 shapes x 3 licenses x 5 tasks x 5 actions, plus 3 x 5 x 5 personal.
+const MATRIX_CASES: usize = 4 * 3 * 3 * 5 * 5 + 3 * 5 * 5;
+
+#[test]
+fn matrix_matches_the_rules() -> Result<(), BoxError> {
+    let engine = TeamTasks::new()?;
+    let checked = for_each_matrix_case(|claims, action, resource, expected, label| {
+        check(&engine, claims, action, resource, expected, label)
+    })?;
+    assert_eq!(checked, MATRIX_CASES);
+    Ok(())
+}
+
+/// ordinance with `policies/team_tasks.ord` (the engine the `ordinance` bench group times)
+/// gives the same decisions, from JSON and on a prepared session.
+#[test]
+fn ordinance_matrix_matches_the_rules() -> Result<(), BoxError> {
+    let engine = ordinance::Engine::new(ordinance::Policy::parse(include_str!("../../../policies/team_tasks.ord"))?);
+    let opts = ordinance::Options { now: Some(workload::NOW), context: None };
+    let mut rejected = 0;
+    let checked = for_each_matrix_case(|claims, action, resource, expected, label| {
+        let d = engine.decide_json(claims, action, resource, None, Some(workload::NOW));
+        // The matrix adds `org_metadata` to personal sessions, which Clerk never does;
+        // ordinance rejects such a token as inconsistent (fail closed) instead of ignoring it.
+        if !claims.contains("\"org_id\"") && claims.contains("\"org_metadata\"") {
+            assert_eq!(&*d.reason, "invalid_claims", "{label}");
+            assert!(!d.allowed);
+            rejected += 1;
+            return Ok(());
+        }
+        assert_eq!(d.allowed, expected, "ordinance decide_json: {label}: {}", d.to_json());
+        let session = ordinance::Session::from_claims_json(claims)?;
+        let task = ordinance::Resource::from_json(resource)?;
+        let d = engine.decide_with(&session, action, &task, &opts);
+        assert_eq!(d.allowed, expected, "ordinance prepared: {label}");
+        Ok(())
+    })?;
+    assert_eq!(checked, MATRIX_CASES);
+    assert_eq!(rejected, 2 * 5 * 5, "personal sessions with isLicensed true or false");
+    for r in &workload::MIX {
+        let d = engine.decide_json(r.claims, r.action, r.resource, None, Some(workload::NOW));
+        assert_eq!(d.allowed, r.expected, "{}", r.name);
+    }
     Ok(())
 }
 
@@ -313,22 +322,8 @@ fn unknown_roles_and_permissions_grant_nothing() -> Result<(), BoxError> {
 fn unknown_actions_are_denied() -> Result<(), BoxError> {
     let engine = TeamTasks::new()?;
     for action in ["archive", "View", "", "write", "modify", "org:tasks:view"] {
-        check(
-            &engine,
-            workload::MANAGER_LICENSED,
-            action,
-            TASK_PERSONAL,
-            false,
-            action,
-        )?;
-        check(
-            &engine,
-            workload::MANAGER_LICENSED,
-            action,
-            TASK_ORG_OTHER,
-            false,
-            action,
-        )?;
+        check(&engine, workload::MANAGER_LICENSED, action, TASK_PERSONAL, false, action)?;
+        check(&engine, workload::MANAGER_LICENSED, action, TASK_ORG_OTHER, false, action)?;
     }
     Ok(())
 }
@@ -360,29 +355,12 @@ fn other_ids_and_org_prefix() -> Result<(), BoxError> {
     // The org task of another org is denied even to its creator; someone else's
     // personal task is denied even when that someone is in the same org.
     let engine = TeamTasks::new()?;
-    let created_elsewhere = format!(
-        r#"{{"type": "task", "id": "t", "owner_id": "{OTHER_ORG_ID}", "created_by_id": "{USER_ID}"}}"#
-    );
-    let bobs = format!(
-        r#"{{"type": "task", "id": "t", "owner_id": "{OTHER_USER_ID}", "created_by_id": "{USER_ID}"}}"#
-    );
+    let created_elsewhere =
+        format!(r#"{{"type": "task", "id": "t", "owner_id": "{OTHER_ORG_ID}", "created_by_id": "{USER_ID}"}}"#);
+    let bobs = format!(r#"{{"type": "task", "id": "t", "owner_id": "{OTHER_USER_ID}", "created_by_id": "{USER_ID}"}}"#);
     for action in ACTIONS {
-        check(
-            &engine,
-            workload::MANAGER_LICENSED,
-            action,
-            &created_elsewhere,
-            false,
-            action,
-        )?;
-        check(
-            &engine,
-            workload::MANAGER_LICENSED,
-            action,
-            &bobs,
-            false,
-            action,
-        )?;
+        check(&engine, workload::MANAGER_LICENSED, action, &created_elsewhere, false, action)?;
+        check(&engine, workload::MANAGER_LICENSED, action, &bobs, false, action)?;
     }
     Ok(())
 }

@@ -8,6 +8,7 @@
 //! | group / id | one iteration | elements |
 //! |---|---|---|
 //! | `decide/prepared`, `floor/prepared` | the 8 requests of `workload::MIX` on sessions and resources built beforehand | 8 |
+//! | `decide/prepared_allows`, `decide/prepared_denies` | the 5 allows / the 3 denies of the mix, prepared | 5 / 3 |
 //! | `decide/json`, `floor/json` | the same 8 from the raw claims JSON and resource JSON | 8 |
 //! | `permitted_actions/ordinance`, `permitted_actions/floor` | the 5 actions on each of the 8 (session, resource) pairs of the mix | 8 calls |
 //! | `scaling_distinct/allow/N` | N rules over N/2 (type, action) pairs: allow on the first and on the last pair | 2 |
@@ -27,7 +28,7 @@ use ordinance::{Engine, Policy, Session};
 use ordinance_benches::workload::{Request, MIX, NOW};
 use ordinance_benches::{
     distinct_pairs, floor_decide, floor_decide_json, options, prepared_mix, same_pair, team_tasks_engine, Case, Claims,
-    Task, ACTIONS, GENERATED_CLAIMS, TEAM_TASKS,
+    PreparedRequest, Task, ACTIONS, GENERATED_CLAIMS, TEAM_TASKS,
 };
 
 /// Rule counts for the scaling and compile benchmarks over distinct pairs.
@@ -78,6 +79,23 @@ fn decide(c: &mut Criterion) {
             allowed
         });
     });
+    // The same decisions split by outcome: a deny also computes `missing` (the hint).
+    for (id, outcome) in [("prepared_allows", true), ("prepared_denies", false)] {
+        let part: Vec<&PreparedRequest> = mix.iter().filter(|p| p.request.expected == outcome).collect();
+        group.throughput(elements(part.len()));
+        group.bench_function(id, |b| {
+            b.iter(|| {
+                let mut allowed = 0u32;
+                for p in &part {
+                    let d =
+                        engine.decide_with(black_box(&p.session), black_box(p.action), black_box(&p.resource), &opts);
+                    allowed += u32::from(d.allowed);
+                }
+                allowed
+            });
+        });
+    }
+    group.throughput(elements(MIX.len()));
     group.bench_function("json", |b| {
         b.iter(|| {
             let mut allowed = 0u32;

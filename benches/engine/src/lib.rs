@@ -327,8 +327,8 @@ mod tests {
             assert_eq!(engine.policy().rule_count(), n);
             scenario.check(&engine, &session).unwrap_or_else(|e| unreachable!("n = {n}: {e}"));
             // Without `doc:write` only an earlier rule could match, and none does.
-            let viewer = Session::from_claims_json(r#"{"sub": "user_1", "org_id": "org_1", "org_role": "org:viewer"}"#)
-                .unwrap();
+            let viewer =
+                Session::from_claims_json(r#"{"sub": "user_1", "org_id": "org_1", "org_role": "org:viewer"}"#).unwrap();
             let d = engine.decide_with(&viewer, "read", &scenario.cases[0].resource, &options());
             assert!(!d.allowed, "n = {n}");
             let high = task("doc", GENERATED_ORG, 150);

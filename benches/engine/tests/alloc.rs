@@ -103,8 +103,9 @@ fn prepared_allow_path_does_not_allocate() {
         // Warm-up: the first decision for a session prepares and caches its permission bits.
         let first = engine.decide_with(&p.session, p.action, &p.resource, &opts);
         assert_eq!(first.allowed, p.request.expected, "{}", p.request.name);
-        let (n, d): (usize, Decision) =
-            allocations(|| engine.decide_with(black_box(&p.session), black_box(p.action), black_box(&p.resource), &opts));
+        let (n, d): (usize, Decision) = allocations(|| {
+            engine.decide_with(black_box(&p.session), black_box(p.action), black_box(&p.resource), &opts)
+        });
         assert_eq!(d.allowed, p.request.expected, "{}", p.request.name);
         report.push(format!(
             "{:5} {:3} allocation(s)  {} ({})",

@@ -200,8 +200,7 @@ pub fn floor_decide(claims: &Claims<'_>, action: &str, task: &Task<'_>) -> bool 
         Act::Create => claims.is_licensed() && claims.has(Perm::Edit),
         Act::Modify => {
             claims.is_licensed()
-                && (claims.has(Perm::Manage)
-                    || (task.created_by_id == claims.sub && claims.has(Perm::Edit)))
+                && (claims.has(Perm::Manage) || (task.created_by_id == claims.sub && claims.has(Perm::Edit)))
         }
     }
 }

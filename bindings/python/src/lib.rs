@@ -14,26 +14,21 @@
 //!   `ordinance.OrdinanceInternalError`, never an abort of the interpreter.
 
 use ordinance::{
-    Context, Decision, Directory, Engine, Filter, FilterError, Options,
-    PolicyError as RsPolicyError, Resource, Session, SqlOptions,
+    Context, Decision, Directory, Engine, Filter, FilterError, Options, PolicyError as RsPolicyError, Resource,
+    Session, SqlOptions,
 };
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::IntoPyObjectExt;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use pyo3::IntoPyObjectExt;
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-create_exception!(
-    ordinance,
-    OrdinanceError,
-    PyException,
-    "Base class of every exception raised by ordinance."
-);
+create_exception!(ordinance, OrdinanceError, PyException, "Base class of every exception raised by ordinance.");
 create_exception!(
     ordinance,
     PolicyError,
@@ -46,14 +41,18 @@ create_exception!(
     ordinance,
     ClaimsError,
     OrdinanceError,
-    "The claims cannot be used: not JSON, not an object, or a registered claim of the wrong type."
+    "The claims cannot be used: not JSON, not an object, a registered claim of the wrong type, \
+     or a Python value with no JSON form. (`decide` reports unusable claims as a deny with \
+     reason `invalid_claims` instead; it raises only for values with no JSON form.)"
 );
 create_exception!(
     ordinance,
     RequestError,
     OrdinanceError,
-    "A resource, context or request cannot be used (not JSON, wrong shape, or a Python value \
-     with no JSON form)."
+    "A resource, context, directory, AuthZEN request, filter or SQL option cannot be used (not \
+     JSON, the wrong shape, or a Python value with no JSON form). From `Engine.filter` and \
+     `Filter.to_sql` it has `.code` (`unknown_resource_type`, `unknown_action`, \
+     `not_expressible`, `too_complex` or `invalid_option`) and `.rule`."
 );
 create_exception!(
     ordinance,
@@ -81,9 +80,7 @@ fn guarded<T>(f: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
                 .map(|s| (*s).to_string())
                 .or_else(|| payload.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown panic".to_string());
-            Err(OrdinanceInternalError::new_err(format!(
-                "internal error in ordinance (please report it): {message}"
-            )))
+            Err(OrdinanceInternalError::new_err(format!("internal error in ordinance (please report it): {message}")))
         }
     }
 }
@@ -133,10 +130,7 @@ struct ConvertError {
 
 impl ConvertError {
     fn new(problem: impl Into<String>) -> ConvertError {
-        ConvertError {
-            path: Vec::new(),
-            problem: problem.into(),
-        }
+        ConvertError { path: Vec::new(), problem: problem.into() }
     }
 
     fn at(mut self, segment: Segment) -> ConvertError {
@@ -161,25 +155,18 @@ impl ConvertError {
             }
             _ => format!("{root}{}", segments.concat()),
         };
-        input.error(format!(
-            "invalid {}: `{path}` {}",
-            input.root(),
-            self.problem
-        ))
+        input.error(format!("invalid {}: `{path}` {}", input.root(), self.problem))
     }
 }
 
 fn type_name(obj: &Bound<'_, PyAny>) -> String {
-    obj.get_type()
-        .name()
-        .map(|n| n.to_string())
-        .unwrap_or_else(|_| "object".to_string())
+    obj.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "object".to_string())
 }
 
 fn py_str(s: &Bound<'_, PyString>) -> Result<String, ConvertError> {
-    s.to_cow().map(Cow::into_owned).map_err(|_| {
-        ConvertError::new("is a str that cannot be encoded as UTF-8 (it has a lone surrogate)")
-    })
+    s.to_cow()
+        .map(Cow::into_owned)
+        .map_err(|_| ConvertError::new("is a str that cannot be encoded as UTF-8 (it has a lone surrogate)"))
 }
 
 /// Converts a Python value to JSON. `depth` counts the containers around `obj`.
@@ -255,11 +242,7 @@ fn to_value(obj: &Bound<'_, PyAny>, depth: usize) -> Result<Value, ConvertError>
     )))
 }
 
-fn items<'py>(
-    iter: impl Iterator<Item = Bound<'py, PyAny>>,
-    len: usize,
-    depth: usize,
-) -> Result<Value, ConvertError> {
+fn items<'py>(iter: impl Iterator<Item = Bound<'py, PyAny>>, len: usize, depth: usize) -> Result<Value, ConvertError> {
     if depth >= MAX_DEPTH {
         return Err(too_deep());
     }
@@ -271,9 +254,7 @@ fn items<'py>(
 }
 
 fn too_deep() -> ConvertError {
-    ConvertError::new(format!(
-        "nests more than {MAX_DEPTH} levels deep (does a dict or list contain itself?)"
-    ))
+    ConvertError::new(format!("nests more than {MAX_DEPTH} levels deep (does a dict or list contain itself?)"))
 }
 
 /// A claims, resource or context argument: JSON text (`str`/`bytes`) or a converted value.
@@ -296,26 +277,14 @@ fn doc<'a>(obj: &'a Bound<'_, PyAny>, input: Input) -> PyResult<Doc<'a>> {
         return s
             .to_cow()
             .map(|c| Doc::Text(Cow::Owned(c.into_owned())))
-            .map_err(|_| {
-                input.error(format!(
-                    "invalid {}: the JSON text cannot be encoded as UTF-8",
-                    input.root()
-                ))
-            });
+            .map_err(|_| input.error(format!("invalid {}: the JSON text cannot be encoded as UTF-8", input.root())));
     }
     if let Ok(b) = obj.cast::<PyBytes>() {
         return std::str::from_utf8(b.as_bytes())
             .map(|s| Doc::Text(Cow::Borrowed(s)))
-            .map_err(|e| {
-                input.error(format!(
-                    "invalid {}: the JSON bytes are not UTF-8 ({e})",
-                    input.root()
-                ))
-            });
+            .map_err(|e| input.error(format!("invalid {}: the JSON bytes are not UTF-8 ({e})", input.root())));
     }
-    to_value(obj, 0)
-        .map(Doc::Value)
-        .map_err(|e| e.into_pyerr(input, input.root()))
+    to_value(obj, 0).map(Doc::Value).map_err(|e| e.into_pyerr(input, input.root()))
 }
 
 fn session_from(doc: Doc<'_>) -> PyResult<Session> {
@@ -544,8 +513,9 @@ fn py_repr<'py>(py: Python<'py>, value: impl IntoPyObject<'py>) -> PyResult<Stri
 /// A compiled policy. Thread-safe: build it once and share it; `decide` from many threads
 /// at once is fine, and `decide_many` releases the GIL while it works.
 ///
-/// `Engine(policy_text)` parses, validates and compiles the text; errors raise
-/// `PolicyError`.
+/// `Engine(policy_text, *, directory=None)` parses, validates and compiles the text;
+/// errors raise `PolicyError`. `directory` is an AuthZEN subject directory (a dict, or
+/// JSON text) for `evaluate` and `evaluations`.
 #[pyclass(module = "ordinance", name = "Engine", frozen)]
 struct PyEngine {
     engine: Engine,
@@ -564,25 +534,11 @@ fn claims_arg<'a>(obj: &'a Bound<'_, PyAny>) -> PyResult<Claims<'a>> {
     doc(obj, Input::Claims).map(Claims::Doc)
 }
 
-/// A session borrowed from a `Session` argument or parsed from claims.
-enum SessionArg<'a> {
-    Prepared(&'a Session),
-    Owned(Session),
-}
-
-impl SessionArg<'_> {
-    fn get(&self) -> &Session {
-        match self {
-            SessionArg::Prepared(s) => s,
-            SessionArg::Owned(s) => s,
-        }
-    }
-}
-
-fn session_arg<'a>(obj: &'a Bound<'_, PyAny>) -> PyResult<SessionArg<'a>> {
+/// A session borrowed from a `Session` argument, or parsed from claims.
+fn session_arg<'a>(obj: &'a Bound<'_, PyAny>) -> PyResult<Cow<'a, Session>> {
     match claims_arg(obj)? {
-        Claims::Prepared(s) => Ok(SessionArg::Prepared(s)),
-        Claims::Doc(d) => session_from(d).map(SessionArg::Owned),
+        Claims::Prepared(s) => Ok(Cow::Borrowed(s)),
+        Claims::Doc(d) => session_from(d).map(Cow::Owned),
     }
 }
 
@@ -603,16 +559,11 @@ impl PyEngine {
         now: Option<i64>,
     ) -> Decision {
         match (claims, resource, context) {
-            (Doc::Value(c), Doc::Value(r), None) => {
-                self.engine.decide_value(c, action, r, None, now)
-            }
-            (Doc::Value(c), Doc::Value(r), Some(Doc::Value(x))) => {
-                self.engine.decide_value(c, action, r, Some(x), now)
-            }
+            (Doc::Value(c), Doc::Value(r), None) => self.engine.decide_value(c, action, r, None, now),
+            (Doc::Value(c), Doc::Value(r), Some(Doc::Value(x))) => self.engine.decide_value(c, action, r, Some(x), now),
             (c, r, x) => {
                 let x = x.map(Doc::into_text);
-                self.engine
-                    .decide_json(&c.into_text(), action, &r.into_text(), x.as_deref(), now)
+                self.engine.decide_json(&c.into_text(), action, &r.into_text(), x.as_deref(), now)
             }
         }
     }
@@ -625,7 +576,7 @@ impl PyEngine {
         resource: &Bound<'_, PyAny>,
         context: Option<&Bound<'_, PyAny>>,
         now: Option<i64>,
-    ) -> PyResult<(SessionArg<'a>, Resource, Options)> {
+    ) -> PyResult<(Cow<'a, Session>, Resource, Options)> {
         let session = session_arg(claims)?;
         let resource = resource_from(doc(resource, Input::Resource)?).map_err(request_error)?;
         let context = context_from(context_doc(context)?).map_err(request_error)?;
@@ -637,11 +588,7 @@ impl PyEngine {
 impl PyEngine {
     #[new]
     #[pyo3(signature = (policy_text, *, directory=None))]
-    fn new(
-        py: Python<'_>,
-        policy_text: &str,
-        directory: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<PyEngine> {
+    fn new(py: Python<'_>, policy_text: &str, directory: Option<&Bound<'_, PyAny>>) -> PyResult<PyEngine> {
         guarded(|| {
             let engine = Engine::from_policy_text(policy_text).map_err(|e| policy_error(py, &e))?;
             with_directory(engine, directory)
@@ -653,11 +600,7 @@ impl PyEngine {
     /// (a dict, or JSON text) for `evaluate` and `evaluations`.
     #[staticmethod]
     #[pyo3(signature = (path, *, directory=None))]
-    fn from_file(
-        py: Python<'_>,
-        path: std::path::PathBuf,
-        directory: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<PyEngine> {
+    fn from_file(py: Python<'_>, path: std::path::PathBuf, directory: Option<&Bound<'_, PyAny>>) -> PyResult<PyEngine> {
         guarded(|| {
             let policy = ordinance::Policy::from_file(&path).map_err(|e| policy_error(py, &e))?;
             with_directory(Engine::new(policy), directory)
@@ -694,12 +637,9 @@ impl PyEngine {
                     let built = resource_from(doc(resource, Input::Resource)?);
                     let context_built = context_from(context_doc(context)?);
                     match (built, context_built) {
-                        (Ok(resource), Ok(context)) => self.engine.decide_with(
-                            session,
-                            action,
-                            &resource,
-                            &Options { now, context },
-                        ),
+                        (Ok(resource), Ok(context)) => {
+                            self.engine.decide_with(session, action, &resource, &Options { now, context })
+                        }
                         // The engine has no decide for a prepared session and an unparsed
                         // resource, so for its deny on unusable input replay the request
                         // with empty (always valid) claims: the engine then reports the
@@ -724,11 +664,7 @@ impl PyEngine {
     /// a deny with reason `invalid_request`. Returns one Decision per request, in order.
     /// Requests that share one claims object (the same dict, or a Session) share one parse
     /// of the claims.
-    fn decide_many(
-        &self,
-        py: Python<'_>,
-        requests: &Bound<'_, PyAny>,
-    ) -> PyResult<Vec<PyDecision>> {
+    fn decide_many(&self, py: Python<'_>, requests: &Bound<'_, PyAny>) -> PyResult<Vec<PyDecision>> {
         guarded(|| {
             // A snapshot: other threads may change the list while the GIL is released.
             let requests: Vec<Bound<'_, PyAny>> = if let Ok(list) = requests.cast::<PyList>() {
@@ -753,9 +689,7 @@ impl PyEngine {
                     .map(|(j, r)| plan_request(r, decisions.len() + j, &mut shared))
                     .collect::<PyResult<Vec<_>>>()?;
                 let slots = &mut shared.slots;
-                let decided = py.detach(move || {
-                    guarded(|| Ok(decide_planned(engine, slots, plans)))
-                })?;
+                let decided = py.detach(move || guarded(|| Ok(decide_planned(engine, slots, plans))))?;
                 decisions.extend(decided);
             }
             // Requests off the fast path (unusual shape, unusable input): the engine judges
@@ -768,12 +702,7 @@ impl PyEngine {
             }
             if !rest.is_empty() {
                 let judged = py.detach(move || {
-                    guarded(|| {
-                        Ok(rest
-                            .into_iter()
-                            .map(|(i, v)| (i, engine.decide_request(v)))
-                            .collect::<Vec<_>>())
-                    })
+                    guarded(|| Ok(rest.into_iter().map(|(i, v)| (i, engine.decide_request(v))).collect::<Vec<_>>()))
                 })?;
                 for (i, d) in judged {
                     if let Some(slot) = decisions.get_mut(i) {
@@ -784,9 +713,8 @@ impl PyEngine {
             decisions
                 .into_iter()
                 .map(|d| {
-                    d.map(PyDecision).ok_or_else(|| {
-                        OrdinanceInternalError::new_err("internal error: a request was not decided")
-                    })
+                    d.map(PyDecision)
+                        .ok_or_else(|| OrdinanceInternalError::new_err("internal error: a request was not decided"))
                 })
                 .collect()
         })
@@ -805,9 +733,7 @@ impl PyEngine {
     ) -> PyResult<Vec<String>> {
         guarded(|| {
             let (session, resource, opts) = PyEngine::inputs(claims, resource, context, now)?;
-            Ok(self
-                .engine
-                .permitted_actions(session.get(), &resource, &opts))
+            Ok(self.engine.permitted_actions(&session, &resource, &opts))
         })
     }
 
@@ -825,10 +751,7 @@ impl PyEngine {
     ) -> PyResult<String> {
         guarded(|| {
             let (session, resource, opts) = PyEngine::inputs(claims, resource, context, now)?;
-            Ok(self
-                .engine
-                .explain(session.get(), action, &resource, &opts)
-                .to_string())
+            Ok(self.engine.explain(&session, action, &resource, &opts).to_string())
         })
     }
 
@@ -846,9 +769,8 @@ impl PyEngine {
     ) -> PyResult<Bound<'py, PyAny>> {
         guarded(|| {
             let (session, resource, opts) = PyEngine::inputs(claims, resource, context, now)?;
-            let why = self.engine.explain(session.get(), action, &resource, &opts);
-            let value = serde_json::to_value(&why)
-                .map_err(|e| OrdinanceInternalError::new_err(e.to_string()))?;
+            let why = self.engine.explain(&session, action, &resource, &opts);
+            let value = serde_json::to_value(&why).map_err(|e| OrdinanceInternalError::new_err(e.to_string()))?;
             to_py(py, &value)
         })
     }
@@ -912,21 +834,16 @@ impl PyEngine {
             let context = context_from(context_doc(context)?).map_err(request_error)?;
             let opts = Options { now, context };
             self.engine
-                .filter(session.get(), action, resource_type, &opts)
+                .filter(&session, action, resource_type, &opts)
                 .map(PyFilter)
                 .map_err(|e| filter_error(claims.py(), &e))
         })
     }
 
     fn __repr__(&self) -> String {
-        format!(
-            "Engine(policy={:?}, rules={})",
-            self.engine.policy().file_name(),
-            self.engine.policy().rule_count()
-        )
+        format!("Engine(policy={:?}, rules={})", self.engine.policy().file_name(), self.engine.policy().rule_count())
     }
 }
-
 
 /// Adds an AuthZEN subject directory (a dict, or JSON text) to an engine.
 fn with_directory(engine: Engine, directory: Option<&Bound<'_, PyAny>>) -> PyResult<PyEngine> {
@@ -937,9 +854,7 @@ fn with_directory(engine: Engine, directory: Option<&Bound<'_, PyAny>>) -> PyRes
         Doc::Text(t) => Directory::from_json(&t),
         Doc::Value(v) => Directory::from_value(v),
     };
-    Ok(PyEngine {
-        engine: engine.with_directory(parsed.map_err(request_error)?),
-    })
+    Ok(PyEngine { engine: engine.with_directory(parsed.map_err(request_error)?) })
 }
 
 fn filter_error(py: Python<'_>, e: &FilterError) -> PyErr {
@@ -1007,24 +922,20 @@ impl PyFilter {
         first_param: usize,
     ) -> PyResult<(String, Bound<'py, PyAny>)> {
         guarded(|| {
-            let opts = SqlOptions {
-                columns: columns.unwrap_or_default(),
-                first_param,
-            };
+            let opts = SqlOptions { columns: columns.unwrap_or_default(), first_param };
             let sql = self.0.to_sql(&opts).map_err(|e| filter_error(py, &e))?;
             let params = to_py(py, &Value::Array(sql.params))?;
             Ok((sql.sql, params))
         })
     }
 
-    fn __repr__(&self) -> String {
-        format!(
-            "Filter(kind={:?}, resource_type={:?}, action={:?})",
-            self.0.kind(),
-            self.0.resource_type(),
-            self.0.action()
-        )
-        .replace('"', "'")
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(format!(
+            "Filter(kind={}, resource_type={}, action={})",
+            py_repr(py, self.0.kind())?,
+            py_repr(py, self.0.resource_type())?,
+            py_repr(py, self.0.action())?
+        ))
     }
 }
 
@@ -1039,7 +950,7 @@ enum Slot {
     /// Converted, not parsed yet.
     Claims(Value),
     /// Parsed; `None` if the claims are unusable.
-    Parsed(Option<Session>),
+    Parsed(Option<Box<Session>>),
     Prepared(Py<PySession>),
 }
 
@@ -1061,10 +972,10 @@ impl<'py> SharedClaims<'py> {
         }
         let slot = match claims.cast::<PySession>() {
             Ok(session) => Slot::Prepared(session.clone().unbind()),
-            Err(_) => Slot::Claims(to_value(claims, 1).map_err(|e| {
-                e.at(Segment::Key("claims".into()))
-                    .into_pyerr(Input::Request, root)
-            })?),
+            Err(_) => Slot::Claims(
+                to_value(claims, 1)
+                    .map_err(|e| e.at(Segment::Key("claims".into())).into_pyerr(Input::Request, root))?,
+            ),
         };
         let i = self.slots.len();
         self.slots.push(slot);
@@ -1121,12 +1032,10 @@ fn plan_request<'py>(
     let now = match now {
         None => None,
         Some(n) if n.is_none() => None,
-        Some(n) if n.cast::<PyInt>().is_ok() && n.cast::<PyBool>().is_err() => {
-            match n.extract::<i64>() {
-                Ok(n) => Some(n),
-                Err(_) => return Ok(None),
-            }
-        }
+        Some(n) if n.cast::<PyInt>().is_ok() && n.cast::<PyBool>().is_err() => match n.extract::<i64>() {
+            Ok(n) => Some(n),
+            Err(_) => return Ok(None),
+        },
         Some(_) => return Ok(None),
     };
     let claims = Some(shared.slot(&claims, &root())?);
@@ -1137,35 +1046,25 @@ fn plan_request<'py>(
         _ => None,
     };
     Ok(match (claims, action, resource) {
-        (Some(claims), Some(action), Some(resource)) => Some(Planned {
-            claims,
-            action,
-            resource,
-            context,
-            now,
-        }),
+        (Some(claims), Some(action), Some(resource)) => Some(Planned { claims, action, resource, context, now }),
         _ => None,
     })
 }
 
 /// Decides the planned requests; `None` for every request the fast path cannot decide
 /// exactly as `Engine::decide_request` would (unusable claims, resource or context).
-fn decide_planned(
-    engine: &Engine,
-    slots: &mut [Slot],
-    plans: Vec<Option<Planned>>,
-) -> Vec<Option<Decision>> {
+fn decide_planned(engine: &Engine, slots: &mut [Slot], plans: Vec<Option<Planned>>) -> Vec<Option<Decision>> {
     for slot in slots.iter_mut() {
         if let Slot::Claims(v) = slot {
             let claims = std::mem::take(v);
-            *slot = Slot::Parsed(Session::from_claims(claims).ok());
+            *slot = Slot::Parsed(Session::from_claims(claims).ok().map(Box::new));
         }
     }
     let parsed: Vec<Option<&Session>> = slots
         .iter()
         .map(|slot| match slot {
             Slot::Claims(_) => None,
-            Slot::Parsed(s) => s.as_ref(),
+            Slot::Parsed(s) => s.as_deref(),
             Slot::Prepared(s) => Some(&s.get().0),
         })
         .collect();
@@ -1179,10 +1078,7 @@ fn decide_planned(
                 None => None,
                 Some(v) => Some(Context::from_value(v).ok()?),
             };
-            let opts = Options {
-                now: p.now,
-                context,
-            };
+            let opts = Options { now: p.now, context };
             Some(engine.decide_with(session, &p.action, &resource, &opts))
         })
         .collect()
@@ -1235,7 +1131,11 @@ fn ordinance_py(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("OrdinanceError", py.get_type::<OrdinanceError>())?;
     m.add("PolicyError", py.get_type::<PolicyError>())?;
     m.add("ClaimsError", py.get_type::<ClaimsError>())?;
-    m.add("RequestError", py.get_type::<RequestError>())?;
+    let request_error = py.get_type::<RequestError>();
+    // Set on instances from filters; None on every other RequestError.
+    request_error.setattr("code", py.None())?;
+    request_error.setattr("rule", py.None())?;
+    m.add("RequestError", request_error)?;
     m.add("OrdinanceInternalError", py.get_type::<OrdinanceInternalError>())?;
     m.add("MAX_DEPTH", MAX_DEPTH)?;
     Ok(())

@@ -5,7 +5,8 @@
 // For each level: a node-only build into target/wasm-sizes/<level>[-oz]/ (the profile's
 // opt-level overridden with CARGO_PROFILE_WASM_RELEASE_OPT_LEVEL; lto, codegen-units = 1 and
 // panic = "abort" as in [profile.wasm-release]), its raw and `gzip -9` size, and the median
-// of decide(JS object) and decide(prepared Session) from bench/bench.mjs --quick.
+// CPU-time median of decide(JS object) and decide(prepared Session) from
+// bench/bench.mjs --quick (see its header).
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
@@ -25,7 +26,7 @@ for (const level of levels) {
     });
     const wasm = readFileSync(join(out, 'ordinance_wasm_bg.wasm'));
     const speed = JSON.parse(execFileSync('node', [join(here, 'bench', 'bench.mjs'), '--quick', '--pkg', out, '--json', '-'], { encoding: 'utf8' }));
-    const median = (name) => speed.results.find((r) => r.name === name)?.median_ns;
+    const median = (name) => speed.results.find((r) => r.name === name)?.cpu_median_ns;
     rows.push({ level, opt, raw: wasm.length, gzip: gzipSync(wasm, { level: 9 }).length, object: median('allow: decide(JS object)'), session: median('allow: decide(prepared Session)'), deny: median('deny: decide(JS object)') });
   }
 }

@@ -148,20 +148,29 @@ function checkReady() {
 // Claims given as objects are validated once per distinct JSON text: each engine keeps a
 // small cache from the text to its prepared session, so a UI that gates every button with
 // the same claims pays for them once. The key is the whole JSON text, so a changed object
-// is a new entry; entries from a replaced wasm instance are rebuilt. Invalid claims are not
-// cached (decide then answers with the engine's `invalid_claims` deny).
+// is a new entry; entries from a replaced wasm instance are rebuilt. `decide` prepares a
+// session only when it sees the same claims a second time (a new token on every call then
+// costs what decideJson costs); invalid claims are never prepared (decide answers them with
+// the engine's `invalid_claims` deny).
 const CLAIMS_CACHE_SIZE = 16;
 
-// The prepared session for claims text; throws the raw layer's payload for bad claims.
-function cachedSession(cache, text) {
+// The prepared session for claims text, or null when `decide` sees the text the first time;
+// throws the raw layer's payload for bad claims.
+function cachedSession(cache, text, always) {
   const hit = cache.get(text);
-  if (hit !== undefined && hit.epoch === state.epoch) return hit.raw;
-  const session = new raw.RawSession(text);
-  if (hit === undefined && cache.size >= CLAIMS_CACHE_SIZE) {
-    const [oldest, entry] = cache.entries().next().value;
-    cache.delete(oldest);
-    if (entry.epoch === state.epoch) entry.raw.free();
+  if (hit !== undefined && hit.raw !== null && hit.epoch === state.epoch) return hit.raw;
+  if (hit === undefined) {
+    if (cache.size >= CLAIMS_CACHE_SIZE) {
+      const [oldest, entry] = cache.entries().next().value;
+      cache.delete(oldest);
+      if (entry.raw !== null && entry.epoch === state.epoch) entry.raw.free();
+    }
+    if (!always) {
+      cache.set(text, { raw: null, epoch: state.epoch });
+      return null;
+    }
   }
+  const session = new raw.RawSession(text);
   cache.set(text, { raw: session, epoch: state.epoch });
   return session;
 }
@@ -173,7 +182,7 @@ function rawSessionOf(claims, cache) {
   if (claims instanceof Session) return sessionRaw(claims);
   const text = json(claims, 'claims', ClaimsError);
   try {
-    return cachedSession(cache, text);
+    return cachedSession(cache, text, true);
   } catch (e) {
     throw translate(e);
   }
@@ -225,7 +234,6 @@ class Session {
   }
 }
 
-/** A compiled policy. Build it once and reuse it for every decision. */
 /**
  * The residual of a policy for one session, action and resource type: which resources the
  * session may act on, as data (`toJSON`) or as a SQL WHERE fragment (`toSql`).
@@ -238,7 +246,13 @@ class Filter {
 
   constructor(make) {
     this.#make = make;
-    this.#json = JSON.parse(this.#get().json());
+    let text;
+    try {
+      text = this.#get().json();
+    } catch (e) {
+      throw translate(e);
+    }
+    this.#json = JSON.parse(text);
   }
 
   #get() {
@@ -290,6 +304,7 @@ class Filter {
   }
 }
 
+/** A compiled policy. Build it once and reuse it for every decision. */
 class Engine {
   #text;
   #file;
@@ -345,7 +360,7 @@ class Engine {
         const text = json(claims, 'claims', ClaimsError);
         let session = null;
         try {
-          session = cachedSession(this.#sessions, text);
+          session = cachedSession(this.#sessions, text, false);
         } catch (e) {
           if (typeof e !== 'string') throw e;
         }
@@ -475,7 +490,7 @@ class Engine {
 
   /** Releases the wasm memory now rather than at garbage collection; the engine stays usable. */
   free() {
-    for (const entry of this.#sessions.values()) if (entry.epoch === state.epoch) entry.raw.free();
+    for (const entry of this.#sessions.values()) if (entry.raw !== null && entry.epoch === state.epoch) entry.raw.free();
     this.#sessions.clear();
     if (this.#raw !== null && this.#epoch === state.epoch) this.#raw.free();
     this.#raw = null;

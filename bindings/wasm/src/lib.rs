@@ -11,7 +11,7 @@
 //!   adds that variant for the benchmark.
 //! - Decisions go back as the canonical decision JSON (`Decision::to_json`'s shape).
 //! - Errors are thrown as a JSON string `{"kind", "message", ...}`; `kind` is `policy`,
-//!   `claims` or `request`, and the wrapper builds the matching Error subclass.
+//!   `claims`, `request` or `internal`, and the wrapper builds the matching Error subclass.
 //! - `now` is always given by the caller (`Date.now()` in JS): `SystemTime::now` panics on
 //!   `wasm32-unknown-unknown`.
 //! - Panics: the `wasm-release` profile uses `panic = "abort"`, so a panic traps

@@ -1,10 +1,13 @@
 // Browser test of examples/team-tasks-web in headless Chromium (Debian's /usr/bin/chromium,
 // driven by playwright-core; no browser download).
 //
-//   node bindings/wasm/tests/browser.mjs SCREENSHOT.png [--url http://127.0.0.1:PORT/]
+//   node bindings/wasm/tests/browser.mjs [URL] [SCREENSHOT.png | DIR]
 //
-// Without --url it serves the repository root itself with `python3 -m http.server` on
-// 127.0.0.1 (a free port). It switches between every sample session and asserts exactly
+// URL (http://...) is a server of the repository root, or the page itself
+// (http://127.0.0.1:PORT/examples/team-tasks-web/); without one the test serves the
+// repository root itself with `python3 -m http.server` on 127.0.0.1 (a free port). The
+// screenshot goes to SCREENSHOT.png, or DIR/team-tasks.png, default
+// target/browser/team-tasks.png. It switches between every sample session and asserts exactly
 // which buttons are rendered and enabled, checks tooltip texts, clicks through add /
 // complete / delete, proves a panic in the browser recovers, and saves a screenshot.
 // Prints `N passed, N failed` last; exits 1 on any failure. Env: CHROMIUM (browser path).
@@ -16,10 +19,10 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
-const argv = process.argv.slice(2);
-const urlAt = argv.indexOf('--url');
-const givenUrl = urlAt >= 0 ? argv.splice(urlAt, 2)[1] : undefined;
-const shot = resolve(argv[0] || join(root, 'target', 'browser', 'team-tasks.png'));
+const argv = process.argv.slice(2).filter((a) => a !== '--url');
+const givenUrl = argv.find((a) => /^https?:\/\//.test(a));
+const out = argv.find((a) => a !== givenUrl) || join(root, 'target', 'browser');
+const shot = resolve(out.endsWith('.png') ? out : join(out, 'team-tasks.png'));
 
 let passed = 0;
 let failed = 0;
@@ -103,7 +106,7 @@ try {
   const page = await ctx.newPage();
   page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
   page.on('console', (m) => m.type() === 'error' && errors.push(`console: ${m.text()}`));
-  await page.goto(new URL('examples/team-tasks-web/', url).href);
+  await page.goto(/team-tasks-web\/?$/.test(new URL(url).pathname) ? url : new URL('examples/team-tasks-web/', url).href);
   await page.waitForFunction(() => document.getElementById('status').dataset.state !== undefined, null, { timeout: 15000 });
   const status = await page.textContent('#status');
   check('the page loads the wasm and the policy', status.startsWith('ready'), status);

@@ -130,11 +130,11 @@ impl F {
         F::new(Node::Const(b))
     }
 
-    pub fn t() -> F {
+    pub fn yes() -> F {
         F::constant(true)
     }
 
-    pub fn f() -> F {
+    pub fn no() -> F {
         F::constant(false)
     }
 
@@ -183,7 +183,7 @@ impl F {
         for p in parts {
             match p.node() {
                 Node::Const(true) => {}
-                Node::Const(false) => return F::f(),
+                Node::Const(false) => return F::no(),
                 Node::And(xs) => {
                     for x in xs {
                         push_unique(&mut out, x.clone());
@@ -193,11 +193,12 @@ impl F {
             }
         }
         if has_complements(&out) {
-            return F::f();
+            return F::no();
         }
+        absorb(&mut out, |n| matches!(n, Node::Or(_)));
         match out.len() {
-            0 => F::t(),
-            1 => out.pop().unwrap_or_else(F::t),
+            0 => F::yes(),
+            1 => out.pop().unwrap_or_else(F::yes),
             _ => F::new(Node::And(out)),
         }
     }
@@ -208,7 +209,7 @@ impl F {
         for p in parts {
             match p.node() {
                 Node::Const(false) => {}
-                Node::Const(true) => return F::t(),
+                Node::Const(true) => return F::yes(),
                 Node::Or(xs) => {
                     for x in xs {
                         push_unique(&mut out, x.clone());
@@ -218,11 +219,12 @@ impl F {
             }
         }
         if has_complements(&out) {
-            return F::t();
+            return F::yes();
         }
+        absorb(&mut out, |n| matches!(n, Node::And(_)));
         match out.len() {
-            0 => F::f(),
-            1 => out.pop().unwrap_or_else(F::f),
+            0 => F::no(),
+            1 => out.pop().unwrap_or_else(F::no),
             _ => F::new(Node::Or(out)),
         }
     }
@@ -287,8 +289,28 @@ fn has_complements(parts: &[F]) -> bool {
     })
 }
 
+/// Absorption: in a disjunction, `x OR (x AND y)` is `x`; in a conjunction, `x AND (x OR y)`
+/// is `x`. `inner` says which compound parts may be absorbed.
+fn absorb(parts: &mut Vec<F>, inner: impl Fn(&Node) -> bool) {
+    let absorbed: Vec<bool> = parts
+        .iter()
+        .map(|p| match p.node() {
+            Node::And(xs) | Node::Or(xs) if inner(p.node()) => {
+                parts.iter().any(|q| !std::ptr::eq(q, p) && !inner(q.node()) && xs.contains(q))
+            }
+            _ => false,
+        })
+        .collect();
+    let mut i = 0;
+    parts.retain(|_| {
+        let keep = !absorbed.get(i).copied().unwrap_or(false);
+        i += 1;
+        keep
+    });
+}
+
 fn push_unique(out: &mut Vec<F>, f: F) {
-    if !out.iter().any(|x| *x == f) {
+    if !out.contains(&f) {
         out.push(f);
     }
 }
@@ -420,11 +442,19 @@ mod tests {
     #[test]
     fn constants_fold_and_duplicates_drop() {
         let a = eq("owner_id", "u");
-        assert!(F::all([F::t(), a.clone(), F::f()]).is_false());
-        assert!(F::any([F::f(), a.clone(), F::t()]).is_true());
+        assert!(F::all([F::yes(), a.clone(), F::no()]).is_false());
+        assert!(F::any([F::no(), a.clone(), F::yes()]).is_true());
         assert_eq!(F::all([a.clone(), a.clone()]), a);
         assert_eq!(a.not().not(), a);
         assert_eq!(F::any([a.clone(), F::any([a.clone(), eq("x", "y")])]).size(), 3);
+    }
+
+    #[test]
+    fn absorption() {
+        let (a, b) = (eq("owner_id", "u"), eq("created_by_id", "u"));
+        assert_eq!(F::any([a.clone(), a.and(&b)]), a);
+        assert_eq!(F::all([a.clone(), a.or(&b)]), a);
+        assert_eq!(F::any([a.and(&b), b.clone()]), b);
     }
 
     #[test]

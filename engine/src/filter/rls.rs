@@ -233,7 +233,7 @@ impl ClaimsV1<'_> {
     /// `walk_map` does: an error when a value on the way is not an object.
     fn walk(&self, base: &str, keys: &[Box<str>]) -> R<PVal> {
         let mut path = base.to_string();
-        let mut err = F::f();
+        let mut err = F::no();
         for (i, k) in keys.iter().enumerate() {
             if i > 0 {
                 err = err.or(&F::sql(format!("COALESCE(jsonb_typeof({path}) <> 'object', FALSE)")));
@@ -245,11 +245,11 @@ impl ClaimsV1<'_> {
     }
 
     fn object_when(&self, expr: &str) -> PVal {
-        PVal { err: F::f(), missing: is_null(expr), op: Op::Known(FVal::Object) }
+        PVal { err: F::no(), missing: is_null(expr), op: Op::Known(FVal::Object) }
     }
 
     fn term(&self, expr: String, kind: Kind) -> PVal {
-        PVal { err: F::f(), missing: is_null(&expr), op: Op::Term(super::formula::Term::Sql(expr.into()), kind) }
+        PVal { err: F::no(), missing: is_null(&expr), op: Op::Term(super::formula::Term::Sql(expr.into()), kind) }
     }
 
     fn org_metadata_path(&self, keys: &[Box<str>]) -> R<PVal> {
@@ -335,7 +335,8 @@ impl ClaimsSql for ClaimsV1<'_> {
                 format!("COALESCE({d} = 'true'::jsonb, FALSE)")
             }
             CExpr::VerifiedWithin(minutes, factor) => {
-                let within = |i: u8| format!("COALESCE({} BETWEEN 0 AND {minutes}, FALSE)", sub(&format!("ordinance_fva({i})")));
+                let within =
+                    |i: u8| format!("COALESCE({} BETWEEN 0 AND {minutes}, FALSE)", sub(&format!("ordinance_fva({i})")));
                 match factor {
                     Factor::First => within(0),
                     Factor::Second => within(1),
@@ -358,7 +359,7 @@ fn license_ok(program: &Program, claims: &ClaimsV1<'_>) -> R<Option<F>> {
     let v = claims.walk(&base, path)?;
     let Op::Dyn(d) = &v.op else { return Err("the license claim".into()) };
     let bad_type = F::sql(format!("COALESCE(jsonb_typeof({d}) <> 'boolean', FALSE)"));
-    let _ = bad_type; Ok(None)
+    Ok(Some(v.err.or(&bad_type).not()))
 }
 
 /// PostgreSQL statements that enable row-level security on a table and create one policy
@@ -437,7 +438,7 @@ pub fn row_level_security(engine: &Engine, opts: &RlsOptions) -> Result<String, 
     let mut validity = None;
     let license = license_ok(&program, &claims).map_err(|why| FilterError::not_expressible("license", "SQL", &why))?;
     for (cmd, actions) in &commands {
-        let mut allowed = F::t();
+        let mut allowed = F::yes();
         for action in actions {
             let (info, slot) = lookup(&program, ty, action)?;
             if validity.is_none() {
@@ -490,11 +491,7 @@ pub fn row_level_security(engine: &Engine, opts: &RlsOptions) -> Result<String, 
             _ => format!("USING (\n    {condition}\n  )"),
         };
         let _ = writeln!(out, "\nDROP POLICY IF EXISTS {name} ON {table};");
-        let _ = writeln!(
-            out,
-            "CREATE POLICY {name} ON {table} AS PERMISSIVE FOR {}{to}\n  {clause};",
-            cmd.keyword()
-        );
+        let _ = writeln!(out, "CREATE POLICY {name} ON {table} AS PERMISSIVE FOR {}{to}\n  {clause};", cmd.keyword());
     }
     Ok(out)
 }

@@ -81,7 +81,9 @@ pub(crate) fn validity(
             out.push(format!("{col} IS NOT NULL"));
         }
         if *ty == AttrType::StringList {
-            out.push(format!("(CASE WHEN array_ndims({col}) > 1 THEN FALSE ELSE array_position({col}, NULL) IS NULL END)"));
+            out.push(format!(
+                "(CASE WHEN array_ndims({col}) > 1 THEN FALSE ELSE array_position({col}, NULL) IS NULL END)"
+            ));
         }
     }
     Ok(out)

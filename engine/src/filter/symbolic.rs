@@ -26,15 +26,15 @@ pub(crate) struct Tri {
 
 impl Tri {
     pub fn known(b: bool) -> Tri {
-        Tri { t: F::constant(b), e: F::f() }
+        Tri { t: F::constant(b), e: F::no() }
     }
 
     pub fn error() -> Tri {
-        Tri { t: F::f(), e: F::t() }
+        Tri { t: F::no(), e: F::yes() }
     }
 
     pub fn when(t: F) -> Tri {
-        Tri { t, e: F::f() }
+        Tri { t, e: F::no() }
     }
 
     /// It evaluates to false.
@@ -45,19 +45,35 @@ impl Tri {
         F::all([self.t.not(), self.e.not()])
     }
 
-    /// `a and b`: false or an error on the left stops the evaluation.
-    pub fn and(&self, b: &Tri) -> Tri {
-        Tri { t: self.t.and(&b.t), e: self.e.or(&self.t.and(&b.e)) }
+    /// `a and b and ...`, scanned left to right: true when every item is; an error when the
+    /// first item that is not true errors. Flat, so a chain of n items stays O(n²) in size
+    /// where nesting the pairwise rule would double it with every item.
+    pub fn all(items: &[Tri]) -> Tri {
+        let mut errors = Vec::new();
+        let mut true_before: Vec<F> = Vec::new();
+        for item in items {
+            if !item.e.is_false() {
+                errors.push(F::all(true_before.iter().cloned().chain([item.e.clone()])));
+            }
+            true_before.push(item.t.clone());
+        }
+        Tri { t: F::all(items.iter().map(|i| i.t.clone())), e: F::any(errors) }
     }
 
-    /// `a or b`: true or an error on the left stops the evaluation.
-    pub fn or(&self, b: &Tri) -> Tri {
-        if self.e.is_false() {
-            let not_t = self.t.not();
-            return Tri { t: self.t.or(&b.t), e: not_t.and(&b.e) };
+    /// `a or b or ...`, scanned left to right: true when the first item that is not false
+    /// is true, an error when it errors.
+    pub fn any(items: &[Tri]) -> Tri {
+        let (mut truths, mut errors) = (Vec::new(), Vec::new());
+        let (mut no_error_before, mut not_true_before): (Vec<F>, Vec<F>) = (Vec::new(), Vec::new());
+        for item in items {
+            truths.push(F::all(no_error_before.iter().cloned().chain([item.t.clone()])));
+            if !item.e.is_false() {
+                errors.push(F::all(not_true_before.iter().cloned().chain([item.e.clone()])));
+                no_error_before.push(item.e.not());
+            }
+            not_true_before.push(item.t.not());
         }
-        let f = self.falsity();
-        Tri { t: self.t.or(&f.and(&b.t)), e: self.e.or(&f.and(&b.e)) }
+        Tri { t: F::any(truths), e: F::any(errors) }
     }
 
     pub fn not(&self) -> Tri {
@@ -96,7 +112,9 @@ impl FVal {
             Val::Str(s) => FVal::Str((*s).to_string()),
             Val::Object => FVal::Object,
             Val::Opaque => FVal::Opaque,
-            Val::JsonList(items) => FVal::List(items.iter().map(|i| FVal::from_val(&crate::eval::from_json(i))).collect()),
+            Val::JsonList(items) => {
+                FVal::List(items.iter().map(|i| FVal::from_val(&crate::eval::from_json(i))).collect())
+            }
             Val::StrList(items) => FVal::List(items.iter().map(|s| FVal::Str(s.to_string())).collect()),
             Val::IntList(items) => FVal::List(items.iter().map(|i| FVal::Int(*i)).collect()),
             Val::Strings(items) => FVal::List(items.iter().map(|s| FVal::Str(s.clone())).collect()),
@@ -149,15 +167,15 @@ pub(crate) struct PVal {
 
 impl PVal {
     pub fn defined(op: Op) -> PVal {
-        PVal { err: F::f(), missing: F::f(), op }
+        PVal { err: F::no(), missing: F::no(), op }
     }
 
     fn error() -> PVal {
-        PVal { err: F::t(), missing: F::f(), op: Op::Known(FVal::Opaque) }
+        PVal { err: F::yes(), missing: F::no(), op: Op::Known(FVal::Opaque) }
     }
 
     fn absent() -> PVal {
-        PVal { err: F::f(), missing: F::t(), op: Op::Known(FVal::Opaque) }
+        PVal { err: F::no(), missing: F::yes(), op: Op::Known(FVal::Opaque) }
     }
 
     /// `required` fails: an error or a missing value.
@@ -265,8 +283,8 @@ impl<'a> Sym<'a> {
             });
         }
         match e {
-            CExpr::And(a, b) => Ok(self.truth(a)?.and(&self.truth(b)?)),
-            CExpr::Or(a, b) => Ok(self.truth(a)?.or(&self.truth(b)?)),
+            CExpr::And(..) => Ok(Tri::all(&self.chain(e, true)?)),
+            CExpr::Or(..) => Ok(Tri::any(&self.chain(e, false)?)),
             CExpr::Not(a) => Ok(self.truth(a)?.not()),
             CExpr::Cmp(op, a, b) => {
                 let (x, y) = (self.value(a)?, self.value(b)?);
@@ -293,7 +311,7 @@ impl<'a> Sym<'a> {
                 let present = match &v.op {
                     // A JSON null counts as absent for `present`.
                     Op::Dyn(d) => F::sql(format!("COALESCE(jsonb_typeof({d}) <> 'null', FALSE)")),
-                    _ => F::t(),
+                    _ => F::yes(),
                 };
                 Ok(Tri { t: F::all([v.err.not(), v.missing.not(), present]), e: v.err })
             }
@@ -305,14 +323,30 @@ impl<'a> Sym<'a> {
         }
     }
 
+    /// The operands of a chain of `and` (or of `or`), in evaluation order.
+    fn chain(&self, e: &'a CExpr, and: bool) -> R<Vec<Tri>> {
+        let mut out = Vec::new();
+        let mut stack = vec![e];
+        while let Some(x) = stack.pop() {
+            match (x, and) {
+                (CExpr::And(a, b), true) | (CExpr::Or(a, b), false) => {
+                    stack.push(b);
+                    stack.push(a);
+                }
+                _ => out.push(self.truth(x)?),
+            }
+        }
+        Ok(out)
+    }
+
     /// A value in condition position: absent is false, booleans are themselves, objects
     /// are true, anything else is an error.
     fn truthy(&self, v: PVal) -> R<Tri> {
         let (t, e) = match &v.op {
-            Op::Known(FVal::Bool(b)) => (F::constant(*b), F::f()),
-            Op::Known(FVal::Object) => (F::t(), F::f()),
-            Op::Known(_) | Op::Term(..) | Op::List(_) => (F::f(), F::t()),
-            Op::Bool(f) => (f.clone(), F::f()),
+            Op::Known(FVal::Bool(b)) => (F::constant(*b), F::no()),
+            Op::Known(FVal::Object) => (F::yes(), F::no()),
+            Op::Known(_) | Op::Term(..) | Op::List(_) => (F::no(), F::yes()),
+            Op::Bool(f) => (f.clone(), F::no()),
             Op::Dyn(d) => (
                 F::sql(format!("COALESCE({d} = 'true'::jsonb OR jsonb_typeof({d}) = 'object', FALSE)")),
                 F::sql(format!("COALESCE(jsonb_typeof({d}) NOT IN ('boolean', 'object'), TRUE)")),
@@ -329,17 +363,17 @@ impl<'a> Sym<'a> {
             CExpr::ResourceAttr(name) => self.attr(name),
             CExpr::ResourceId => {
                 let t = Term::Attr("id".into());
-                Ok(PVal { err: F::f(), missing: F::atom(Atom::Present(t.clone())).not(), op: Op::Term(t, Kind::Str) })
+                Ok(PVal { err: F::no(), missing: F::atom(Atom::Present(t.clone())).not(), op: Op::Term(t, Kind::Str) })
             }
             CExpr::List(items) => {
-                let mut err = F::f();
+                let mut err = F::no();
                 let mut ops = Vec::with_capacity(items.len());
                 for i in items.iter() {
                     let v = self.value(i)?;
                     err = err.or(&v.undefined());
                     ops.push(v.op);
                 }
-                Ok(PVal { err, missing: F::f(), op: Op::List(ops) })
+                Ok(PVal { err, missing: F::no(), op: Op::List(ops) })
             }
             CExpr::Scopes(_) => Err(not_expressible("`scopes` of a value read from the row")),
             leaf if Sym::is_session_leaf(leaf) && !is_boolean_leaf(leaf) => match self.claims {
@@ -348,7 +382,7 @@ impl<'a> Sym<'a> {
             },
             boolean => {
                 let r = self.truth(boolean)?;
-                Ok(PVal { err: r.e, missing: F::f(), op: Op::Bool(r.t) })
+                Ok(PVal { err: r.e, missing: F::no(), op: Op::Bool(r.t) })
             }
         }
     }
@@ -358,12 +392,12 @@ impl<'a> Sym<'a> {
             return Err(not_expressible(format!("attribute `{name}` is not declared on the resource type")));
         };
         let t = Term::Attr(name.into());
-        let missing = if *optional { F::atom(Atom::Present(t.clone())).not() } else { F::f() };
+        let missing = if *optional { F::atom(Atom::Present(t.clone())).not() } else { F::no() };
         let op = match Kind::of(*ty) {
             Some(kind) => Op::Term(t, kind),
             None => Op::Bool(F::atom(Atom::IsTrue(t))),
         };
-        Ok(PVal { err: F::f(), missing, op })
+        Ok(PVal { err: F::no(), missing, op })
     }
 }
 
@@ -388,14 +422,12 @@ fn known_eq(x: &FVal, y: &FVal) -> Tri {
 
 /// Left-to-right `and` over the items of a list: stops at the first non-true item.
 fn all_chain(items: impl IntoIterator<Item = R<Tri>>) -> R<Tri> {
-    let items: Vec<Tri> = items.into_iter().collect::<R<_>>()?;
-    Ok(items.iter().rev().fold(Tri::known(true), |rest, item| item.and(&rest)))
+    Ok(Tri::all(&items.into_iter().collect::<R<Vec<Tri>>>()?))
 }
 
 /// Left-to-right `or` over the items of a list: stops at the first true item.
 fn any_chain(items: impl IntoIterator<Item = R<Tri>>) -> R<Tri> {
-    let items: Vec<Tri> = items.into_iter().collect::<R<_>>()?;
-    Ok(items.iter().rev().fold(Tri::known(false), |rest, item| item.or(&rest)))
+    Ok(Tri::any(&items.into_iter().collect::<R<Vec<Tri>>>()?))
 }
 
 /// The engine's `equals`: same-kind scalars compare, lists compare item by item after
@@ -446,7 +478,7 @@ fn term_known_eq(t: &Term, kind: Kind, x: &FVal) -> R<Tri> {
                 Tri::when(F::atom(Atom::ListEq(t.clone(), Term::Lit(Lit::StrList(strs)))))
             } else if items.first().and_then(FVal::as_str).is_none() {
                 // Same length: the first item comparison is an error; else false.
-                Tri { t: F::f(), e: F::atom(Atom::Len(t.clone(), items.len())) }
+                Tri { t: F::no(), e: F::atom(Atom::Len(t.clone(), items.len())) }
             } else {
                 return Err(not_expressible("comparing a list attribute with a list that mixes value types"));
             }
@@ -473,9 +505,7 @@ fn all_ints(items: &[FVal]) -> Option<Vec<i64>> {
 fn dyn_eq(d: &str, other: &Op) -> R<Tri> {
     let typed = |ty: &str, t: F| Tri { t: dynsql::type_is(d, ty).and(&t), e: dynsql::type_is(d, ty).not() };
     Ok(match other {
-        Op::Known(FVal::Str(s)) => {
-            typed("string", F::atom(Atom::Eq(dynsql::text(d), Term::Lit(Lit::Str(s.clone())))))
-        }
+        Op::Known(FVal::Str(s)) => typed("string", F::atom(Atom::Eq(dynsql::text(d), Term::Lit(Lit::Str(s.clone()))))),
         Op::Term(t, Kind::Str) => typed("string", F::atom(Atom::Eq(dynsql::text(d), t.clone()))),
         Op::Known(FVal::Bool(b)) => typed("boolean", F::sql(format!("{d} = '{b}'::jsonb"))),
         Op::Bool(f) => typed("boolean", F::sql(format!("{d} = 'true'::jsonb")).iff(f)),
@@ -495,8 +525,8 @@ fn dyn_eq(d: &str, other: &Op) -> R<Tri> {
 fn order(op: CmpOp, a: &Op, b: &Op) -> R<Tri> {
     let int_term = |o: &Op| -> R<Option<(Term, F)>> {
         Ok(match o {
-            Op::Known(FVal::Int(i)) => Some((Term::Lit(Lit::Int(*i)), F::t())),
-            Op::Term(t, Kind::Int) => Some((t.clone(), F::t())),
+            Op::Known(FVal::Int(i)) => Some((Term::Lit(Lit::Int(*i)), F::yes())),
+            Op::Term(t, Kind::Int) => Some((t.clone(), F::yes())),
             Op::Dyn(d) => Some((dynsql::int(d), dynsql::is_int(d))),
             _ => None,
         })
@@ -553,7 +583,7 @@ pub(crate) fn member(list: &Op, item: &Op) -> R<Tri> {
                 }
             }
             // Comparing anything but a string with the first item is an error.
-            _ => Tri { t: F::f(), e: F::atom(Atom::NonEmpty(c.clone())) },
+            _ => Tri { t: F::no(), e: F::atom(Atom::NonEmpty(c.clone())) },
         }),
         Op::Dyn(_) => Err(not_expressible("a list claim whose items are only known at run time")),
         _ => Ok(Tri::error()),
@@ -563,8 +593,8 @@ pub(crate) fn member(list: &Op, item: &Op) -> R<Tri> {
 /// A string operand and the condition under which it is one.
 fn as_str(o: &Op) -> Option<(Term, F)> {
     match o {
-        Op::Known(FVal::Str(s)) => Some((Term::Lit(Lit::Str(s.clone())), F::t())),
-        Op::Term(t, Kind::Str) => Some((t.clone(), F::t())),
+        Op::Known(FVal::Str(s)) => Some((Term::Lit(Lit::Str(s.clone())), F::yes())),
+        Op::Term(t, Kind::Str) => Some((t.clone(), F::yes())),
         Op::Dyn(d) => Some((dynsql::text(d), dynsql::type_is(d, "string"))),
         _ => None,
     }
@@ -606,10 +636,7 @@ pub(crate) fn call(m: Method, recv: &Op, arg: &Op) -> R<Tri> {
         Method::ContainsAll | Method::ContainsAny => {
             let all = m == Method::ContainsAll;
             if matches!(recv, Op::Dyn(_)) || matches!(arg, Op::Dyn(_)) {
-                return Err(not_expressible(format!(
-                    "`{}` on a claim whose type is only known at run time",
-                    m.name()
-                )));
+                return Err(not_expressible(format!("`{}` on a claim whose type is only known at run time", m.name())));
             }
             if !is_list(recv) {
                 return Ok(Tri::error());
@@ -660,12 +687,12 @@ fn list_of_row_items(all: bool, recv: &Op, c: &Term) -> R<Tri> {
             let lit = Term::Lit(Lit::StrList(prefix.clone()));
             if all {
                 let subset = F::atom(Atom::Subset(c.clone(), lit));
-                let e = if bad.is_some() { subset.not() } else { F::f() };
+                let e = if bad.is_some() { subset.not() } else { F::no() };
                 Ok(Tri { t: subset, e })
             } else if bad.is_none() {
                 Ok(Tri::when(F::atom(Atom::Overlaps(c.clone(), lit))))
             } else if prefix.is_empty() {
-                Ok(Tri { t: F::f(), e: F::atom(Atom::NonEmpty(c.clone())) })
+                Ok(Tri { t: F::no(), e: F::atom(Atom::NonEmpty(c.clone())) })
             } else {
                 Err(not_expressible("`contains_any` of a list attribute in a list that mixes value types"))
             }

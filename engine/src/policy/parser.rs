@@ -37,7 +37,14 @@ pub(crate) fn expr_height(e: &Expr) -> usize {
 
 impl<'t> Parser<'t> {
     pub fn new(tokens: &'t [Token], max_depth: usize, max_list_len: usize) -> Parser<'t> {
-        Parser { tokens, pos: 0, depth: 0, max_depth, max_list_len, max_height: crate::Limits::default().max_condition_depth }
+        Parser {
+            tokens,
+            pos: 0,
+            depth: 0,
+            max_depth,
+            max_list_len,
+            max_height: crate::Limits::default().max_condition_depth,
+        }
     }
 
     /// Sets the bound on the depth of a condition's tree (see `Limits::max_condition_depth`).

@@ -267,8 +267,16 @@ impl Validator {
 
     fn rules(&mut self, ast: &Ast, source: &str, file: &str) {
         let mut ids: HashMap<String, Span> = HashMap::new();
+        // Rules come in source order: count lines from the previous rule on, not from the top
+        // (from the top, a 1 MiB policy of one-line rules took 48 s to validate).
+        let mut cursor = (0usize, 1usize);
         for rule in &ast.rules {
-            let (line, _) = line_col(source, rule.span.start);
+            let start = rule.span.start;
+            cursor = match source.get(cursor.0..start) {
+                Some(between) => (start, cursor.1 + between.matches('\n').count()),
+                None => (start, line_col(source, start).0),
+            };
+            let line = cursor.1;
             let id = match &rule.id {
                 Some(name) => {
                     if let Some(prev) = ids.get(&name.text) {

@@ -191,7 +191,7 @@ impl Rng {
         Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
     }
 
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         let mut x = self.0;
         x ^= x << 13;
         x ^= x >> 7;
@@ -201,11 +201,11 @@ impl Rng {
     }
 
     pub fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
+        (self.next_u64() % n as u64) as usize
     }
 
     pub fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
+        self.next_u64() % 100 < percent
     }
 
     pub fn pick<T: Clone>(&mut self, items: &[T]) -> T {
@@ -251,7 +251,14 @@ pub fn claims(rng: &mut Rng, now: i64) -> Value {
         }
         if rng.chance(60) {
             let perms = rng.subset(
-                &["org:items:view", "org:items:edit", "org:items:admin", "org:tasks:view", "org:tasks:edit", "org:tasks:manage"],
+                &[
+                    "org:items:view",
+                    "org:items:edit",
+                    "org:items:admin",
+                    "org:tasks:view",
+                    "org:tasks:edit",
+                    "org:tasks:manage",
+                ],
                 30,
             );
             c.insert("org_permissions".into(), Value::Array(perms));
@@ -402,20 +409,30 @@ pub fn claims(rng: &mut Rng, now: i64) -> Value {
         }
         _ => {}
     }
-    if rng.chance(3) {
-        // Invalid claims: `decide` denies everything with `invalid_claims`.
-        match rng.below(3) {
-            0 => {
-                c.insert("sub".into(), json!(""));
-            }
-            1 => {
-                c.remove("org_id");
-                c.insert("org_role".into(), json!("org:admin"));
-            }
+    if rng.chance(12) {
+        // Claims `Session::from_claims` rejects: `decide` denies everything (`invalid_claims`),
+        // and so must row-level security. Each breaks one check of a valid Clerk v1 token.
+        let (key, value) = match rng.below(14) {
+            0 => ("sub", json!("")),
+            1 => ("sub", json!(42)),
+            2 => ("exp", json!("soon")),
+            3 => ("exp", json!(now as f64 + 3600.5)),
+            4 => ("org_permissions", json!(["org:items:view", 7])),
+            5 => ("act", json!("admin")),
+            6 => ("v", json!(3)),
+            7 => ("o", json!({"id": "org_1"})),
+            8 => ("fea", json!("o:items,bad")),
+            9 => ("fva", json!([5])),
+            10 => ("sts", json!("archived")),
+            11 => ("org_metadata", json!(["not", "an", "object"])),
+            12 => ("azp", json!(null)),
             _ => {
-                c.insert("exp".into(), json!("soon"));
+                // Organization claims without an organization.
+                c.remove("org_id");
+                ("org_role", json!("org:admin"))
             }
-        }
+        };
+        c.insert(key.into(), value);
     }
     Value::Object(c)
 }
@@ -537,8 +554,11 @@ pub fn row_resource(resource_type: &str, row: &Value) -> Value {
     Value::Object(doc)
 }
 
-/// Declared attributes of the resource types in `policies/`: (name, type, optional).
-pub fn shipped_types() -> Vec<(&'static str, &'static str, Vec<(&'static str, &'static str, bool)>)> {
+/// A declared attribute: (name, SQL column type, optional).
+pub type Attr = (&'static str, &'static str, bool);
+
+/// Declared attributes of the resource types in `policies/`: (file, type, attributes).
+pub fn shipped_types() -> Vec<(&'static str, &'static str, Vec<Attr>)> {
     vec![
         ("team_tasks.ord", "task", vec![("owner_id", "text", false), ("created_by_id", "text", false)]),
         (

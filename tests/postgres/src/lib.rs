@@ -8,10 +8,11 @@
 #[path = "../../../engine/tests/filter_support/mod.rs"]
 pub mod gen;
 
-pub use postgres::{Client, NoTls};
 use postgres::types::ToSql;
+pub use postgres::{Client, NoTls};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
+use std::io::Write;
 
 /// Connects to `ORDINANCE_PG_URL`; `None` (after a loud message) when it is unset outside CI.
 pub fn connect(test: &str) -> Option<Client> {
@@ -21,7 +22,9 @@ pub fn connect(test: &str) -> Option<Client> {
             "ORDINANCE_PG_URL is not set but CI is: run `scripts/with-postgres.sh cargo test --manifest-path tests/postgres/Cargo.toml`"
         ),
         Err(_) => {
-            eprintln!(
+            // Straight to stderr: `eprintln!` output is captured and hidden for a passing test.
+            let _ = writeln!(
+                std::io::stderr(),
                 "\n*** SKIPPED {test}: ORDINANCE_PG_URL is not set. Run it against a real PostgreSQL with\n***   scripts/with-postgres.sh cargo test --manifest-path tests/postgres/Cargo.toml\n"
             );
             None
@@ -32,7 +35,9 @@ pub fn connect(test: &str) -> Option<Client> {
 /// A fresh schema, first on the search path.
 pub fn fresh_schema(client: &mut Client, name: &str) {
     client
-        .batch_execute(&format!("DROP SCHEMA IF EXISTS {name} CASCADE; CREATE SCHEMA {name}; SET search_path = {name};"))
+        .batch_execute(&format!(
+            "DROP SCHEMA IF EXISTS {name} CASCADE; CREATE SCHEMA {name}; SET search_path = {name};"
+        ))
         .unwrap();
 }
 
@@ -45,7 +50,8 @@ pub fn create_table(client: &mut Client, table: &str, columns: &[(String, &str)]
 /// Inserts rows given as JSON objects keyed by column (arrays become SQL arrays, nested
 /// arrays two-dimensional ones, `null` is `NULL`).
 pub fn insert_rows(client: &mut Client, table: &str, rows: &[Value]) {
-    let stmt = client.prepare(&format!("INSERT INTO {table} SELECT * FROM jsonb_populate_record(NULL::{table}, $1)")).unwrap();
+    let stmt =
+        client.prepare(&format!("INSERT INTO {table} SELECT * FROM jsonb_populate_record(NULL::{table}, $1)")).unwrap();
     for row in rows {
         client.execute(&stmt, &[row]).unwrap();
     }

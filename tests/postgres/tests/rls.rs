@@ -25,6 +25,9 @@ struct Tally {
     allowed: usize,
 }
 
+/// Makes row `i` of a table.
+type RowGen<'a> = Box<dyn Fn(&mut Rng, usize) -> Value + 'a>;
+
 struct Case<'a> {
     schema: &'a str,
     engine: Engine,
@@ -32,7 +35,7 @@ struct Case<'a> {
     /// (column, SQL type), by attribute name.
     columns: Vec<(&'a str, &'a str)>,
     commands: Vec<(SqlCommand, Vec<String>)>,
-    rows: Box<dyn Fn(&mut Rng, usize) -> Value + 'a>,
+    rows: RowGen<'a>,
     seeds: u64,
     sessions: usize,
     /// The least number of allowed (row, command) pairs for the run to prove anything.
@@ -133,7 +136,9 @@ fn run(case: Case) {
                         let mut inserted = Vec::new();
                         for id in &all {
                             let mut sp = tx.savepoint("row").unwrap();
-                            match sp.execute(&format!("INSERT INTO {table} SELECT * FROM {table}_src WHERE id = $1"), &[id]) {
+                            match sp
+                                .execute(&format!("INSERT INTO {table} SELECT * FROM {table}_src WHERE id = $1"), &[id])
+                            {
                                 Ok(1) => {
                                     inserted.push(*id);
                                     sp.commit().unwrap();

@@ -3,17 +3,17 @@
 import os
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
-from typing_extensions import TypeAlias
+from typing_extensions import TypeAlias, final
 
-JSONValue: TypeAlias = Union[
-    None, bool, int, float, str, List["JSONValue"], Tuple["JSONValue", ...], Mapping[str, "JSONValue"]
+_JSONValue: TypeAlias = Union[
+    None, bool, int, float, str, List["_JSONValue"], Tuple["_JSONValue", ...], Mapping[str, "_JSONValue"]
 ]
 """A Python value with a JSON form: dict (str keys), list, tuple, str, int, float, bool, None."""
 
-JSONDocument: TypeAlias = Union[Mapping[str, JSONValue], str, bytes]
+_JSONDocument: TypeAlias = Union[Mapping[str, _JSONValue], str, bytes]
 """A JSON object given as a dict, or as JSON text (str or UTF-8 bytes)."""
 
-Claims: TypeAlias = Union["Session", JSONDocument]
+_Claims: TypeAlias = Union["Session", _JSONDocument]
 """Verified session-token claims: a prepared Session, a dict, or JSON text."""
 
 class OrdinanceError(Exception):
@@ -47,13 +47,20 @@ class ClaimsError(OrdinanceError):
     type, or a Python value with no JSON form."""
 
 class RequestError(OrdinanceError):
-    """A resource, context or request cannot be used: not JSON, the wrong shape, or a
-    Python value with no JSON form."""
+    """A resource, context, directory, AuthZEN request, filter or SQL option cannot be
+    used: not JSON, the wrong shape, or a Python value with no JSON form."""
+
+    code: Optional[str]
+    """Only from ``Engine.filter`` and ``Filter.to_sql``: ``unknown_resource_type``,
+    ``unknown_action``, ``not_expressible``, ``too_complex`` or ``invalid_option``."""
+    rule: Optional[str]
+    """Only from ``Engine.filter`` and ``Filter.to_sql``: the rule that cannot be rendered."""
 
 class OrdinanceInternalError(OrdinanceError):
     """A bug in ordinance: the engine panicked. The panic was caught; the interpreter and
     the engine remain usable. Please report it."""
 
+@final
 class Decision:
     """The answer to one request. Truthy iff allowed."""
 
@@ -83,6 +90,7 @@ class Decision:
     def __bool__(self) -> bool:
         """True iff allowed."""
 
+@final
 class Session:
     """Verified claims, parsed and checked once for many decisions. Made by
     ``Engine.session(claims)``; pass it in place of claims."""
@@ -100,24 +108,60 @@ class Session:
     def org_permissions(self) -> List[str]:
         """The permissions the token grants in the active organization."""
 
+@final
+class Filter:
+    """Which resources of one type a session may take one action on: a condition over the
+    resource's attributes, renderable as a PostgreSQL WHERE fragment. Made by
+    ``Engine.filter``."""
+
+    @property
+    def kind(self) -> str:
+        """``always`` (every valid resource), ``never`` (none; see ``reason``) or ``condition``."""
+    @property
+    def reason(self) -> Optional[str]:
+        """For ``never``: the reason code every decision would give; otherwise None."""
+    @property
+    def resource_type(self) -> str:
+        """The resource type filtered."""
+    @property
+    def action(self) -> str:
+        """The action filtered for."""
+    def to_dict(self) -> Dict[str, Any]:
+        """The residual as data: ``kind``, ``resource_type``, ``action``, ``required``, and
+        ``condition`` or ``reason`` (the Rust ``Filter::to_json()``)."""
+    def to_sql(
+        self, columns: Optional[Mapping[str, str]] = None, *, first_param: int = 1
+    ) -> Tuple[str, List[Any]]:
+        """``(sql, params)``: a PostgreSQL WHERE fragment with ``$n`` placeholders numbered
+        from ``first_param``, and its parameters. ``columns`` maps attribute names to
+        column names (``t.owner`` renders as ``"t"."owner"``). Raises RequestError."""
+
+_Directory: TypeAlias = Union[Mapping[str, Mapping[str, _JSONValue]], str, bytes]
+"""An AuthZEN subject directory: subject id -> attributes, as a dict or JSON text."""
+
+@final
 class Engine:
     """A compiled policy. Thread-safe: build it once and share it."""
 
-    def __init__(self, policy_text: str) -> None:
-        """Parses, validates and compiles policy text. Raises PolicyError."""
+    def __new__(cls, policy_text: str, *, directory: Optional[_Directory] = None) -> "Engine":
+        """Parses, validates and compiles policy text. Raises PolicyError (RequestError for
+        an unusable directory)."""
     @staticmethod
-    def from_file(path: Union[str, "os.PathLike[str]"]) -> "Engine":
+    def from_file(
+        path: Union[str, "os.PathLike[str]"], *, directory: Optional[_Directory] = None
+    ) -> "Engine":
         """Reads, parses, validates and compiles a policy file. Raises PolicyError, whose
-        message names the file exactly as ``ordinance check`` does."""
-    def session(self, claims: JSONDocument) -> Session:
+        message names the file exactly as ``ordinance check`` does. ``directory`` is an
+        AuthZEN subject directory for ``evaluate`` and ``evaluations``."""
+    def session(self, claims: _JSONDocument) -> Session:
         """Parses and checks claims once, for many decisions. Raises ClaimsError."""
     def decide(
         self,
-        claims: Claims,
+        claims: _Claims,
         action: str,
-        resource: JSONDocument,
+        resource: _JSONDocument,
         *,
-        context: Optional[JSONDocument] = None,
+        context: Optional[_JSONDocument] = None,
         now: Optional[int] = None,
     ) -> Decision:
         """Decides ``action`` on ``resource`` for ``claims``. ``now`` is a unix time in
@@ -130,37 +174,64 @@ class Engine:
         ``invalid_request``. Requests sharing one claims object share one parse."""
     def permitted_actions(
         self,
-        claims: Claims,
-        resource: JSONDocument,
+        claims: _Claims,
+        resource: _JSONDocument,
         *,
-        context: Optional[JSONDocument] = None,
+        context: Optional[_JSONDocument] = None,
         now: Optional[int] = None,
     ) -> List[str]:
         """Every action declared on the resource's type that is allowed, in declaration
         order. Raises ClaimsError or RequestError on unusable input."""
     def explain(
         self,
-        claims: Claims,
+        claims: _Claims,
         action: str,
-        resource: JSONDocument,
+        resource: _JSONDocument,
         *,
-        context: Optional[JSONDocument] = None,
+        context: Optional[_JSONDocument] = None,
         now: Optional[int] = None,
     ) -> str:
         """The decision with its full trace, as ``ordinance explain`` prints it. Raises
         ClaimsError or RequestError on unusable input."""
     def explain_json(
         self,
-        claims: Claims,
+        claims: _Claims,
         action: str,
-        resource: JSONDocument,
+        resource: _JSONDocument,
         *,
-        context: Optional[JSONDocument] = None,
+        context: Optional[_JSONDocument] = None,
         now: Optional[int] = None,
     ) -> Dict[str, Any]:
         """As ``explain``, as a dict (the JSON of ``ordinance explain --json``)."""
+    def evaluate(self, request: Mapping[str, Any], *, now: Optional[int] = None) -> Dict[str, Any]:
+        """Answers an AuthZEN Access Evaluation request: ``{"decision": True}`` or
+        ``{"decision": False, "context": {...}}``. A malformed request raises RequestError."""
+    def evaluations(self, request: Mapping[str, Any], *, now: Optional[int] = None) -> Dict[str, Any]:
+        """Answers an AuthZEN Access Evaluations (batch) request:
+        ``{"evaluations": [...]}``. A malformed request raises RequestError."""
+    def filter(
+        self,
+        claims: _Claims,
+        action: str,
+        resource_type: str,
+        *,
+        context: Optional[_JSONDocument] = None,
+        now: Optional[int] = None,
+    ) -> Filter:
+        """The resources of ``resource_type`` the session may take ``action`` on. Raises
+        ClaimsError, or RequestError (with ``code``) for an unknown type or action."""
 
 def _panic_for_tests() -> None:
     """Deliberately panics inside the engine (tests only); raises OrdinanceInternalError."""
 
-__all__: List[str]
+__all__ = [
+    "ClaimsError",
+    "Decision",
+    "Engine",
+    "Filter",
+    "OrdinanceError",
+    "OrdinanceInternalError",
+    "PolicyError",
+    "RequestError",
+    "Session",
+]
