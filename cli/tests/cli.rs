@@ -99,8 +99,11 @@ fn decide_requests_answers_every_line_in_order() {
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    // Write from another thread: the child's stdout pipe fills up while we are writing.
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
     let out = child.wait_with_output().unwrap();
+    writer.join().unwrap().unwrap();
     assert!(out.status.success());
     let lines: Vec<serde_json::Value> = out
         .stdout

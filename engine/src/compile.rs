@@ -37,7 +37,6 @@ pub(crate) struct Program {
 
 #[derive(Debug)]
 pub(crate) struct TypeInfo {
-    pub name: Box<str>,
     pub attrs: Vec<(Box<str>, AttrType, bool)>,
     /// Declared action ids, in declaration order.
     pub actions: Vec<u32>,
@@ -64,7 +63,6 @@ pub(crate) struct FastRule {
 #[derive(Debug)]
 pub(crate) struct CompiledRule {
     pub id: RuleId,
-    pub effect: Effect,
     /// `forbidden:<because>` or `forbidden:<id>`.
     pub deny_reason: Reason,
     pub condition: Option<CExpr>,
@@ -159,7 +157,6 @@ impl Program {
                 ids.push(*actions.entry(a.as_str().into()).or_insert(next));
             }
             type_info.push(TypeInfo {
-                name: ts.name.as_str().into(),
                 attrs: ts.attrs.iter().map(|a| (a.name.text.as_str().into(), a.ty, a.optional)).collect(),
                 actions: ids,
                 action_names: ts.actions.iter().map(|a| a.as_str().into()).collect(),
@@ -214,7 +211,6 @@ impl Program {
             };
             rules.push(CompiledRule {
                 id: RuleId(Text::Shared(id)),
-                effect: rule.effect,
                 deny_reason: Reason(Text::Shared(deny_reason.into())),
                 condition,
             });

@@ -111,7 +111,6 @@ impl Reason {
     pub(crate) const UNKNOWN_ACTION: Reason = Reason(Text::Static("unknown_action"));
     pub(crate) const UNKNOWN_RESOURCE_TYPE: Reason = Reason(Text::Static("unknown_resource_type"));
     pub(crate) const FORBID_ERRORED: Reason = Reason(Text::Static("forbid_errored"));
-    pub(crate) const INTERNAL_ERROR: Reason = Reason(Text::Static("internal_error"));
 }
 
 /// What a deny is missing, for the UI next to a disabled button.

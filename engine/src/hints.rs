@@ -58,11 +58,8 @@ pub(crate) fn missing(
             Effect::Forbid => {}
             Effect::Permit => match a.cost(cond, true) {
                 Some(reqs) if reqs.is_empty() => permit_matches = true,
-                Some(reqs) => {
-                    if best.as_ref().is_none_or(|b| reqs.len() < b.len()) {
-                        best = Some(reqs);
-                    }
-                }
+                Some(reqs) if best.as_ref().map_or(true, |b| reqs.len() < b.len()) => best = Some(reqs),
+                Some(_) => {}
                 None => {}
             },
         }
@@ -182,7 +179,9 @@ impl Analysis<'_> {
 
     fn strings(&mut self, e: &Expr) -> Option<Vec<String>> {
         match self.interp.value(e).ok()?? {
-            RV::List(items) => items.into_iter().map(|i| if let RV::Str(s) = i { Some(s.into_owned()) } else { None }).collect(),
+            RV::List(items) => {
+                items.into_iter().map(|i| if let RV::Str(s) = i { Some(s.into_owned()) } else { None }).collect()
+            }
             _ => None,
         }
     }

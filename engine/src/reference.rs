@@ -39,17 +39,6 @@ impl<'a> RV<'a> {
         }
     }
 
-    pub(crate) fn show(&self) -> String {
-        match self {
-            RV::Bool(b) => b.to_string(),
-            RV::Int(i) => i.to_string(),
-            RV::Str(s) => format!("{s:?}"),
-            RV::List(items) => format!("[{}]", items.iter().map(RV::show).collect::<Vec<_>>().join(", ")),
-            RV::Object => "{…}".to_string(),
-            RV::Opaque => "(unusable value)".to_string(),
-        }
-    }
-
     fn kind(&self) -> &'static str {
         match self {
             RV::Bool(_) => "a boolean",
@@ -183,7 +172,7 @@ impl<'a> Interp<'a> {
                 let Some(org) = &self.env.session.org else {
                     return Ok(false);
                 };
-                if org.permissions.iter().any(|x| *x == p.text) {
+                if org.permissions.contains(&p.text) {
                     return Ok(true);
                 }
                 let schema = &self.env.policy.schema;
@@ -213,9 +202,9 @@ impl<'a> Interp<'a> {
                 None => Ok(false),
                 Some(RV::Bool(b)) => Ok(b),
                 Some(RV::Object) => Ok(true),
-                Some(other) => {
-                    Err(self.describe(|| format!("`{}` is {}, not a condition", crate::policy::format::expr(e, 0), other.kind())))
-                }
+                Some(other) => Err(self.describe(|| {
+                    format!("`{}` is {}, not a condition", crate::policy::format::expr(e, 0), other.kind())
+                })),
             },
         }
     }
@@ -255,7 +244,9 @@ impl<'a> Interp<'a> {
                 Some(RV::Str(text)) => {
                     let words: Vec<RV<'a>> = match text {
                         Cow::Borrowed(t) => t.split_ascii_whitespace().map(|w| RV::Str(Cow::Borrowed(w))).collect(),
-                        Cow::Owned(t) => t.split_ascii_whitespace().map(|w| RV::Str(Cow::Owned(w.to_string()))).collect(),
+                        Cow::Owned(t) => {
+                            t.split_ascii_whitespace().map(|w| RV::Str(Cow::Owned(w.to_string()))).collect()
+                        }
                     };
                     Ok(Some(RV::List(words)))
                 }
@@ -287,7 +278,9 @@ impl<'a> Interp<'a> {
             &spilled
         };
         let string = |v: Option<&'a String>| v.map(|x| RawOrValue::Value(RV::Str(Cow::Borrowed(x.as_str()))));
-        let json_walk = |start: Option<&'a serde_json::Map<String, Value>>, keys: &[&str]| -> R<Option<RawOrValue<'a>>> {
+        let json_walk = |start: Option<&'a serde_json::Map<String, Value>>,
+                         keys: &[&str]|
+         -> R<Option<RawOrValue<'a>>> {
             let Some(map) = start else { return Ok(None) };
             if keys.is_empty() {
                 return Ok(Some(RawOrValue::Value(RV::Object)));
@@ -320,8 +313,11 @@ impl<'a> Interp<'a> {
                 ["id"] => Ok(string(org.map(|o| &o.id))),
                 ["slug"] => Ok(string(org.and_then(|o| o.slug.as_ref()))),
                 ["role"] => Ok(string(org.and_then(|o| o.role.as_ref()))),
-                ["permissions"] => Ok(org
-                    .map(|o| RawOrValue::Value(RV::List(o.permissions.iter().map(|x| RV::Str(Cow::Borrowed(x.as_str()))).collect())))),
+                ["permissions"] => Ok(org.map(|o| {
+                    RawOrValue::Value(RV::List(
+                        o.permissions.iter().map(|x| RV::Str(Cow::Borrowed(x.as_str()))).collect(),
+                    ))
+                })),
                 [_, rest @ ..] => json_walk(org.map(|o| &o.metadata), rest),
                 #[allow(unreachable_patterns)]
                 _ => Ok(None),

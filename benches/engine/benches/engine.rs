@@ -190,12 +190,15 @@ fn decide_cases(engine: &Engine, session: &Session, cases: &[&Case]) -> u32 {
 
 /// `scaling_distinct/{allow,deny}/N` and `scaling_same_pair/allow/N`.
 fn scaling(c: &mut Criterion) {
-    let session = Session::from_claims_json(GENERATED_CLAIMS).expect("claims parse");
+    // One session per engine: a `Session` caches its prepared permission bits for the first
+    // engine that uses it, and another engine would prepare them again on every decision.
+    let new_session = || Session::from_claims_json(GENERATED_CLAIMS).expect("claims parse");
 
     let mut group = c.benchmark_group("scaling_distinct");
     for n in DISTINCT_SIZES {
         let scenario = distinct_pairs(n);
         let engine = Engine::new(Policy::parse(&scenario.policy).expect("generated policy parses"));
+        let session = new_session();
         scenario.check(&engine, &session).expect("generated policy decides as generated");
         let allow: Vec<&Case> = scenario.cases_named("allow/").collect();
         let deny: Vec<&Case> = scenario.cases_named("deny/").collect();
@@ -215,6 +218,7 @@ fn scaling(c: &mut Criterion) {
     for n in SAME_PAIR_SIZES {
         let scenario = same_pair(n);
         let engine = Engine::new(Policy::parse(&scenario.policy).expect("generated policy parses"));
+        let session = new_session();
         scenario.check(&engine, &session).expect("generated policy decides as generated");
         let allow: Vec<&Case> = scenario.cases_named("allow/").collect();
         group.throughput(elements(allow.len()));

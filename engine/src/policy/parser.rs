@@ -445,15 +445,15 @@ impl<'t> Parser<'t> {
             }
         }
         self.eat(&TokenKind::Semi);
-        if !self.at_eof() && !self.is_word("permit") && !self.is_word("forbid") && self.peek().kind != TokenKind::At {
-            if !matches!(&self.peek().kind, TokenKind::Word(w) if ITEM_KEYWORDS.contains(&w.as_str())) {
-                let help = if condition.is_some() {
-                    "join conditions with `and` / `or`, or start a new rule"
-                } else {
-                    "add `when <condition>`, `because \"code\"`, or start a new rule"
-                };
-                return Err(self.expected("the end of the rule").with_help(help));
-            }
+        // A rule ends where the next item starts (`permit`, `forbid`, `@`, a declaration).
+        let next_item = matches!(&self.peek().kind, TokenKind::Word(w) if ITEM_KEYWORDS.contains(&w.as_str()));
+        if !self.at_eof() && self.peek().kind != TokenKind::At && !next_item {
+            let help = if condition.is_some() {
+                "join conditions with `and` / `or`, or start a new rule"
+            } else {
+                "add `when <condition>`, `because \"code\"`, or start a new rule"
+            };
+            return Err(self.expected("the end of the rule").with_help(help));
         }
         Ok(Rule { id, effect, actions, types, condition, because, span: start.to(self.prev_span()) })
     }

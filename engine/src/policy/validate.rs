@@ -40,7 +40,6 @@ impl TypeSchema {
 #[derive(Debug, Clone)]
 pub(crate) struct RuleInfo {
     pub id: String,
-    pub line: usize,
     /// Every (type index, action) the rule applies to.
     pub applies: Vec<(usize, String)>,
 }
@@ -366,7 +365,7 @@ impl Validator {
                 let scope = Scope { types: owned.iter().collect() };
                 self.condition(cond, &scope);
             }
-            self.schema.rules.push(RuleInfo { id, line, applies });
+            self.schema.rules.push(RuleInfo { id, applies });
         }
     }
 
