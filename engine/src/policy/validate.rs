@@ -370,17 +370,23 @@ impl Validator {
     }
 
     fn reachability(&mut self, ast: &Ast) {
+        // One pass over the rules, then one lookup per declared action.
+        let permitted: std::collections::HashSet<(usize, &str)> = ast
+            .rules
+            .iter()
+            .zip(&self.schema.rules)
+            .filter(|(rule, _)| rule.effect == Effect::Permit)
+            .flat_map(|(_, info)| info.applies.iter().map(|(t, a)| (*t, a.as_str())))
+            .collect();
+        let mut unreachable = Vec::new();
         for decl in &ast.actions {
             for ty in &decl.types {
                 let Some(&t) = self.schema.type_index.get(&ty.text) else {
                     continue;
                 };
                 for a in &decl.actions {
-                    let permitted = ast.rules.iter().zip(&self.schema.rules).any(|(rule, info)| {
-                        rule.effect == Effect::Permit && info.applies.iter().any(|(rt, ra)| *rt == t && *ra == a.text)
-                    });
-                    if !permitted {
-                        self.error(
+                    if !permitted.contains(&(t, a.text.as_str())) {
+                        unreachable.push(
                             Diagnostic::new(
                                 "unreachable-action",
                                 a.span,
@@ -394,6 +400,9 @@ impl Validator {
                     }
                 }
             }
+        }
+        for d in unreachable {
+            self.error(d);
         }
     }
 
