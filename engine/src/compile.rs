@@ -29,6 +29,9 @@ pub(crate) struct Program {
     pub rules: Vec<CompiledRule>,
     pub fast_rules: Vec<FastRule>,
     pub permission_index: FxHashMap<Box<str>, u32>,
+    /// Permission names by id, and the license claim as written, for `missing` hints.
+    pub permission_names: Vec<Box<str>>,
+    pub license_name: Box<str>,
     pub permission_words: usize,
     pub roles: FxHashMap<Box<str>, Box<[u64]>>,
     pub license: Option<Box<[Box<str>]>>,
@@ -250,6 +253,8 @@ impl Program {
                 .collect(),
             rules,
             fast_rules,
+            permission_names: schema.permissions.iter().map(|p| p.as_str().into()).collect(),
+            license_name: schema.license.as_ref().map(|p| p.display()).unwrap_or_default().into(),
             permission_index: schema
                 .permissions
                 .iter()

@@ -349,20 +349,6 @@ impl Engine {
         scratch.insert(program.prepare(session))
     }
 
-    /// The `missing` requirements of a deny, from the rules filed under its (type, action).
-    fn hints(
-        &self,
-        session: &Session,
-        resource: &Resource,
-        context: &Context,
-        forbidden: bool,
-        slot: &crate::compile::Slot,
-    ) -> Vec<crate::decision::Requirement> {
-        let mut rules: Vec<u32> = slot.forbids.iter().chain(slot.permits.iter()).copied().collect();
-        rules.sort_unstable();
-        crate::hints::missing(&self.inner.policy, session, resource, context, forbidden, rules.into_iter())
-    }
-
     pub(crate) fn decide_inner(
         &self,
         session: &Session,
@@ -430,7 +416,7 @@ impl Engine {
                     let mut d = Decision::deny(rule.deny_reason.clone());
                     d.rule = Some(rule.id.clone());
                     if with_hints {
-                        d.missing = self.hints(session, resource, context, true, slot);
+                        d.missing = crate::fast::FastHints { ev: &ev, program }.missing(slot, true);
                     }
                     return d;
                 }
@@ -465,7 +451,7 @@ impl Engine {
         }
         let mut d = Decision::deny(Reason::NO_MATCHING_RULE);
         if with_hints {
-            d.missing = self.hints(session, resource, context, false, slot);
+            d.missing = crate::fast::FastHints { ev: &ev, program }.missing(slot, false);
         }
         d
     }

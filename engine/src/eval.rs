@@ -54,7 +54,7 @@ impl<'a> Val<'a> {
     }
 
     /// Calls `f` on each item of a list; stops early when `f` returns `Ok(true)`.
-    fn any_item(&self, mut f: impl FnMut(&Val<'a>) -> R<bool>) -> R<bool> {
+    pub(crate) fn any_item(&self, mut f: impl FnMut(&Val<'a>) -> R<bool>) -> R<bool> {
         match self {
             Val::JsonList(items) => {
                 for i in items.iter() {

@@ -8,6 +8,7 @@
 //! ([`Fast::General`]), so the two always agree; the differential tests check it.
 
 use crate::compile::{has_bit, CExpr};
+use crate::decision::Requirement;
 use crate::eval::{Evaluator, Fault};
 use crate::policy::ast::{AttrType, CmpOp};
 use serde_json::Value;
@@ -195,5 +196,153 @@ impl<'a> FastEval<'a> {
             },
         };
         found.ok_or(Fault)
+    }
+}
+
+/// What a deny is missing, computed on the lowered conditions (see `hints` for the
+/// semantics, which the naive version there defines and the tests compare against).
+pub(crate) struct FastHints<'a, 'e> {
+    pub ev: &'e FastEval<'a>,
+    pub program: &'a crate::compile::Program,
+}
+
+type Cost = Option<Vec<Requirement>>;
+
+impl<'a> FastHints<'a, '_> {
+    pub fn missing(&self, slot: &'a crate::compile::Slot, forbidden: bool) -> Vec<Requirement> {
+        let mut out = Vec::new();
+        if forbidden {
+            for fr in slot.fast_forbids.iter().filter_map(|&f| self.program.fast_rules.get(f as usize)) {
+                if let Some(c) = &fr.condition {
+                    if self.ev.truth(c) == Ok(true) {
+                        if let Some(reqs) = self.cost(c, false) {
+                            merge(&mut out, reqs);
+                        }
+                    }
+                }
+            }
+        }
+        let mut best: Option<Vec<Requirement>> = None;
+        for fr in slot.fast_permits.iter().filter_map(|&f| self.program.fast_rules.get(f as usize)) {
+            let Some(c) = &fr.condition else { return out };
+            match self.cost(c, true) {
+                Some(reqs) if reqs.is_empty() => return out,
+                Some(reqs) if best.as_ref().map_or(true, |b| reqs.len() < b.len()) => best = Some(reqs),
+                _ => {}
+            }
+        }
+        if let Some(reqs) = best {
+            merge(&mut out, reqs);
+        }
+        out
+    }
+
+    fn cost(&self, e: &'a Fast, want: bool) -> Cost {
+        match (e, want) {
+            (Fast::Not(inner), _) => self.cost(inner, !want),
+            (Fast::And(a, b), true) | (Fast::Or(a, b), false) => {
+                let mut x = self.cost(a, want)?;
+                let y = self.cost(b, want)?;
+                merge(&mut x, y);
+                Some(x)
+            }
+            (Fast::And(a, b), false) | (Fast::Or(a, b), true) => match (self.cost(a, want), self.cost(b, want)) {
+                (Some(x), Some(y)) => Some(if y.len() < x.len() { y } else { x }),
+                (x, None) => x,
+                (None, y) => y,
+            },
+            _ => match self.ev.truth(e) {
+                Ok(v) if v == want => Some(Vec::new()),
+                Ok(_) if want => self.obtainable(e),
+                _ => None,
+            },
+        }
+    }
+
+    fn obtainable(&self, e: &'a Fast) -> Cost {
+        let in_org = self.ev.general.session.org.is_some();
+        let org_needed = |mut v: Vec<Requirement>| {
+            if !in_org {
+                v.insert(0, Requirement::new("organization", ""));
+            }
+            Some(v)
+        };
+        match e {
+            Fast::HasPermission(i) => {
+                let name = self.program.permission_names.get(*i as usize)?;
+                org_needed(vec![Requirement::new("permission", name.as_ref())])
+            }
+            Fast::HasRole(r) => org_needed(vec![Requirement::new("role", r.as_ref())]),
+            Fast::Licensed => org_needed(vec![Requirement::new("license", self.program.license_name.as_ref())]),
+            Fast::User => Some(vec![Requirement::new("sign_in", "")]),
+            Fast::Org => Some(vec![Requirement::new("organization", "")]),
+            Fast::General(c) => self.obtainable_general(c),
+            _ => None,
+        }
+    }
+
+    fn obtainable_general(&self, c: &'a CExpr) -> Cost {
+        use crate::compile::ScopeSel;
+        let scoped = |sel: &ScopeSel, name: &str| match sel {
+            ScopeSel::Any => name.to_string(),
+            ScopeSel::Org => format!("org:{name}"),
+            ScopeSel::User => format!("user:{name}"),
+        };
+        match c {
+            CExpr::HasPlan(sel, name) => Some(vec![Requirement::new("plan", scoped(sel, name))]),
+            CExpr::HasFeature(sel, name) => Some(vec![Requirement::new("feature", scoped(sel, name))]),
+            CExpr::VerifiedWithin(m, f) => Some(vec![Requirement::new("verification", format!("{}:{m}", f.name()))]),
+            CExpr::Call(crate::policy::ast::Method::ContainsAll | crate::policy::ast::Method::Contains, recv, arg)
+                if matches!(**recv, CExpr::Scopes(_)) =>
+            {
+                let have = self.strings(recv)?;
+                let want = self.ev.general.value(arg).ok()??;
+                let mut reqs = Vec::new();
+                let mut push = |v: &crate::eval::Val| match v {
+                    crate::eval::Val::Str(s) => {
+                        if !have.contains(s) {
+                            reqs.push(Requirement::new("scope", *s));
+                        }
+                        Ok(false)
+                    }
+                    _ => Err(Fault),
+                };
+                if want.any_item(&mut push).is_err() {
+                    // Not a list: a single wanted scope (or something unusable).
+                    push(&want).ok()?;
+                }
+                Some(reqs)
+            }
+            CExpr::In(item, list) if matches!(**list, CExpr::Scopes(_)) => {
+                let have = self.strings(list)?;
+                match self.ev.general.value(item).ok()?? {
+                    crate::eval::Val::Str(s) if !have.contains(&s) => Some(vec![Requirement::new("scope", s)]),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
+    fn strings(&self, e: &'a CExpr) -> Option<Vec<&'a str>> {
+        let v = self.ev.general.value(e).ok()??;
+        let mut out = Vec::new();
+        v.any_item(|i| match i {
+            crate::eval::Val::Str(s) => {
+                out.push(*s);
+                Ok(false)
+            }
+            _ => Err(Fault),
+        })
+        .ok()?;
+        Some(out)
+    }
+}
+
+fn merge(out: &mut Vec<Requirement>, reqs: Vec<Requirement>) {
+    for r in reqs {
+        if !out.contains(&r) {
+            out.push(r);
+        }
     }
 }

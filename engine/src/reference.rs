@@ -543,3 +543,24 @@ pub fn reference_decide(
     }
     (false, "no_matching_rule".into(), None)
 }
+
+/// The `missing` requirements the naive interpreter derives for a deny (the semantics the
+/// engine's compiled hints must reproduce): `forbidden` says whether a forbid denied.
+pub fn reference_missing(
+    policy: &Policy,
+    session: &Session,
+    action: &str,
+    resource: &Resource,
+    context: &Context,
+    forbidden: bool,
+) -> Vec<crate::Requirement> {
+    let schema = &policy.schema;
+    let rules = (0..policy.ast.rules.len()).filter(|&i| {
+        schema.rules.get(i).is_some_and(|info| {
+            info.applies
+                .iter()
+                .any(|(t, a)| a == action && schema.types.get(*t).is_some_and(|ts| ts.name == resource.type_name))
+        })
+    });
+    crate::hints::missing(policy, session, resource, context, forbidden, rules.map(|i| i as u32))
+}

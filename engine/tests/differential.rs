@@ -2,7 +2,7 @@
 //! and random requests: same `allowed`, same reason code, same deciding rule.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-use ordinance::reference::reference_decide;
+use ordinance::reference::{reference_decide, reference_missing};
 use ordinance::{Context, Engine, Options, Policy, Resource, Session};
 use proptest::prelude::*;
 use serde_json::{json, Value};
@@ -53,6 +53,11 @@ fn atom() -> impl Strategy<Value = String> {
         Just("resource.id == \"d1\"".to_string()),
         Just("[resource.owner, \"z\"] == [user.id, \"z\"]".to_string()),
         Just("org.permissions.contains(\"p:b\")".to_string()),
+        Just("has_role(r:y)".to_string()),
+        Just("has_plan(\"org:pro\")".to_string()),
+        Just("verified_within(5, multi_factor)".to_string()),
+        Just("scopes(context.s).contains(\"c\")".to_string()),
+        Just("scopes(context.s).contains_all(context.want)".to_string()),
         Just("true".to_string()),
         Just("false".to_string()),
     ]
@@ -192,10 +197,11 @@ fn context() -> impl Strategy<Value = Value> {
         json_choice(vec![json!("a b"), json!(["a"]), json!(["a", "b"]), json!(3)]),
         json_choice(vec![json!(1), json!(5)]),
         json_choice(vec![json!(true), json!(false), json!("yes")]),
+        json_choice(vec![json!(["a", "d"]), json!("b c"), json!([1]), json!(["a", 2])]),
     )
-        .prop_map(|(s, n, flag)| {
+        .prop_map(|(s, n, flag, want)| {
             let mut c = serde_json::Map::new();
-            for (k, v) in [("s", s), ("n", n), ("flag", flag)] {
+            for (k, v) in [("s", s), ("n", n), ("flag", flag), ("want", want)] {
                 if let Some(v) = v {
                     c.insert(k.into(), v);
                 }
@@ -225,6 +231,9 @@ proptest! {
             prop_assert_eq!(fast.rule.as_ref().map(|r| r.to_string()), rule, "policy:\n{}", text);
             if fast.allowed {
                 prop_assert!(fast.missing.is_empty());
+            } else if reason == "no_matching_rule" || reason.starts_with("forbidden:") {
+                let want = reference_missing(&policy, &session, action, &resource, &context, reason.starts_with("forbidden:"));
+                prop_assert_eq!(&fast.missing, &want, "missing differs; policy:\n{}\nclaims {}", text, claims);
             }
         }
     }
@@ -244,5 +253,82 @@ proptest! {
         let Ok(resource) = Resource::from_value(resource) else { return Ok(()) };
         let d = engine.decide_with(&session, "write", &resource, &Options { now: Some(1_000), context: Some(Context::from_value(ctx).unwrap()) });
         prop_assert!(!d.allowed);
+    }
+}
+
+fn valid_doc() -> impl Strategy<Value = Value> {
+    (
+        prop::sample::select(vec!["u1", "o1", "o2"]),
+        0i64..6,
+        prop::sample::select(vec![json!(["t1"]), json!(["t2", "t3"]), json!([])]),
+        prop::option::of(any::<bool>()),
+    )
+        .prop_map(|(owner, level, tags, flag)| {
+            let mut r = json!({"type": "doc", "owner": owner, "level": level, "tags": tags});
+            if let Some(f) = flag {
+                r["flag"] = json!(f);
+            }
+            r
+        })
+}
+
+fn hint_atom() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("has(p:a)".to_string()),
+        Just("has(p:b)".to_string()),
+        Just("has(p:c)".to_string()),
+        Just("has_role(r:x)".to_string()),
+        Just("has_role(r:y)".to_string()),
+        Just("licensed".to_string()),
+        Just("org".to_string()),
+        Just("user".to_string()),
+        Just("has_plan(\"org:pro\")".to_string()),
+        Just("has_feature(\"x\")".to_string()),
+        Just("verified_within(5)".to_string()),
+        Just("scopes(context.s).contains_all([\"a\", \"b\", \"c\"])".to_string()),
+        Just("\"b\" in scopes(context.s)".to_string()),
+        Just("resource.owner == user.id".to_string()),
+        Just("resource.level < 3".to_string()),
+        Just("resource.owner == org.id".to_string()),
+    ]
+}
+
+fn hint_policy() -> impl Strategy<Value = String> {
+    let cond = hint_atom().prop_recursive(3, 10, 2, |inner| {
+        prop_oneof![
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a} and {b})")),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a} or {b})")),
+            inner.prop_map(|a| format!("not ({a})")),
+        ]
+    });
+    prop::collection::vec((any::<bool>(), cond), 1..6).prop_map(|rules| {
+        let mut text = HEADER.to_string();
+        text.push_str("permit read, write on doc when has(p:b) and resource.level > 4\n");
+        text.push_str("permit read, share on folder when resource.owner == user.id\n");
+        for (forbid, c) in rules {
+            let effect = if forbid { "forbid" } else { "permit" };
+            text.push_str(&format!("{effect} write on doc when {c}\n"));
+        }
+        text
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 600, ..ProptestConfig::default() })]
+
+    /// The compiled `missing` hints equal the naive interpreter's on denies.
+    #[test]
+    fn hints_agree_with_reference(text in hint_policy(), claims in claims(), resource in valid_doc(), ctx in context()) {
+        let policy = Policy::parse(&text).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
+        let engine = Engine::new(policy.clone());
+        let Ok(session) = Session::from_claims(claims.clone()) else { return Ok(()) };
+        let resource = Resource::from_value(resource).unwrap();
+        let context = Context::from_value(ctx).unwrap();
+        let d = engine.decide_with(&session, "write", &resource, &Options { now: Some(1_000), context: Some(context.clone()) });
+        let forbidden = d.reason.starts_with("forbidden:");
+        if !d.allowed && (forbidden || d.reason == "no_matching_rule") {
+            let want = reference_missing(&policy, &session, "write", &resource, &context, forbidden);
+            prop_assert_eq!(&d.missing, &want, "policy:\n{}\nclaims {}", text, claims);
+        }
     }
 }
