@@ -162,23 +162,10 @@ impl Engine {
         now: Option<i64>,
     ) -> Decision {
         let limits = &self.inner.limits;
-        let session = match Session::from_claims_json_with_limits(claims, limits) {
-            Ok(s) => s,
-            Err(e) => return Decision::deny_with_error(Reason::INVALID_CLAIMS, e.to_string()),
-        };
-        let resource = match Resource::from_json_with_limits(resource, limits) {
-            Ok(r) => r,
-            Err(e) => return Decision::deny_with_error(Reason::INVALID_RESOURCE, e.to_string()),
-        };
-        let context = match context {
-            None => None,
-            Some(text) => match Context::from_json_with_limits(text, limits) {
-                Ok(c) => Some(c),
-                Err(e) => return Decision::deny_with_error(Reason::INVALID_CONTEXT, e.to_string()),
-            },
-        };
-        let ctx = context.as_ref().unwrap_or_else(|| empty_context());
-        self.decide_inner(&session, action, &resource, ctx, now.unwrap_or_else(system_now), true)
+        let session = Session::from_claims_json_with_limits(claims, limits);
+        let resource = Resource::from_json_with_limits(resource, limits);
+        let context = context.map(|text| Context::from_json_with_limits(text, limits));
+        self.decide_inputs(session, action, resource, context, now)
     }
 
     /// Decides from parsed JSON values, as the bindings receive them.
@@ -195,26 +182,37 @@ impl Engine {
         // take apart) every input before an early return below could drop one unchecked.
         let resource = crate::json::checked(resource, limits.max_json_depth);
         let context = context.map(|c| crate::json::checked(c, limits.max_json_depth));
-        let session = match Session::from_value(claims, limits) {
+        let session = Session::from_value(claims, limits);
+        let resource = resource
+            .map_err(|e| crate::InputError::new("resource", e))
+            .and_then(|r| Resource::from_value_with_limits(r, limits));
+        let context = context.map(|c| {
+            c.map_err(|e| crate::InputError::new("context", e)).and_then(|v| Context::from_value_with_limits(v, limits))
+        });
+        self.decide_inputs(session, action, resource, context, now)
+    }
+
+    /// Decides once the inputs are parsed; unusable input is a deny naming what was wrong,
+    /// claims first.
+    fn decide_inputs(
+        &self,
+        session: Result<Session, crate::ClaimsError>,
+        action: &str,
+        resource: Result<Resource, crate::InputError>,
+        context: Option<Result<Context, crate::InputError>>,
+        now: Option<i64>,
+    ) -> Decision {
+        let session = match session {
             Ok(s) => s,
             Err(e) => return Decision::deny_with_error(Reason::INVALID_CLAIMS, e.to_string()),
         };
-        let resource = match resource
-            .map_err(|e| crate::InputError::new("resource", e))
-            .and_then(|r| Resource::from_value_with_limits(r, limits))
-        {
+        let resource = match resource {
             Ok(r) => r,
             Err(e) => return Decision::deny_with_error(Reason::INVALID_RESOURCE, e.to_string()),
         };
-        let context = match context {
-            None => None,
-            Some(v) => match v
-                .map_err(|e| crate::InputError::new("context", e))
-                .and_then(|v| Context::from_value_with_limits(v, limits))
-            {
-                Ok(c) => Some(c),
-                Err(e) => return Decision::deny_with_error(Reason::INVALID_CONTEXT, e.to_string()),
-            },
+        let context = match context.transpose() {
+            Ok(c) => c,
+            Err(e) => return Decision::deny_with_error(Reason::INVALID_CONTEXT, e.to_string()),
         };
         let ctx = context.as_ref().unwrap_or_else(|| empty_context());
         self.decide_inner(&session, action, &resource, ctx, now.unwrap_or_else(system_now), true)
@@ -461,29 +459,8 @@ impl Engine {
 /// ignored (rows often carry more columns than the policy reads); `null` counts as absent
 /// for an optional attribute.
 pub(crate) fn check_resource(attrs: &[(Box<str>, AttrType, bool)], resource: &Resource) -> Result<(), String> {
-    for (name, ty, optional) in attrs {
-        match resource.attrs.get(name.as_ref()) {
-            None | Some(Value::Null) if *optional => {}
-            None => return Err(format!("attribute `{name}` is missing")),
-            Some(Value::Null) => return Err(format!("attribute `{name}` is null but not optional")),
-            Some(v) => {
-                let ok = match ty {
-                    AttrType::String => v.is_string(),
-                    AttrType::Int => v.as_i64().is_some(),
-                    AttrType::Bool => v.is_boolean(),
-                    AttrType::StringList => v.as_array().is_some_and(|items| items.iter().all(Value::is_string)),
-                };
-                if !ok {
-                    return Err(format!(
-                        "attribute `{name}` must be {}, found {}",
-                        ty.keyword(),
-                        crate::claims::kind_of(v)
-                    ));
-                }
-            }
-        }
-    }
-    Ok(())
+    let mut slots = vec![None; attrs.len()];
+    bind_resource(attrs, resource, &mut slots)
 }
 
 /// Checks the resource against its declared attributes (as [`check_resource`]) and binds
