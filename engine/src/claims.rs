@@ -172,9 +172,10 @@ impl Session {
         if user_id.as_deref() == Some("") {
             return Err(ClaimsError::new("claim `sub` must not be empty"));
         }
-        for key in ["sid", "azp", "iss", "jti"] {
-            opt_str(&claims, key)?;
-        }
+        let session_id = opt_str(&claims, "sid")?.map(str::to_owned);
+        let azp = opt_str(&claims, "azp")?.map(str::to_owned);
+        let iss = opt_str(&claims, "iss")?.map(str::to_owned);
+        opt_str(&claims, "jti")?;
         let exp = opt_int(&claims, "exp")?;
         let nbf = opt_int(&claims, "nbf")?;
         let iat = opt_int(&claims, "iat")?;
@@ -211,12 +212,12 @@ impl Session {
         }
         let mut session = Session {
             user_id,
-            session_id: opt_str(&claims, "sid")?.map(str::to_owned),
+            session_id,
             exp,
             nbf,
             iat,
-            azp: opt_str(&claims, "azp")?.map(str::to_owned),
-            iss: opt_str(&claims, "iss")?.map(str::to_owned),
+            azp,
+            iss,
             actor,
             org,
             plans,
