@@ -116,3 +116,33 @@ proptest! {
         prop_assert!(engine.permitted_actions(&session, &task, &Options::default().at(0)).is_empty());
     }
 }
+
+/// The policy sketch of the design brief, as written there (no `action` declarations, no
+/// `license` declaration), parses and gives the Team Task answers.
+#[test]
+fn design_brief_sketch_works_as_written() {
+    let path = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/design_brief_sketch.ord"));
+    let engine = Engine::new(Policy::from_file(path).unwrap());
+    let member = |licensed: bool| {
+        Session::from_claims(json!({"sub": "user_bob", "org_id": "org_1", "org_role": "org:member",
+            "org_metadata": {"isLicensed": licensed}}))
+        .unwrap()
+    };
+    let task =
+        |owner: &str, by: &str| Resource::new("task").with_attr("owner_id", owner).with_attr("created_by_id", by);
+    let opts = Options::default().at(0);
+    assert_eq!(engine.policy().actions("task"), ["create", "edit", "complete", "delete", "view"]);
+    assert_eq!(
+        engine.permitted_actions(&member(true), &task("org_1", "user_bob"), &opts),
+        ["create", "edit", "complete", "delete", "view"]
+    );
+    assert_eq!(engine.permitted_actions(&member(true), &task("org_1", "user_alice"), &opts), ["create", "view"]);
+    assert_eq!(engine.permitted_actions(&member(false), &task("org_1", "user_bob"), &opts), ["view"]);
+    assert_eq!(engine.permitted_actions(&member(false), &task("user_bob", "user_bob"), &opts).len(), 5);
+    let d = engine.decide_with(&member(false), "edit", &task("org_1", "user_bob"), &opts);
+    assert_eq!(d.reason, "forbidden:license_required");
+    assert_eq!(
+        engine.decide_with(&member(true), "archive", &task("org_1", "user_bob"), &opts).reason,
+        "unknown_action"
+    );
+}

@@ -224,6 +224,27 @@ impl Validator {
                 }
             }
         }
+        // A resource type without any `action ... on` declaration takes the actions its rules
+        // name, in order of appearance (so short policies need no action declarations).
+        let declared: std::collections::HashSet<usize> = first_action.keys().map(|(t, _)| *t).collect();
+        for rule in &ast.rules {
+            let Targets::Some(actions) = &rule.actions else { continue };
+            let types: Vec<usize> = match &rule.types {
+                Targets::All(_) => (0..self.schema.types.len()).collect(),
+                Targets::Some(names) => {
+                    names.iter().filter_map(|n| self.schema.type_index.get(&n.text).copied()).collect()
+                }
+            };
+            for t in types.into_iter().filter(|t| !declared.contains(t)) {
+                if let Some(ts) = self.schema.types.get_mut(t) {
+                    for a in actions {
+                        if !ts.actions.contains(&a.text) {
+                            ts.actions.push(a.text.clone());
+                        }
+                    }
+                }
+            }
+        }
         if let Some(lic) = &ast.license {
             let ok = match lic.path.root {
                 Root::Org => {
