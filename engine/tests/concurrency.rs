@@ -211,9 +211,15 @@ fn shared_engine_replacement_never_mixes_versions() {
     start.wait();
     let replacements = 400;
     for n in 0..replacements {
-        let next = if n % 2 == 0 { b.clone() } else { a.clone() };
+        let (next, slot) = if n % 2 == 0 { (b.clone(), 1) } else { (a.clone(), 0) };
+        let before = seen[slot].load(Ordering::Relaxed);
         shared.replace(next);
-        thread::yield_now();
+        // Let the deciders answer from the new version before the next swap, so that both
+        // versions are exercised even when a loaded machine starves the decider threads.
+        let patience = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while seen[slot].load(Ordering::Relaxed) == before && std::time::Instant::now() < patience {
+            thread::yield_now();
+        }
     }
     done.store(true, Ordering::Release);
     for d in deciders {
