@@ -102,6 +102,8 @@ run "ordinance test policies/" cargo run -q --bin ordinance -- test policies
 run "ordinance fmt --check policies/" bash -c 'cargo run -q --bin ordinance -- fmt --check policies/*.ord'
 run "postgres: SQL filters and RLS agree with decide (real PostgreSQL)" \
   scripts/with-postgres.sh cargo test --manifest-path tests/postgres/Cargo.toml
+run "example: a list endpoint on filter + SQL, checked against decide (real PostgreSQL)" \
+  scripts/with-postgres.sh cargo run -q --manifest-path examples/rust-list-endpoint/Cargo.toml
 run "cedar comparison: floor and Cedar encodings agree" cargo test --manifest-path benches/cedar/Cargo.toml
 
 # ---------------------------------------------------------------- Python
