@@ -331,7 +331,10 @@ fn org_from_v1(claims: &Map<String, Value>) -> Result<Option<Org>, ClaimsError> 
         // Organization fields without an organization would let one org's permissions be
         // read as another's: refuse them rather than guess.
         for key in ["org_slug", "org_role", "org_permissions", "org_metadata"] {
-            if claims.contains_key(key) {
+            // An empty `org_metadata` object carries nothing: session-token templates such as
+            // `"org_metadata": "{{org.public_metadata}}"` render it in personal sessions too.
+            let empty_metadata = key == "org_metadata" && metadata.is_empty();
+            if claims.contains_key(key) && !empty_metadata {
                 return Err(ClaimsError::new(format!("claim `{key}` is present without `org_id`")));
             }
         }

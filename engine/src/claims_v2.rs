@@ -53,7 +53,9 @@ pub(crate) fn org_from_v2(claims: &Map<String, Value>, features: &[Scoped]) -> R
     }
     let o = match claims.get("o") {
         None => {
-            if claims.contains_key("org_metadata") {
+            // An empty object carries nothing (see `claims::org_from_v1`).
+            let empty = matches!(claims.get("org_metadata"), Some(Value::Object(m)) if m.is_empty());
+            if claims.contains_key("org_metadata") && !empty {
                 return Err(ClaimsError::new("claim `org_metadata` is present without an organization (`o`)"));
             }
             return Ok(None);

@@ -151,7 +151,7 @@ fn strict_cases_of_the_issue() {
         (json!({"v": 2, "sub": "u", "o": {"id": "org_1", "rol": "org:admin"}}), "`org:` prefix"),
         (json!({"v": 2, "sub": "u", "org_id": "org_1"}), "version 1 claim"),
         (json!({"sub": "u", "o": {"id": "org_1"}}), "only valid in a version 2 token"),
-        (json!({"v": 2, "sub": "u", "org_metadata": {}}), "without an organization"),
+        (json!({"v": 2, "sub": "u", "org_metadata": {"isLicensed": true}}), "without an organization"),
         (json!({"v": 2, "sub": "u", "pla": "o:pro"}), "without an active organization"),
     ];
     for (claims, want) in cases {

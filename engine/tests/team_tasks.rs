@@ -146,3 +146,29 @@ fn design_brief_sketch_works_as_written() {
         "unknown_action"
     );
 }
+
+/// A personal session whose token template renders an empty `org_metadata` is a valid
+/// personal session; a non-empty one without an organization is not.
+#[test]
+fn empty_org_metadata_in_a_personal_session_is_accepted() {
+    let engine = engine();
+    let own = Resource::new("task").with_attr("owner_id", "user_1").with_attr("created_by_id", "user_1");
+    let opts = Options::default().at(0);
+    for v2 in [false, true] {
+        let mut claims = json!({"sub": "user_1", "org_metadata": {}});
+        if v2 {
+            claims["v"] = json!(2);
+        }
+        let d = engine.decide_value(claims.clone(), "edit", serde_json::to_value(&own_json()).unwrap(), None, Some(0));
+        assert!(d.allowed, "{claims}: {d:?}");
+        claims["org_metadata"] = json!({"isLicensed": true});
+        let d = engine.decide_value(claims.clone(), "edit", own_json(), None, Some(0));
+        assert_eq!(d.reason, "invalid_claims", "{claims}");
+    }
+    let s = Session::from_claims(json!({"sub": "user_1", "org_metadata": {}})).unwrap();
+    assert!(engine.decide_with(&s, "delete", &own, &opts).allowed);
+}
+
+fn own_json() -> Value {
+    json!({"type": "task", "owner_id": "user_1", "created_by_id": "user_1"})
+}
