@@ -159,7 +159,7 @@ fn empty_org_metadata_in_a_personal_session_is_accepted() {
         if v2 {
             claims["v"] = json!(2);
         }
-        let d = engine.decide_value(claims.clone(), "edit", serde_json::to_value(&own_json()).unwrap(), None, Some(0));
+        let d = engine.decide_value(claims.clone(), "edit", own_json(), None, Some(0));
         assert!(d.allowed, "{claims}: {d:?}");
         claims["org_metadata"] = json!({"isLicensed": true});
         let d = engine.decide_value(claims.clone(), "edit", own_json(), None, Some(0));
