@@ -4,8 +4,11 @@
 // uses neither `require` nor `import`.
 //
 // What the wrapper does, and nothing more:
-// - converts values: JS objects become JSON text (`JSON.stringify`), decisions come back as
-//   decision JSON (`JSON.parse`); `now` defaults to `Date.now()` in seconds;
+// - converts values: JS objects become JSON text (`JSON.stringify`); claims and resource
+//   objects seen again are recognised without it (see "Objects seen again" below); a decision
+//   comes back as the number of a distinct decision this engine has already built, and is
+//   handed out as a fresh copy (decision JSON + `JSON.parse` the first time and for decisions
+//   with an `error`); `now` defaults to `Date.now()` in seconds;
 // - maps errors: the raw layer throws a JSON payload `{kind, message, ...}`, turned here
 //   into PolicyError / ClaimsError / RequestError;
 // - survives panics: the wasm is built with panic = "abort", so a Rust panic traps with a
@@ -145,44 +148,210 @@ function checkReady() {
   }
 }
 
+// ---- Objects seen again ----------------------------------------------------------------
+// A UI gates every button of a row with the same claims object and the same resource object.
+// Turning them into JSON text on every call (`JSON.stringify`) and parsing that text in the
+// engine costs more than the decision itself, so the wrapper remembers, per object (a
+// WeakMap: nothing is kept alive), the JSON value the engine last saw from it (a snapshot)
+// and what the engine prepared from it (a validated session, a parsed resource). A call with
+// the same object first compares the object with the snapshot (`sameJson`); only when they
+// are equal is the prepared value used, so a changed object is never answered from the cache.
+//
+// `sameJson(value, node)` is true only when `JSON.stringify(value)` would give exactly the
+// text the snapshot was made from: the same keys in the same order, the same primitive
+// values, plain objects and arrays only. Anything else makes it false and the call takes the
+// JSON path: another prototype (class instances, `Object.create(null)`, Dates), a `toJSON`
+// method (own, inherited or added to Object.prototype / Array.prototype), `undefined`,
+// functions, symbols, BigInts, NaN or Infinity where the snapshot has a value, an inherited
+// enumerable property, a missing or an added key, an array of another length. It reads each
+// property once, as JSON.stringify does (a getter is called once and its value compared).
+
+const OBJECT_PROTO = Object.prototype;
+const ARRAY_PROTO = Array.prototype;
+const protoOf = Object.getPrototypeOf;
+const isArray = Array.isArray;
+
+// A snapshot of a JSON value: an object node has its keys in order and their values; an
+// array node has `keys === null`. Leaves (string, number, boolean, null) are stored as is.
+class JsonNode {
+  constructor(keys, values) {
+    this.keys = keys;
+    this.values = values;
+  }
+}
+
+// The snapshot of a value that came out of JSON.parse.
+function snapshot(value) {
+  if (typeof value !== 'object' || value === null) return value;
+  if (isArray(value)) return new JsonNode(null, value.map(snapshot));
+  const keys = Object.keys(value);
+  return new JsonNode(keys, keys.map((k) => snapshot(value[k])));
+}
+
+function sameJson(value, node) {
+  if (typeof value !== 'object' || value === null) return false;
+  const values = node.values;
+  const keys = node.keys;
+  if (keys === null) {
+    if (protoOf(value) !== ARRAY_PROTO || !isArray(value) || value.toJSON !== undefined) return false;
+    const n = values.length;
+    if (value.length !== n) return false;
+    for (let i = 0; i < n; i++) {
+      const s = values[i];
+      if (typeof s === 'object' && s !== null ? !sameJson(value[i], s) : value[i] !== s) return false;
+    }
+    return true;
+  }
+  if (protoOf(value) !== OBJECT_PROTO || value.toJSON !== undefined) return false;
+  let i = 0;
+  for (const k in value) {
+    if (k !== keys[i]) return false;
+    const s = values[i];
+    if (typeof s === 'object' && s !== null ? !sameJson(value[k], s) : value[k] !== s) return false;
+    i++;
+  }
+  return i === keys.length;
+}
+
 // Claims given as objects are validated once per distinct JSON text: each engine keeps a
 // small cache from the text to its prepared session, so a UI that gates every button with
 // the same claims pays for them once. The key is the whole JSON text, so a changed object
 // is a new entry; entries from a replaced wasm instance are rebuilt. `decide` prepares a
 // session only when it sees the same claims a second time (a new token on every call then
 // costs what decideJson costs); invalid claims are never prepared (decide answers them with
-// the engine's `invalid_claims` deny).
+// the engine's `invalid_claims` deny). An object whose text has a prepared session is also
+// bound to the entry (with the snapshot), so the next call with that object skips the text.
 const CLAIMS_CACHE_SIZE = 16;
 
-// The prepared session for claims text, or null when `decide` sees the text the first time;
-// throws the raw layer's payload for bad claims.
+class ClaimsEntry {
+  constructor(text) {
+    this.text = text;
+    this.raw = null; // the RawSession, once prepared (null again once evicted)
+    this.epoch = -1;
+    this.node = null; // the snapshot, made when an object is first bound
+  }
+}
+
+// The entry with a prepared session for claims text, or null when `decide` sees the text the
+// first time; throws the raw layer's payload for bad claims.
 function cachedSession(cache, text, always) {
-  const hit = cache.get(text);
-  if (hit !== undefined && hit.raw !== null && hit.epoch === state.epoch) return hit.raw;
-  if (hit === undefined) {
+  let entry = cache.get(text);
+  if (entry !== undefined && entry.raw !== null && entry.epoch === state.epoch) return entry;
+  if (entry === undefined) {
     if (cache.size >= CLAIMS_CACHE_SIZE) {
-      const [oldest, entry] = cache.entries().next().value;
+      const [oldest, old] = cache.entries().next().value;
       cache.delete(oldest);
-      if (entry.raw !== null && entry.epoch === state.epoch) entry.raw.free();
+      if (old.raw !== null && old.epoch === state.epoch) old.raw.free();
+      old.raw = null;
     }
-    if (!always) {
-      cache.set(text, { raw: null, epoch: state.epoch });
-      return null;
+    entry = new ClaimsEntry(text);
+    cache.set(text, entry);
+    if (!always) return null;
+  }
+  entry.raw = new raw.RawSession(text);
+  entry.epoch = state.epoch;
+  return entry;
+}
+
+// The claims entry (prepared session, current instance) for a claims object, or its JSON text
+// when there is none yet. Throws ClaimsError when the claims have no JSON text, and the raw
+// layer's payload for bad claims when `always`.
+function claimsFor(claims, cache, bound, always) {
+  const object = typeof claims === 'object' && claims !== null;
+  if (object) {
+    const entry = bound.get(claims);
+    if (entry !== undefined && entry.raw !== null && sameJson(claims, entry.node)) {
+      if (entry.epoch !== state.epoch) {
+        entry.raw = new raw.RawSession(entry.text);
+        entry.epoch = state.epoch;
+      }
+      return entry;
     }
   }
-  const session = new raw.RawSession(text);
-  cache.set(text, { raw: session, epoch: state.epoch });
-  return session;
+  const text = json(claims, 'claims', ClaimsError);
+  let entry = null;
+  try {
+    entry = cachedSession(cache, text, always);
+  } catch (e) {
+    if (always || typeof e !== 'string') throw e;
+  }
+  if (entry === null) return text;
+  if (object) {
+    if (entry.node === null) entry.node = snapshot(JSON.parse(text));
+    bound.set(claims, entry);
+  }
+  return entry;
+}
+
+// Resources: a resource object seen again (same JSON text) gets a RawResource, the engine's
+// parsed resource, bound to the object with its snapshot; the next calls with it compare and
+// pass the prepared resource instead of text. Invalid resources are never prepared (decide
+// answers them with the engine's `invalid_resource` deny). Resources do not depend on the
+// engine, so one WeakMap serves all engines.
+class ResourceEntry {
+  constructor(text) {
+    this.text = text;
+    this.raw = null; // the RawResource, once the object came twice with this text
+    this.epoch = -1;
+    this.node = null;
+    this.bad = false; // the engine refused this text
+  }
+}
+
+const resources = new WeakMap();
+
+// The entry with a prepared resource for `resource`, or its JSON text. Throws RequestError
+// when the resource has no JSON text.
+function resourceFor(resource) {
+  if (typeof resource !== 'object' || resource === null) return json(resource, 'resource', RequestError);
+  const entry = resources.get(resource);
+  if (entry !== undefined && entry.raw !== null && sameJson(resource, entry.node)) {
+    if (entry.epoch !== state.epoch) {
+      entry.raw = new raw.RawResource(entry.text);
+      entry.epoch = state.epoch;
+    }
+    return entry;
+  }
+  const text = json(resource, 'resource', RequestError);
+  if (entry === undefined || entry.text !== text) {
+    resources.set(resource, new ResourceEntry(text));
+    return text;
+  }
+  if (entry.bad) return text;
+  // The second time with this text: prepare it.
+  try {
+    entry.raw = new raw.RawResource(text);
+  } catch (e) {
+    if (typeof e !== 'string') throw e;
+    entry.bad = true;
+    return text;
+  }
+  entry.epoch = state.epoch;
+  entry.node = snapshot(JSON.parse(text));
+  return entry;
+}
+
+// Decisions come back from the raw layer as numbers; each engine keeps the decision for each
+// number, built once, and hands out copies (callers may change what they get).
+const NOT_INTERNED = 0xffffffff;
+
+function copyDecision(d) {
+  const missing = d.missing;
+  return {
+    allowed: d.allowed,
+    reason: d.reason,
+    rule: d.rule,
+    missing: missing.length === 0 ? [] : missing.map((m) => ({ kind: m.kind, name: m.name })),
+  };
 }
 
 let sessionRaw;
 
 // The prepared session for a Session or a claims object.
-function rawSessionOf(claims, cache) {
+function rawSessionOf(claims, cache, bound) {
   if (claims instanceof Session) return sessionRaw(claims);
-  const text = json(claims, 'claims', ClaimsError);
   try {
-    return cachedSession(cache, text, true);
+    return claimsFor(claims, cache, bound, true).raw;
   } catch (e) {
     throw translate(e);
   }
@@ -312,6 +481,12 @@ class Engine {
   #raw = null;
   #epoch = -1;
   #sessions = new Map();
+  #bound = new WeakMap();
+  // Of the current raw engine: action name -> number, and the decision / action list built
+  // for each number.
+  #actions = new Map();
+  #decisions = [];
+  #lists = [];
 
   constructor(text, options) {
     checkReady();
@@ -341,8 +516,32 @@ class Engine {
         throw translate(e);
       }
       this.#epoch = state.epoch;
+      this.#actions = new Map();
+      this.#decisions = [];
+      this.#lists = [];
     }
     return this.#raw;
+  }
+
+  // The number of an action name in the raw engine (NOT_INTERNED once its table is full).
+  #actionId(engine, action) {
+    let id = this.#actions.get(action);
+    if (id === undefined) {
+      id = engine.action(action);
+      if (id !== NOT_INTERNED) this.#actions.set(action, id);
+    }
+    return id;
+  }
+
+  // A copy of the decision numbered `id`.
+  #decision(engine, id) {
+    if (id === NOT_INTERNED) return JSON.parse(engine.lastJson());
+    let d = this.#decisions[id];
+    if (d === undefined) {
+      d = JSON.parse(engine.decision(id));
+      this.#decisions[id] = d;
+    }
+    return copyDecision(d);
   }
 
   /** Decides `action` on `resource` for `claims` (an object or a Session). */
@@ -351,28 +550,27 @@ class Engine {
     const now = unixNow(options);
     const context = contextText(options);
     actionText(action);
-    const resourceJson = json(resource, 'resource', RequestError);
-    let out;
     try {
-      if (claims instanceof Session) {
-        out = engine.decideSession(sessionRaw(claims), action, resourceJson, context, now);
+      const target = context === undefined ? resourceFor(resource) : json(resource, 'resource', RequestError);
+      let id;
+      const actionId = this.#actionId(engine, action);
+      const who = claims instanceof Session ? sessionRaw(claims) : claimsFor(claims, this.#sessions, this.#bound, false);
+      const resourceJson = typeof target === 'string' ? target : target.text;
+      if (typeof who === 'string') {
+        if (actionId === NOT_INTERNED) return JSON.parse(engine.decideJson(who, action, resourceJson, context, now));
+        id = engine.decideJsonId(who, actionId, resourceJson, context, now);
       } else {
-        const text = json(claims, 'claims', ClaimsError);
-        let session = null;
-        try {
-          session = cachedSession(this.#sessions, text, false);
-        } catch (e) {
-          if (typeof e !== 'string') throw e;
-        }
-        out =
-          session === null
-            ? engine.decideJson(text, action, resourceJson, context, now)
-            : engine.decideSession(session, action, resourceJson, context, now);
+        const session = who instanceof ClaimsEntry ? who.raw : who;
+        if (actionId === NOT_INTERNED) return JSON.parse(engine.decideSession(session, action, resourceJson, context, now));
+        id =
+          typeof target === 'string'
+            ? engine.decideSessionId(session, actionId, target, context, now)
+            : engine.decideResourceId(session, actionId, target.raw, now);
       }
+      return this.#decision(engine, id);
     } catch (e) {
       throw translate(e);
     }
-    return JSON.parse(out);
   }
 
   /** As decide, for callers that already hold the claims and resource as JSON text. */
@@ -383,13 +581,13 @@ class Engine {
     jsonText(claimsJson, 'claims');
     actionText(action);
     jsonText(resourceJson, 'resource');
-    let out;
     try {
-      out = engine.decideJson(claimsJson, action, resourceJson, context, now);
+      const actionId = this.#actionId(engine, action);
+      if (actionId === NOT_INTERNED) return JSON.parse(engine.decideJson(claimsJson, action, resourceJson, context, now));
+      return this.#decision(engine, engine.decideJsonId(claimsJson, actionId, resourceJson, context, now));
     } catch (e) {
       throw translate(e);
     }
-    return JSON.parse(out);
   }
 
   /** Every action declared on the resource's type that the session may take. */
@@ -397,10 +595,23 @@ class Engine {
     const engine = this.#get();
     const now = unixNow(options);
     const context = contextText(options);
-    const resourceJson = json(resource, 'resource', RequestError);
-    const session = rawSessionOf(claims, this.#sessions);
+    let target;
     try {
-      return engine.permittedActions(session, resourceJson, context, now);
+      target = context === undefined ? resourceFor(resource) : json(resource, 'resource', RequestError);
+    } catch (e) {
+      throw translate(e);
+    }
+    const session = rawSessionOf(claims, this.#sessions, this.#bound);
+    try {
+      if (typeof target === 'string') return engine.permittedActions(session, target, context, now);
+      const id = engine.permittedId(session, target.raw, now);
+      if (id === NOT_INTERNED) return JSON.parse(engine.lastJson());
+      let list = this.#lists[id];
+      if (list === undefined) {
+        list = JSON.parse(engine.permitted(id));
+        this.#lists[id] = list;
+      }
+      return list.slice();
     } catch (e) {
       throw translate(e);
     }
@@ -412,7 +623,7 @@ class Engine {
     const context = contextText(options);
     actionText(action);
     const resourceJson = json(resource, 'resource', RequestError);
-    const session = rawSessionOf(claims, this.#sessions);
+    const session = rawSessionOf(claims, this.#sessions, this.#bound);
     try {
       return engine.explain(session, action, resourceJson, context, now, asJson);
     } catch (e) {
@@ -490,7 +701,10 @@ class Engine {
 
   /** Releases the wasm memory now rather than at garbage collection; the engine stays usable. */
   free() {
-    for (const entry of this.#sessions.values()) if (entry.raw !== null && entry.epoch === state.epoch) entry.raw.free();
+    for (const entry of this.#sessions.values()) {
+      if (entry.raw !== null && entry.epoch === state.epoch) entry.raw.free();
+      entry.raw = null;
+    }
     this.#sessions.clear();
     if (this.#raw !== null && this.#epoch === state.epoch) this.#raw.free();
     this.#raw = null;

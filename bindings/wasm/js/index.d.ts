@@ -280,6 +280,10 @@ export class Engine {
   /**
    * Decides `action` on `resource`. Bad claims, resource or context are a deny
    * (`invalid_claims`, `invalid_resource`, `invalid_context`), never an exception.
+   *
+   * Passing the same claims and resource objects again is cheap: the engine keeps what it
+   * prepared from them, and uses it only after checking that the object still holds the same
+   * JSON data (a changed object is decided on its new value). The decision is a fresh object.
    * @throws {RequestError} when `action` is not a string or `now` not an integer.
    */
   decide(claims: Claims | Session, action: string, resource: Resource, options?: Options): Decision;

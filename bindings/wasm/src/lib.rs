@@ -19,11 +19,70 @@
 //!   wrapper's sink; the wrapper then discards the trapped instance (wasm-bindgen's
 //!   `__wbg_reset_state`), throws `InternalError`, and rebuilds engines lazily.
 
-use ordinance::{Context, Directory, Engine, Filter, FilterError, Options, PolicyError, Resource, Session, SqlOptions};
+use ordinance::{
+    Context, Decision, Directory, Engine, Filter, FilterError, Options, PolicyError, Resource, Session, SqlOptions,
+};
+use rustc_hash::FxHasher;
 use serde_json::{json, Value};
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 use wasm_bindgen::prelude::*;
+
+/// What `decide*` and `permittedIds` return when the answer has no number in the engine's
+/// tables: the wrapper then reads it with `lastJson`.
+const NOT_INTERNED: u32 = u32::MAX;
+
+/// How many distinct answers (or action names) an engine numbers. Decisions without an
+/// `error` come from the policy (reason, rule, hints), so real policies stay far below it;
+/// past it, answers travel as JSON text.
+const TABLE_CAP: usize = 1024;
+
+/// Answers numbered by content: equal answers get the same id, so the wrapper builds each
+/// distinct answer's JS object once and afterwards only copies it.
+struct Table<T> {
+    items: Vec<T>,
+    index: HashMap<u64, u32, BuildHasherDefault<FxHasher>>,
+}
+
+impl<T: PartialEq> Table<T> {
+    fn new() -> Table<T> {
+        Table { items: Vec::new(), index: HashMap::default() }
+    }
+
+    /// The id of `item` (whose hash is `hash`), numbering it if new; `None` when the table
+    /// is full or another item has the same hash.
+    fn id(&mut self, item: T, hash: u64) -> Result<u32, T> {
+        if let Some(&id) = self.index.get(&hash) {
+            return match self.items.get(id as usize) {
+                Some(known) if *known == item => Ok(id),
+                _ => Err(item),
+            };
+        }
+        let Ok(id) = u32::try_from(self.items.len()) else { return Err(item) };
+        if self.items.len() >= TABLE_CAP {
+            return Err(item);
+        }
+        self.items.push(item);
+        self.index.insert(hash, id);
+        Ok(id)
+    }
+}
+
+fn decision_hash(d: &Decision) -> u64 {
+    let mut h = FxHasher::default();
+    d.allowed.hash(&mut h);
+    d.reason.as_str().hash(&mut h);
+    d.rule.as_deref().hash(&mut h);
+    d.missing.hash(&mut h);
+    h.finish()
+}
+
+fn list_hash(list: &[String]) -> u64 {
+    let mut h = FxHasher::default();
+    list.hash(&mut h);
+    h.finish()
+}
 
 /// An error payload for the JS wrapper: `{"kind": ..., "message": ...}` plus extra fields.
 fn thrown(kind: &str, message: String, extra: Option<Value>) -> JsValue {
@@ -97,6 +156,59 @@ fn options(context: Option<String>, now: f64) -> Result<Options, JsValue> {
 #[wasm_bindgen]
 pub struct RawEngine {
     engine: Engine,
+    /// Action names by the number `action` gave them.
+    actions: Vec<String>,
+    /// Decisions without an `error`, by number (see `decision`).
+    decisions: Table<Decision>,
+    /// `permittedActions` answers, by number (see `permitted`).
+    lists: Table<Vec<String>>,
+    /// The last answer that got no number, as JSON text (see `lastJson`).
+    last: String,
+}
+
+impl RawEngine {
+    /// The number of `decision`, or `NOT_INTERNED` with its JSON text in `last`.
+    fn decision_id(&mut self, decision: Decision) -> Result<u32, JsValue> {
+        if decision.error.is_none() {
+            let hash = decision_hash(&decision);
+            match self.decisions.id(decision, hash) {
+                Ok(id) => return Ok(id),
+                Err(d) => self.last = to_json_text(&d)?,
+            }
+        } else {
+            self.last = to_json_text(&decision)?;
+        }
+        Ok(NOT_INTERNED)
+    }
+
+    fn action_name(&self, action: u32) -> Result<&str, JsValue> {
+        self.actions
+            .get(action as usize)
+            .map(String::as_str)
+            .ok_or_else(|| thrown("internal", format!("no action number {action}"), None))
+    }
+
+    /// `decide_session`'s decision.
+    fn session_decision(
+        &self,
+        session: &RawSession,
+        action: &str,
+        resource: &str,
+        context: Option<String>,
+        now: f64,
+    ) -> Decision {
+        let parsed = Resource::from_json(resource).ok().and_then(|r| {
+            let opts = match &context {
+                None => Some(Options::default().at(unix(now))),
+                Some(text) => Context::from_json(text).ok().map(|c| Options::default().at(unix(now)).with_context(c)),
+            };
+            opts.map(|o| (r, o))
+        });
+        match parsed {
+            Some((resource, opts)) => self.engine.decide_with(&session.session, action, &resource, &opts),
+            None => self.engine.decide_json(&session.claims, action, resource, context.as_deref(), Some(unix(now))),
+        }
+    }
 }
 
 #[wasm_bindgen]
@@ -113,7 +225,7 @@ impl RawEngine {
         if let Some(text) = directory {
             engine = engine.with_directory(Directory::from_json(&text).map_err(|e| input_error(&e))?);
         }
-        Ok(RawEngine { engine })
+        Ok(RawEngine { engine, actions: Vec::new(), decisions: Table::new(), lists: Table::new(), last: String::new() })
     }
 
     /// `Engine::evaluate_at`: an AuthZEN Access Evaluation request, as JSON text.
@@ -183,18 +295,103 @@ impl RawEngine {
         context: Option<String>,
         now: f64,
     ) -> Result<String, JsValue> {
-        let parsed = Resource::from_json(resource).ok().and_then(|r| {
-            let opts = match &context {
-                None => Some(Options::default().at(unix(now))),
-                Some(text) => Context::from_json(text).ok().map(|c| Options::default().at(unix(now)).with_context(c)),
-            };
-            opts.map(|o| (r, o))
-        });
-        let decision = match parsed {
-            Some((resource, opts)) => self.engine.decide_with(&session.session, action, &resource, &opts),
-            None => self.engine.decide_json(&session.claims, action, resource, context.as_deref(), Some(unix(now))),
-        };
-        to_json_text(&decision)
+        to_json_text(&self.session_decision(session, action, resource, context, now))
+    }
+
+    /// Numbers an action name for the `*Id` methods (the wrapper keeps the map from names);
+    /// `NOT_INTERNED` once the engine has numbered `TABLE_CAP` names.
+    pub fn action(&mut self, name: &str) -> u32 {
+        match u32::try_from(self.actions.len()) {
+            Ok(id) if self.actions.len() < TABLE_CAP => {
+                self.actions.push(name.to_owned());
+                id
+            }
+            _ => NOT_INTERNED,
+        }
+    }
+
+    /// The decision JSON of the answer numbered `id` (the wrapper asks once per number).
+    pub fn decision(&self, id: u32) -> Result<String, JsValue> {
+        match self.decisions.items.get(id as usize) {
+            Some(d) => to_json_text(d),
+            None => Err(thrown("internal", format!("no decision number {id}"), None)),
+        }
+    }
+
+    /// The `permittedActions` answer numbered `id`, as a JSON array.
+    pub fn permitted(&self, id: u32) -> Result<String, JsValue> {
+        match self.lists.items.get(id as usize) {
+            Some(list) => to_json_text(list),
+            None => Err(thrown("internal", format!("no action list number {id}"), None)),
+        }
+    }
+
+    /// The last answer numbered `NOT_INTERNED`, as JSON text.
+    #[wasm_bindgen(js_name = lastJson)]
+    pub fn last_json(&self) -> String {
+        self.last.clone()
+    }
+
+    /// `decideJson`, answering with the decision's number (`NOT_INTERNED`: see `lastJson`).
+    #[wasm_bindgen(js_name = decideJsonId)]
+    pub fn decide_json_id(
+        &mut self,
+        claims: &str,
+        action: u32,
+        resource: &str,
+        context: Option<String>,
+        now: f64,
+    ) -> Result<u32, JsValue> {
+        let action = self.action_name(action)?;
+        let decision = self.engine.decide_json(claims, action, resource, context.as_deref(), Some(unix(now)));
+        self.decision_id(decision)
+    }
+
+    /// `decideSession`, answering with the decision's number.
+    #[wasm_bindgen(js_name = decideSessionId)]
+    pub fn decide_session_id(
+        &mut self,
+        session: &RawSession,
+        action: u32,
+        resource: &str,
+        context: Option<String>,
+        now: f64,
+    ) -> Result<u32, JsValue> {
+        let action = self.action_name(action)?;
+        let decision = self.session_decision(session, action, resource, context, now);
+        self.decision_id(decision)
+    }
+
+    /// `Engine::decide_with` on a prepared session and a prepared resource, without context,
+    /// answering with the decision's number.
+    #[wasm_bindgen(js_name = decideResourceId)]
+    pub fn decide_resource_id(
+        &mut self,
+        session: &RawSession,
+        action: u32,
+        resource: &RawResource,
+        now: f64,
+    ) -> Result<u32, JsValue> {
+        let action = self.action_name(action)?;
+        let decision =
+            self.engine.decide_with(&session.session, action, &resource.resource, &Options::default().at(unix(now)));
+        self.decision_id(decision)
+    }
+
+    /// `permittedActions` on a prepared resource, without context, answering with the
+    /// list's number (`NOT_INTERNED`: see `lastJson`).
+    #[wasm_bindgen(js_name = permittedId)]
+    pub fn permitted_id(&mut self, session: &RawSession, resource: &RawResource, now: f64) -> Result<u32, JsValue> {
+        let list =
+            self.engine.permitted_actions(&session.session, &resource.resource, &Options::default().at(unix(now)));
+        let hash = list_hash(&list);
+        match self.lists.id(list, hash) {
+            Ok(id) => Ok(id),
+            Err(list) => {
+                self.last = to_json_text(&list)?;
+                Ok(NOT_INTERNED)
+            }
+        }
     }
 
     /// Panics inside the engine on purpose (while this engine is borrowed), for the tests
@@ -237,6 +434,22 @@ impl RawEngine {
         } else {
             Ok(explanation.to_string())
         }
+    }
+}
+
+/// A resource that passed `Resource::from_json`, for many decisions (the wrapper's resource
+/// cache).
+#[wasm_bindgen]
+pub struct RawResource {
+    resource: Resource,
+}
+
+#[wasm_bindgen]
+impl RawResource {
+    /// Parses resource JSON; throws a `request` error when it is not a resource.
+    #[wasm_bindgen(constructor)]
+    pub fn new(resource: &str) -> Result<RawResource, JsValue> {
+        Ok(RawResource { resource: Resource::from_json(resource).map_err(|e| input_error(&e))? })
     }
 }
 

@@ -1,0 +1,253 @@
+// The wrapper's fast paths: claims and resource objects seen again are recognised by
+// comparing them with a snapshot of the JSON the engine last saw from them, and decisions come
+// back as numbers of decisions already built. None of it may ever give another answer than the
+// JSON path: every check here compares `decide(object)` with `decideJson(JSON.stringify(...))`
+// made fresh at the moment of the call. Run: node --test bindings/wasm/tests/
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Engine, InternalError } from 'ordinance-wasm';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const policy = (name) => readFileSync(`${root}policies/${name}`, 'utf8');
+const engine = Engine.fromPolicy(policy('team_tasks.ord'), { file: 'team_tasks.ord' });
+
+const NOW = 1721770150;
+const at = { now: NOW };
+const ACTIONS = ['view', 'create', 'edit', 'complete', 'delete'];
+const member = () => ({
+  sub: 'user_bob',
+  sid: 'sess_bob',
+  iat: NOW - 17,
+  nbf: NOW - 27,
+  exp: NOW + 43,
+  org_id: 'org_team',
+  org_role: 'org:member',
+  org_permissions: ['org:tasks:view', 'org:tasks:edit'],
+  org_metadata: { isLicensed: true, seats: [1, 2] },
+});
+const orgTask = () => ({ type: 'task', id: 't1', owner_id: 'org_team', created_by_id: 'user_alice' });
+
+// What the JSON path says right now (the oracle), or the error it throws.
+function oracle(claims, action, resource) {
+  let claimsText;
+  try {
+    claimsText = JSON.stringify(claims) ?? 'null';
+  } catch (e) {
+    return { throws: 'claims' };
+  }
+  let resourceText;
+  try {
+    resourceText = JSON.stringify(resource) ?? 'null';
+  } catch (e) {
+    return { throws: 'resource' };
+  }
+  return engine.decideJson(claimsText, action, resourceText, at);
+}
+
+function check(claims, resource, what) {
+  for (const action of ACTIONS) {
+    const want = oracle(claims, action, resource);
+    if (want.throws) {
+      assert.throws(() => engine.decide(claims, action, resource, at), `${what}: ${action} throws`);
+      continue;
+    }
+    assert.deepEqual(engine.decide(claims, action, resource, at), want, `${what}: ${action}`);
+  }
+  let permitted;
+  try {
+    permitted = engine.permittedActions(claims, resource, at);
+  } catch {
+    permitted = 'throws';
+  }
+  const want = ACTIONS.filter((a) => {
+    const d = oracle(claims, a, resource);
+    return !d.throws && d.allowed;
+  });
+  if (permitted !== 'throws') assert.deepEqual(permitted, want, `${what}: permittedActions`);
+}
+
+// Mutations of a claims object (or its parts), each paired with a name. Some keep the JSON
+// text, most change it; some leave plain JSON data behind (getters, toJSON, prototypes...).
+const claimsMutations = [
+  ['nested value', (c) => { c.org_metadata.isLicensed = !c.org_metadata.isLicensed; }],
+  ['nested value of the wrong type', (c) => { c.org_metadata.isLicensed = 'yes'; }],
+  ['array element', (c) => { c.org_permissions[1] = 'org:tasks:manage'; }],
+  ['array push', (c) => { c.org_permissions.push('org:tasks:manage'); }],
+  ['array pop', (c) => { c.org_permissions.pop(); }],
+  ['array emptied', (c) => { c.org_permissions.length = 0; }],
+  ['array replaced by an equal copy', (c) => { c.org_permissions = [...c.org_permissions]; }],
+  ['nested array element', (c) => { c.org_metadata.seats[0] = 7; }],
+  ['add a key', (c) => { c.extra = { a: [1] }; }],
+  ['delete a key', (c) => { delete c.org_role; }],
+  ['delete and re-add a key (order changes)', (c) => { const v = c.sub; delete c.sub; c.sub = v; }],
+  ['role changed', (c) => { c.org_role = c.org_role === 'org:manager' ? 'org:member' : 'org:manager'; }],
+  ['user changed', (c) => { c.sub = c.sub === 'user_alice' ? 'user_bob' : 'user_alice'; }],
+  ['wrong type', (c) => { c.sub = 5; }],
+  ['undefined value (omitted by JSON)', (c) => { c.sid = undefined; }],
+  ['NaN (null in JSON)', (c) => { c.iat = NaN; }],
+  ['-0', (c) => { c.iat = -0; }],
+  ['function value', (c) => { c.sid = () => 'x'; }],
+  ['Date value', (c) => { c.sid = new Date(0); }],
+  ['own toJSON', (c) => { c.toJSON = () => ({ sub: 'user_alice' }); }],
+  ['non-enumerable own toJSON', (c) => { Object.defineProperty(c, 'toJSON', { value: () => ({}), configurable: true }); }],
+  ['toJSON on a nested object', (c) => { Object.defineProperty(c.org_metadata, 'toJSON', { value: () => ({ isLicensed: false }), configurable: true }); }],
+  ['getter with another value', (c) => { const role = c.org_role === 'org:manager' ? 'org:member' : 'org:manager'; Object.defineProperty(c, 'org_role', { get: () => role, enumerable: true, configurable: true }); }],
+  ['non-enumerable key', (c) => { Object.defineProperty(c, 'org_id', { value: c.org_id, enumerable: false, configurable: true, writable: true }); }],
+  ['prototype changed', (c) => { Object.setPrototypeOf(c.org_metadata, { isLicensed: false }); }],
+  ['null prototype', (c) => { Object.setPrototypeOf(c, null); }],
+  ['exp in the past', (c) => { c.exp = NOW - 60; }],
+  ['exp back', (c) => { c.exp = NOW + 43; }],
+  ['org removed', (c) => { delete c.org_id; delete c.org_role; delete c.org_permissions; delete c.org_metadata; }],
+  ['nothing', () => {}],
+];
+
+test('a claims object changed after it was cached is decided on its new value', () => {
+  for (const [name, mutate] of claimsMutations) {
+    const claims = member();
+    const task = orgTask();
+    // Three calls: the first sees the text, the second prepares and binds the object, the
+    // third takes the fast path.
+    for (let i = 0; i < 3; i++) check(claims, task, `before: ${name}`);
+    mutate(claims);
+    check(claims, task, `after: ${name}`);
+    check(claims, task, `after (again): ${name}`);
+  }
+});
+
+test('a resource object changed after it was cached is decided on its new value', () => {
+  const mutations = [
+    ['owner', (r) => { r.owner_id = 'user_bob'; }],
+    ['creator', (r) => { r.created_by_id = 'user_bob'; }],
+    ['wrong type', (r) => { r.owner_id = 7; }],
+    ['null', (r) => { r.owner_id = null; }],
+    ['deleted', (r) => { delete r.created_by_id; }],
+    ['type', (r) => { r.type = 'project'; }],
+    ['type deleted', (r) => { delete r.type; }],
+    ['extra attribute', (r) => { r.done = true; }],
+    ['id changed', (r) => { r.id = 't2'; }],
+    ['id of the wrong type', (r) => { r.id = 2; }],
+    ['toJSON', (r) => { r.toJSON = () => ({ type: 'task', owner_id: 'user_bob', created_by_id: 'x' }); }],
+    ['getter', (r) => { Object.defineProperty(r, 'owner_id', { get: () => 'user_bob', enumerable: true }); }],
+    ['prototype', (r) => { Object.setPrototypeOf(r, { owner_id: 'org_team' }); }],
+    ['undefined', (r) => { r.created_by_id = undefined; }],
+    ['cycle', (r) => { r.self = r; }],
+  ];
+  for (const [name, mutate] of mutations) {
+    for (const claims of [member(), { ...member(), sub: 'user_alice', org_role: 'org:manager' }]) {
+      const task = orgTask();
+      for (let i = 0; i < 3; i++) check(claims, task, `before: ${name}`);
+      mutate(task);
+      check(claims, task, `after: ${name}`);
+      check(claims, task, `after (again): ${name}`);
+    }
+  }
+});
+
+test('random changes to cached claims and resources never give a stale answer', () => {
+  // A deterministic generator (xorshift), so a failure repeats.
+  let seed = 0x2545f491;
+  const rand = (n) => {
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return (seed >>> 0) % n;
+  };
+  const resourceMutations = [
+    (r) => { r.owner_id = ['org_team', 'user_bob', 'user_alice', 'org_x'][rand(4)]; },
+    (r) => { r.created_by_id = ['user_bob', 'user_alice'][rand(2)]; },
+    (r) => { delete r.created_by_id; },
+    (r) => { r.created_by_id = 'user_bob'; },
+    () => {},
+  ];
+  for (let round = 0; round < 20; round++) {
+    const claims = member();
+    const tasks = [orgTask(), { type: 'task', owner_id: 'user_bob', created_by_id: 'user_bob' }];
+    for (let step = 0; step < 25; step++) {
+      const task = tasks[rand(2)];
+      // Mostly plain data changes (the fast path must notice them), now and then a
+      // non-JSON one (which ends the round: getters and the like stay on the object).
+      const plainCount = 14;
+      const index = rand(4) === 0 ? rand(claimsMutations.length) : rand(plainCount);
+      const [name, mutate] = claimsMutations[index];
+      if (rand(3) === 0) resourceMutations[rand(resourceMutations.length)](task);
+      else mutate(claims);
+      check(claims, task, `round ${round} step ${step}: ${name}`);
+      check(claims, task, `round ${round} step ${step}: ${name} (again)`);
+      if (index >= plainCount) break;
+    }
+  }
+});
+
+test('decisions and action lists are fresh copies', () => {
+  const claims = member();
+  const task = orgTask();
+  const first = engine.decide(claims, 'edit', task, at);
+  assert.deepEqual(first.missing, [{ kind: 'permission', name: 'org:tasks:manage' }]);
+  first.missing[0].name = 'changed';
+  first.missing.push({ kind: 'x', name: 'y' });
+  first.reason = 'changed';
+  for (let i = 0; i < 3; i++) {
+    const again = engine.decide(claims, 'edit', task, at);
+    assert.deepEqual(again, { allowed: false, reason: 'no_matching_rule', rule: null, missing: [{ kind: 'permission', name: 'org:tasks:manage' }] });
+    assert.notEqual(again, first);
+    again.missing.length = 0;
+  }
+  const list = engine.permittedActions(claims, task, at);
+  list.push('fly');
+  assert.deepEqual(engine.permittedActions(claims, task, at), ['view', 'create']);
+  assert.deepEqual(engine.permittedActions(claims, task, at), ['view', 'create']);
+  // Decisions with an error travel as JSON and keep their `error`.
+  for (let i = 0; i < 3; i++) {
+    const unknown = engine.decide(claims, 'archive', task, at);
+    assert.equal(unknown.error, 'the policy declares no action `archive` on `task`');
+    assert.deepEqual(Object.keys(engine.decide(claims, 'view', task, at)), ['allowed', 'reason', 'rule', 'missing']);
+  }
+});
+
+test('one resource object serves several engines; context bypasses the prepared resource', () => {
+  const rooms = Engine.fromPolicy(policy('rooms.ord'));
+  const room = { type: 'room', owner_id: 'org_team' };
+  const claims = member();
+  for (let i = 0; i < 3; i++) {
+    assert.equal(rooms.decide(claims, 'enter', room, at).allowed, true);
+    assert.equal(engine.decide(claims, 'view', room, at).reason, 'unknown_resource_type');
+  }
+  room.owner_id = 'org_other';
+  assert.equal(rooms.decide(claims, 'enter', room, at).allowed, false);
+  const task = orgTask();
+  for (let i = 0; i < 3; i++) assert.equal(engine.decide(claims, 'view', task, { now: NOW, context: { a: 1 } }).allowed, true);
+  assert.equal(engine.decide(claims, 'view', task, { now: NOW, context: 'x' }).reason, 'invalid_context');
+});
+
+test('cached objects survive a panic', () => {
+  const claims = { ...member(), sub: 'user_alice', org_role: 'org:manager' };
+  const task = orgTask();
+  const before = ACTIONS.map((a) => engine.decide(claims, a, task, at));
+  for (let i = 0; i < 2; i++) ACTIONS.forEach((a) => engine.decide(claims, a, task, at));
+  const listBefore = engine.permittedActions(claims, task, at);
+  assert.throws(() => engine._panicForTests(), InternalError);
+  assert.deepEqual(ACTIONS.map((a) => engine.decide(claims, a, task, at)), before);
+  assert.deepEqual(engine.permittedActions(claims, task, at), listBefore);
+  claims.org_role = 'org:member';
+  check(claims, task, 'changed after the panic');
+});
+
+test('more action names than an engine numbers: the rest take the text path', () => {
+  const e = Engine.fromPolicy(policy('team_tasks.ord'));
+  const claims = member();
+  const task = orgTask();
+  for (let i = 0; i < 1100; i++) {
+    const d = e.decide(claims, `action_${i}`, task, at);
+    assert.equal(d.reason, 'unknown_action');
+    assert.equal(d.error, `the policy declares no action \`action_${i}\` on \`task\``);
+  }
+  for (let i = 0; i < 3; i++) {
+    check(claims, task, 'after the table is full');
+    for (const action of ACTIONS) {
+      assert.deepEqual(e.decide(claims, action, task, at), engine.decide(claims, action, task, at), action);
+      assert.deepEqual(e.decideJson(JSON.stringify(claims), action, JSON.stringify(task), at), engine.decide(claims, action, task, at), action);
+    }
+  }
+});
