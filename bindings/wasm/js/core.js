@@ -283,51 +283,67 @@ function claimsFor(claims, cache, bound, always) {
   return entry;
 }
 
-// Resources: a resource object seen again (same JSON text) gets a RawResource, the engine's
-// parsed resource, bound to the object with its snapshot; the next calls with it compare and
-// pass the prepared resource instead of text. Invalid resources are never prepared (decide
-// answers them with the engine's `invalid_resource` deny). Resources do not depend on the
-// engine, so one WeakMap serves all engines.
+// Resources: the engine's parsed resource (a RawResource) is kept for the last 64 distinct
+// resource JSON texts seen at least twice (a row rendered again, even as a new object, is
+// parsed once), and bound to each object that had that text, with its snapshot: the next
+// calls with that object compare instead of `JSON.stringify`. Invalid resources are never
+// prepared (decide answers them with the engine's `invalid_resource` deny). Resources do not
+// depend on the engine, so one cache serves all engines.
+const RESOURCE_CACHE_SIZE = 64;
+
 class ResourceEntry {
   constructor(text) {
     this.text = text;
-    this.raw = null; // the RawResource, once the object came twice with this text
+    this.raw = null; // the RawResource, once the text came twice (null again once evicted)
     this.epoch = -1;
     this.node = null;
     this.bad = false; // the engine refused this text
   }
 }
 
+const resourceTexts = new Map();
 const resources = new WeakMap();
 
-// The entry with a prepared resource for `resource`, or its JSON text. Throws RequestError
-// when the resource has no JSON text.
+// The entry with a prepared resource (current instance) for `resource`, or its JSON text.
+// Throws RequestError when the resource has no JSON text.
 function resourceFor(resource) {
-  if (typeof resource !== 'object' || resource === null) return json(resource, 'resource', RequestError);
-  const entry = resources.get(resource);
-  if (entry !== undefined && entry.raw !== null && sameJson(resource, entry.node)) {
-    if (entry.epoch !== state.epoch) {
-      entry.raw = new raw.RawResource(entry.text);
-      entry.epoch = state.epoch;
+  const object = typeof resource === 'object' && resource !== null;
+  if (object) {
+    const entry = resources.get(resource);
+    if (entry !== undefined && entry.raw !== null && sameJson(resource, entry.node)) {
+      if (entry.epoch !== state.epoch) {
+        entry.raw = new raw.RawResource(entry.text);
+        entry.epoch = state.epoch;
+      }
+      return entry;
     }
-    return entry;
   }
   const text = json(resource, 'resource', RequestError);
-  if (entry === undefined || entry.text !== text) {
-    resources.set(resource, new ResourceEntry(text));
+  if (!object) return text;
+  let entry = resourceTexts.get(text);
+  if (entry === undefined) {
+    if (resourceTexts.size >= RESOURCE_CACHE_SIZE) {
+      const [oldest, old] = resourceTexts.entries().next().value;
+      resourceTexts.delete(oldest);
+      if (old.raw !== null && old.epoch === state.epoch) old.raw.free();
+      old.raw = null;
+    }
+    resourceTexts.set(text, new ResourceEntry(text));
     return text;
   }
   if (entry.bad) return text;
-  // The second time with this text: prepare it.
-  try {
-    entry.raw = new raw.RawResource(text);
-  } catch (e) {
-    if (typeof e !== 'string') throw e;
-    entry.bad = true;
-    return text;
+  if (entry.raw === null || entry.epoch !== state.epoch) {
+    try {
+      entry.raw = new raw.RawResource(text);
+    } catch (e) {
+      if (typeof e !== 'string') throw e;
+      entry.bad = true;
+      return text;
+    }
+    entry.epoch = state.epoch;
+    if (entry.node === null) entry.node = snapshot(JSON.parse(text));
   }
-  entry.epoch = state.epoch;
-  entry.node = snapshot(JSON.parse(text));
+  resources.set(resource, entry);
   return entry;
 }
 

@@ -251,3 +251,14 @@ test('more action names than an engine numbers: the rest take the text path', ()
     }
   }
 });
+
+test('new resource objects with the same content, and more resources than the cache holds', () => {
+  const claims = member();
+  for (let round = 0; round < 3; round++) {
+    for (let i = 0; i < 100; i++) {
+      const row = { type: 'task', id: `t${i % 80}`, owner_id: i % 3 ? 'org_team' : 'user_bob', created_by_id: i % 5 ? `user_${i}` : 'user_bob' };
+      check(claims, { ...row }, `row ${i}, round ${round}`);
+      check(claims, { ...row }, `row ${i}, round ${round}, a new object`);
+    }
+  }
+});
