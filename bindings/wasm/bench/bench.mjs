@@ -185,13 +185,12 @@ for (const [kind, claims] of Object.entries(requests)) {
   results.push(measure(`${kind}: decide(JS object), 128 distinct resources in turn`, () => engine.decide(claims, 'edit', { ...rows[row++ & 127] }, at), expect[kind]));
   const rawEngine = new raw.RawEngine(policyText, 'team_tasks.ord');
   const rawSession = new raw.RawSession(claimsJson);
-  const expectText = JSON.stringify(expect[kind]);
-  results.push(measure(`${kind}: raw layer, prepared session, JSON in and out`, () => rawEngine.decideSession(rawSession, 'edit', taskJson, undefined, NOW), expectText));
-  const rawResource = new raw.RawResource(taskJson);
   const editId = rawEngine.action('edit');
-  const decisionId = rawEngine.decideResourceId(rawSession, editId, rawResource, NOW);
+  const decisionId = rawEngine.decideSessionId(rawSession, editId, undefined, taskJson, undefined, NOW);
   assert.deepStrictEqual(JSON.parse(rawEngine.decision(decisionId)), expect[kind]);
-  results.push(measure(`${kind}: raw layer, prepared session + resource, number out`, () => rawEngine.decideResourceId(rawSession, editId, rawResource, NOW), decisionId));
+  results.push(measure(`${kind}: raw layer, prepared session, resource JSON in, number out`, () => rawEngine.decideSessionId(rawSession, editId, undefined, taskJson, undefined, NOW), decisionId));
+  const rawResource = new raw.RawResource(taskJson);
+  results.push(measure(`${kind}: raw layer, prepared session + resource, number out`, () => rawEngine.decideResourceId(rawSession, editId, undefined, rawResource, NOW), decisionId));
   const serdeBuild = fileURLToPath(new URL('../pkg-bench/ordinance_wasm.js', import.meta.url));
   if (!quick && existsSync(serdeBuild)) {
     const serdeEngine = new (require(serdeBuild).RawEngine)(policyText, 'team_tasks.ord');

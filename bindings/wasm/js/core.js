@@ -570,18 +570,17 @@ class Engine {
       const target = context === undefined ? resourceFor(resource) : json(resource, 'resource', RequestError);
       let id;
       const actionId = this.#actionId(engine, action);
+      const name = actionId === NOT_INTERNED ? action : undefined;
       const who = claims instanceof Session ? sessionRaw(claims) : claimsFor(claims, this.#sessions, this.#bound, false);
-      const resourceJson = typeof target === 'string' ? target : target.text;
       if (typeof who === 'string') {
-        if (actionId === NOT_INTERNED) return JSON.parse(engine.decideJson(who, action, resourceJson, context, now));
-        id = engine.decideJsonId(who, actionId, resourceJson, context, now);
+        const resourceJson = typeof target === 'string' ? target : target.text;
+        id = engine.decideJsonId(who, actionId, name, resourceJson, context, now);
       } else {
         const session = who instanceof ClaimsEntry ? who.raw : who;
-        if (actionId === NOT_INTERNED) return JSON.parse(engine.decideSession(session, action, resourceJson, context, now));
         id =
           typeof target === 'string'
-            ? engine.decideSessionId(session, actionId, target, context, now)
-            : engine.decideResourceId(session, actionId, target.raw, now);
+            ? engine.decideSessionId(session, actionId, name, target, context, now)
+            : engine.decideResourceId(session, actionId, name, target.raw, now);
       }
       return this.#decision(engine, id);
     } catch (e) {
@@ -599,8 +598,8 @@ class Engine {
     jsonText(resourceJson, 'resource');
     try {
       const actionId = this.#actionId(engine, action);
-      if (actionId === NOT_INTERNED) return JSON.parse(engine.decideJson(claimsJson, action, resourceJson, context, now));
-      return this.#decision(engine, engine.decideJsonId(claimsJson, actionId, resourceJson, context, now));
+      const name = actionId === NOT_INTERNED ? action : undefined;
+      return this.#decision(engine, engine.decideJsonId(claimsJson, actionId, name, resourceJson, context, now));
     } catch (e) {
       throw translate(e);
     }
@@ -619,8 +618,10 @@ class Engine {
     }
     const session = rawSessionOf(claims, this.#sessions, this.#bound);
     try {
-      if (typeof target === 'string') return engine.permittedActions(session, target, context, now);
-      const id = engine.permittedId(session, target.raw, now);
+      const id =
+        typeof target === 'string'
+          ? engine.permittedIdText(session, target, context, now)
+          : engine.permittedId(session, target.raw, now);
       if (id === NOT_INTERNED) return JSON.parse(engine.lastJson());
       let list = this.#lists[id];
       if (list === undefined) {

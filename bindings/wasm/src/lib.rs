@@ -9,7 +9,14 @@
 //!   parser here). It measured faster than walking the JS object from Rust with
 //!   `serde-wasm-bindgen` (see `docs/performance-wasm.md`); the `bench-serde` feature
 //!   adds that variant for the benchmark.
-//! - Decisions go back as the canonical decision JSON (`Decision::to_json`'s shape).
+//! - Claims and resources the wrapper has seen before cross as handles (`RawSession`,
+//!   `RawResource`) to what the engine prepared from their JSON text; the wrapper checks
+//!   that the JS object still holds that JSON before it passes a handle.
+//! - Decisions (and `permittedActions` lists) go back as numbers: each engine numbers the
+//!   distinct answers it gives (`Table`), and the wrapper asks for an answer's JSON
+//!   (`Decision::to_json`'s shape) once per number, then hands out copies. Decisions with an
+//!   `error` (which may quote the request) and answers past `TABLE_CAP` come back as JSON
+//!   text through `lastJson`. Action names are numbered the same way (`action`).
 //! - Errors are thrown as a JSON string `{"kind", "message", ...}`; `kind` is `policy`,
 //!   `claims`, `request` or `internal`, and the wrapper builds the matching Error subclass.
 //! - `now` is always given by the caller (`Date.now()` in JS): `SystemTime::now` panics on
@@ -181,14 +188,34 @@ impl RawEngine {
         Ok(NOT_INTERNED)
     }
 
-    fn action_name(&self, action: u32) -> Result<&str, JsValue> {
-        self.actions
-            .get(action as usize)
-            .map(String::as_str)
-            .ok_or_else(|| thrown("internal", format!("no action number {action}"), None))
+    /// The action numbered `action`, or `name` for `NOT_INTERNED` (an action the wrapper
+    /// could not number).
+    fn action_name<'a>(&'a self, action: u32, name: &'a Option<String>) -> Result<&'a str, JsValue> {
+        match (action, name) {
+            (NOT_INTERNED, Some(name)) => Ok(name),
+            _ => self
+                .actions
+                .get(action as usize)
+                .map(String::as_str)
+                .ok_or_else(|| thrown("internal", format!("no action number {action}"), None)),
+        }
     }
 
-    /// `decide_session`'s decision.
+    /// The number of a `permittedActions` answer, or `NOT_INTERNED` with its JSON in `last`.
+    fn list_id(&mut self, list: Vec<String>) -> Result<u32, JsValue> {
+        let hash = list_hash(&list);
+        match self.lists.id(list, hash) {
+            Ok(id) => Ok(id),
+            Err(list) => {
+                self.last = to_json_text(&list)?;
+                Ok(NOT_INTERNED)
+            }
+        }
+    }
+
+    /// The decision for a prepared session and resource JSON. A bad resource or context is
+    /// answered by `Engine::decide_json` on the session's claims, so the deny
+    /// (`invalid_resource`, `invalid_context`) is the one the plain path gives.
     fn session_decision(
         &self,
         session: &RawSession,
@@ -255,20 +282,6 @@ impl RawEngine {
         Ok(RawFilter { filter })
     }
 
-    /// `Engine::decide_json`, returning the decision JSON.
-    #[wasm_bindgen(js_name = decideJson)]
-    pub fn decide_json(
-        &self,
-        claims: &str,
-        action: &str,
-        resource: &str,
-        context: Option<String>,
-        now: f64,
-    ) -> Result<String, JsValue> {
-        let decision = self.engine.decide_json(claims, action, resource, context.as_deref(), Some(unix(now)));
-        to_json_text(&decision)
-    }
-
     /// `Engine::decide_value` on values read straight from JS objects by
     /// serde-wasm-bindgen; only for the conversion benchmark.
     #[cfg(feature = "bench-serde")]
@@ -281,21 +294,6 @@ impl RawEngine {
         decision
             .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
             .map_err(|e| thrown("internal", e.to_string(), None))
-    }
-
-    /// `Engine::decide_with` on a prepared session, returning the decision JSON. A bad
-    /// resource or context is answered by `Engine::decide_json` on the session's claims, so
-    /// the deny (`invalid_resource`, `invalid_context`) is the one the plain path gives.
-    #[wasm_bindgen(js_name = decideSession)]
-    pub fn decide_session(
-        &self,
-        session: &RawSession,
-        action: &str,
-        resource: &str,
-        context: Option<String>,
-        now: f64,
-    ) -> Result<String, JsValue> {
-        to_json_text(&self.session_decision(session, action, resource, context, now))
     }
 
     /// Numbers an action name for the `*Id` methods (the wrapper keeps the map from names);
@@ -332,32 +330,36 @@ impl RawEngine {
         self.last.clone()
     }
 
-    /// `decideJson`, answering with the decision's number (`NOT_INTERNED`: see `lastJson`).
+    /// `Engine::decide_json`, answering with the decision's number (`NOT_INTERNED`: see
+    /// `lastJson`). `action` is a number from `action`, or `NOT_INTERNED` with `name`.
     #[wasm_bindgen(js_name = decideJsonId)]
     pub fn decide_json_id(
         &mut self,
         claims: &str,
         action: u32,
+        name: Option<String>,
         resource: &str,
         context: Option<String>,
         now: f64,
     ) -> Result<u32, JsValue> {
-        let action = self.action_name(action)?;
+        let action = self.action_name(action, &name)?;
         let decision = self.engine.decide_json(claims, action, resource, context.as_deref(), Some(unix(now)));
         self.decision_id(decision)
     }
 
-    /// `decideSession`, answering with the decision's number.
+    /// `Engine::decide_with` on a prepared session and resource JSON, answering with the
+    /// decision's number. A bad resource or context is answered as `decideJsonId` would.
     #[wasm_bindgen(js_name = decideSessionId)]
     pub fn decide_session_id(
         &mut self,
         session: &RawSession,
         action: u32,
+        name: Option<String>,
         resource: &str,
         context: Option<String>,
         now: f64,
     ) -> Result<u32, JsValue> {
-        let action = self.action_name(action)?;
+        let action = self.action_name(action, &name)?;
         let decision = self.session_decision(session, action, resource, context, now);
         self.decision_id(decision)
     }
@@ -369,10 +371,11 @@ impl RawEngine {
         &mut self,
         session: &RawSession,
         action: u32,
+        name: Option<String>,
         resource: &RawResource,
         now: f64,
     ) -> Result<u32, JsValue> {
-        let action = self.action_name(action)?;
+        let action = self.action_name(action, &name)?;
         let decision =
             self.engine.decide_with(&session.session, action, &resource.resource, &Options::default().at(unix(now)));
         self.decision_id(decision)
@@ -384,14 +387,23 @@ impl RawEngine {
     pub fn permitted_id(&mut self, session: &RawSession, resource: &RawResource, now: f64) -> Result<u32, JsValue> {
         let list =
             self.engine.permitted_actions(&session.session, &resource.resource, &Options::default().at(unix(now)));
-        let hash = list_hash(&list);
-        match self.lists.id(list, hash) {
-            Ok(id) => Ok(id),
-            Err(list) => {
-                self.last = to_json_text(&list)?;
-                Ok(NOT_INTERNED)
-            }
-        }
+        self.list_id(list)
+    }
+
+    /// `Engine::permitted_actions` on resource JSON, answering with the list's number;
+    /// throws on a bad resource or context.
+    #[wasm_bindgen(js_name = permittedIdText)]
+    pub fn permitted_id_text(
+        &mut self,
+        session: &RawSession,
+        resource: &str,
+        context: Option<String>,
+        now: f64,
+    ) -> Result<u32, JsValue> {
+        let resource = Resource::from_json(resource).map_err(|e| input_error(&e))?;
+        let opts = options(context, now)?;
+        let list = self.engine.permitted_actions(&session.session, &resource, &opts);
+        self.list_id(list)
     }
 
     /// Panics inside the engine on purpose (while this engine is borrowed), for the tests
@@ -399,20 +411,6 @@ impl RawEngine {
     #[wasm_bindgen(js_name = panicForTests)]
     pub fn panic_for_tests(&self, message: &str) {
         ordinance::testing::panic_for_tests(message)
-    }
-
-    /// `Engine::permitted_actions`; throws on a bad resource or context.
-    #[wasm_bindgen(js_name = permittedActions)]
-    pub fn permitted_actions(
-        &self,
-        session: &RawSession,
-        resource: &str,
-        context: Option<String>,
-        now: f64,
-    ) -> Result<Vec<String>, JsValue> {
-        let resource = Resource::from_json(resource).map_err(|e| input_error(&e))?;
-        let opts = options(context, now)?;
-        Ok(self.engine.permitted_actions(&session.session, &resource, &opts))
     }
 
     /// `Engine::explain`, rendered as text (`json == false`) or as JSON; throws on a bad
