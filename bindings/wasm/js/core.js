@@ -219,8 +219,9 @@ function sameJson(value, node) {
 // is a new entry; entries from a replaced wasm instance are rebuilt. `decide` prepares a
 // session only when it sees the same claims a second time (a new token on every call then
 // costs what decideJson costs); invalid claims are never prepared (decide answers them with
-// the engine's `invalid_claims` deny). An object whose text has a prepared session is also
-// bound to the entry (with the snapshot), so the next call with that object skips the text.
+// the engine's `invalid_claims` deny). An object that gives a prepared text twice in a row is
+// also bound to the entry (with the snapshot), so the next calls with that object skip the
+// text (see `bind`).
 const CLAIMS_CACHE_SIZE = 16;
 
 class ClaimsEntry {
@@ -229,6 +230,7 @@ class ClaimsEntry {
     this.raw = null; // the RawSession, once prepared (null again once evicted)
     this.epoch = -1;
     this.node = null; // the snapshot, made when an object is first bound
+    this.last = null; // the last object that gave this text (see bind)
   }
 }
 
@@ -243,6 +245,7 @@ function cachedSession(cache, text, always) {
       cache.delete(oldest);
       if (old.raw !== null && old.epoch === state.epoch) old.raw.free();
       old.raw = null;
+      old.last = null;
     }
     entry = new ClaimsEntry(text);
     cache.set(text, entry);
@@ -276,17 +279,27 @@ function claimsFor(claims, cache, bound, always) {
     if (always || typeof e !== 'string') throw e;
   }
   if (entry === null) return text;
-  if (object) {
-    if (entry.node === null) entry.node = snapshot(JSON.parse(text));
-    bound.set(claims, entry);
-  }
+  if (object) bind(bound, claims, entry);
   return entry;
+}
+
+// Binds `object` to `entry` (whose text it has just given) when it is the second time in a
+// row that this object gave this text: an object made anew for every call (`{...row}`) is
+// then never bound, which would cost a WeakMap entry per call for nothing. `entry.last` holds
+// the last such object strongly; the caches are small, so few objects are kept that way.
+function bind(map, object, entry) {
+  if (entry.last !== object) {
+    entry.last = object;
+    return;
+  }
+  if (entry.node === null) entry.node = snapshot(JSON.parse(entry.text));
+  map.set(object, entry);
 }
 
 // Resources: the engine's parsed resource (a RawResource) is kept for the last 64 distinct
 // resource JSON texts seen at least twice (a row rendered again, even as a new object, is
-// parsed once), and bound to each object that had that text, with its snapshot: the next
-// calls with that object compare instead of `JSON.stringify`. Invalid resources are never
+// parsed once), and bound to an object that gives that text twice in a row, with its
+// snapshot: the next calls with that object compare instead of `JSON.stringify`. Invalid resources are never
 // prepared (decide answers them with the engine's `invalid_resource` deny). Resources do not
 // depend on the engine, so one cache serves all engines.
 const RESOURCE_CACHE_SIZE = 64;
@@ -297,6 +310,7 @@ class ResourceEntry {
     this.raw = null; // the RawResource, once the text came twice (null again once evicted)
     this.epoch = -1;
     this.node = null;
+    this.last = null; // the last object that gave this text (see bind)
     this.bad = false; // the engine refused this text
   }
 }
@@ -327,6 +341,7 @@ function resourceFor(resource) {
       resourceTexts.delete(oldest);
       if (old.raw !== null && old.epoch === state.epoch) old.raw.free();
       old.raw = null;
+      old.last = null;
     }
     resourceTexts.set(text, new ResourceEntry(text));
     return text;
@@ -341,9 +356,8 @@ function resourceFor(resource) {
       return text;
     }
     entry.epoch = state.epoch;
-    if (entry.node === null) entry.node = snapshot(JSON.parse(text));
   }
-  resources.set(resource, entry);
+  bind(resources, resource, entry);
   return entry;
 }
 

@@ -107,8 +107,8 @@ test('a claims object changed after it was cached is decided on its new value', 
   for (const [name, mutate] of claimsMutations) {
     const claims = member();
     const task = orgTask();
-    // Three calls: the first sees the text, the second prepares and binds the object, the
-    // third takes the fast path.
+    // Each check makes 16 calls with the object: the first sees the text, the second
+    // prepares it, the third binds the object, the rest take the fast path.
     for (let i = 0; i < 3; i++) check(claims, task, `before: ${name}`);
     mutate(claims);
     check(claims, task, `after: ${name}`);
