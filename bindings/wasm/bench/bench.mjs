@@ -177,6 +177,12 @@ for (const [kind, claims] of Object.entries(requests)) {
   results.push(measure(`${kind}: decide(JS object), a new token each call`, () => engine.decide(distinct[next++ & 63], 'edit', orgTask, at), expect[kind]));
   results.push(measure(`${kind}: decideJson(JSON strings)`, () => engine.decideJson(claimsJson, 'edit', taskJson, at), expect[kind]));
   results.push(measure(`${kind}: decide(prepared Session)`, () => engine.decide(session, 'edit', orgTask, at), expect[kind]));
+  // Deeply frozen claims and task (as immer or Redux Toolkit hand out): recognised without
+  // comparing every value.
+  const deepFreeze = (v) => (typeof v === 'object' && v !== null ? Object.freeze(Object.values(v).forEach(deepFreeze) ?? v) : v);
+  const frozenClaims = deepFreeze(structuredClone(claims));
+  const frozenTask = deepFreeze({ ...orgTask });
+  results.push(measure(`${kind}: decide(deeply frozen JS objects)`, () => engine.decide(frozenClaims, 'edit', frozenTask, at), expect[kind]));
   // Rows rendered again as new objects: the same content each call (the resource cache
   // recognises the text), or 128 distinct rows in turn (more than it holds: parsed each call).
   results.push(measure(`${kind}: decide(JS object), a new resource object each call`, () => engine.decide(claims, 'edit', { ...orgTask }, at), expect[kind]));

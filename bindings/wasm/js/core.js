@@ -173,10 +173,13 @@ const isArray = Array.isArray;
 
 // A snapshot of a JSON value: an object node has its keys in order and their values; an
 // array node has `keys === null`. Leaves (string, number, boolean, null) are stored as is.
+// `inner` lists the positions of the values that are objects or arrays.
 class JsonNode {
   constructor(keys, values) {
     this.keys = keys;
     this.values = values;
+    this.inner = [];
+    for (let i = 0; i < values.length; i++) if (values[i] instanceof JsonNode) this.inner.push(i);
   }
 }
 
@@ -211,6 +214,43 @@ function sameJson(value, node) {
     i++;
   }
   return i === keys.length;
+}
+
+// Deeply frozen objects. An object bound to a snapshot that is frozen all the way down,
+// with data properties only and plain prototypes, cannot change any more: its keys, values and
+// prototypes are fixed (for a Proxy too: the invariants of frozen targets bind its traps).
+// Only a `toJSON` can still appear (on Object.prototype / Array.prototype, or from a Proxy's
+// `get` for a property it does not have), so each call with such an object checks `toJSON`
+// on each of its objects and arrays instead of comparing every value (`sameFrozen`).
+// `frozenAt` maps such an object to the snapshot it was checked against when it was bound
+// (frozen, and equal to the snapshot then); against any other snapshot it is compared.
+const frozenAt = new WeakMap();
+
+function deepFrozen(value, node) {
+  if (!(node instanceof JsonNode)) return true;
+  if (typeof value !== 'object' || value === null || !Object.isFrozen(value)) return false;
+  const descriptors = Object.getOwnPropertyDescriptors(value);
+  for (const key of Reflect.ownKeys(descriptors)) if (!('value' in descriptors[key])) return false;
+  for (const i of node.inner) {
+    const child = node.keys === null ? value[i] : value[node.keys[i]];
+    if (!deepFrozen(child, node.values[i])) return false;
+  }
+  return true;
+}
+
+function sameFrozen(value, node) {
+  if (value.toJSON !== undefined) return false;
+  const inner = node.inner;
+  for (let j = 0; j < inner.length; j++) {
+    const i = inner[j];
+    if (!sameFrozen(node.keys === null ? value[i] : value[node.keys[i]], node.values[i])) return false;
+  }
+  return true;
+}
+
+// `value` (bound to `node`) still gives the JSON text `node` was made from.
+function same(value, node) {
+  return frozenAt.get(value) === node ? sameFrozen(value, node) : sameJson(value, node);
 }
 
 // Claims given as objects are validated once per distinct JSON text: each engine keeps a
@@ -263,7 +303,7 @@ function claimsFor(claims, cache, bound, always) {
   const object = typeof claims === 'object' && claims !== null;
   if (object) {
     const entry = bound.get(claims);
-    if (entry !== undefined && entry.raw !== null && sameJson(claims, entry.node)) {
+    if (entry !== undefined && entry.raw !== null && same(claims, entry.node)) {
       if (entry.epoch !== state.epoch) {
         entry.raw = new raw.RawSession(entry.text);
         entry.epoch = state.epoch;
@@ -293,6 +333,8 @@ function bind(map, object, entry) {
     return;
   }
   if (entry.node === null) entry.node = snapshot(JSON.parse(entry.text));
+  const node = entry.node;
+  if (frozenAt.get(object) !== node && deepFrozen(object, node) && sameJson(object, node)) frozenAt.set(object, node);
   map.set(object, entry);
 }
 
@@ -324,7 +366,7 @@ function resourceFor(resource) {
   const object = typeof resource === 'object' && resource !== null;
   if (object) {
     const entry = resources.get(resource);
-    if (entry !== undefined && entry.raw !== null && sameJson(resource, entry.node)) {
+    if (entry !== undefined && entry.raw !== null && same(resource, entry.node)) {
       if (entry.epoch !== state.epoch) {
         entry.raw = new raw.RawResource(entry.text);
         entry.epoch = state.epoch;

@@ -283,7 +283,8 @@ export class Engine {
    *
    * Passing the same claims and resource objects again is cheap: the engine keeps what it
    * prepared from them, and uses it only after checking that the object still holds the same
-   * JSON data (a changed object is decided on its new value). The decision is a fresh object.
+   * JSON data (a changed object is decided on its new value); deeply frozen objects skip
+   * that check. The decision is a fresh object.
    * @throws {RequestError} when `action` is not a string or `now` not an integer.
    */
   decide(claims: Claims | Session, action: string, resource: Resource, options?: Options): Decision;

@@ -262,3 +262,50 @@ test('new resource objects with the same content, and more resources than the ca
     }
   }
 });
+
+const deepFreeze = (v) => {
+  if (typeof v === 'object' && v !== null) {
+    Object.values(v).forEach(deepFreeze);
+    Object.freeze(v);
+  }
+  return v;
+};
+
+test('deeply frozen objects: recognised without comparing every value, never stale', () => {
+  const claims = deepFreeze(member());
+  const task = deepFreeze(orgTask());
+  for (let i = 0; i < 3; i++) check(claims, task, 'frozen');
+  // Frozen, but a getter: its value may change, so it is compared on every call.
+  let role = 'org:member';
+  const withGetter = member();
+  Object.defineProperty(withGetter, 'org_role', { get: () => role, enumerable: true });
+  deepFreeze(withGetter);
+  for (let i = 0; i < 3; i++) check(withGetter, task, 'frozen with a getter');
+  role = 'org:manager';
+  check(withGetter, task, 'frozen with a getter, changed');
+  assert.equal(engine.decide(withGetter, 'delete', task, at).rule, 'org_manage');
+  // Frozen only at the top: the nested objects may change.
+  const shallow = Object.freeze(member());
+  for (let i = 0; i < 3; i++) check(shallow, task, 'shallow frozen');
+  shallow.org_permissions.push('org:tasks:manage');
+  check(shallow, task, 'shallow frozen, nested array changed');
+  assert.equal(engine.decide(shallow, 'delete', task, at).rule, 'org_manage');
+  // A toJSON added to Object.prototype reaches frozen objects too.
+  try {
+    // eslint-disable-next-line no-extend-native
+    Object.defineProperty(Object.prototype, 'toJSON', { value: function () { return this === claims ? { sub: 'user_bob' } : this; }, configurable: true, writable: true });
+    assert.deepEqual(engine.decide(claims, 'edit', task, at), oracle(claims, 'edit', task));
+    assert.equal(engine.decide(claims, 'edit', task, at).reason, 'no_matching_rule');
+  } finally {
+    delete Object.prototype.toJSON;
+  }
+  check(claims, task, 'frozen, after the toJSON');
+  // A Proxy over a frozen object may answer `toJSON` from its get trap at any time.
+  let lie = false;
+  const target = deepFreeze(member());
+  const proxy = new Proxy(target, { get: (t, k) => (k === 'toJSON' && lie ? () => ({ sub: 'user_alice', org_id: 'org_team', org_role: 'org:manager', org_metadata: { isLicensed: true } }) : t[k]) });
+  for (let i = 0; i < 3; i++) check(proxy, task, 'frozen proxy');
+  lie = true;
+  check(proxy, task, 'frozen proxy with a toJSON');
+  assert.equal(engine.decide(proxy, 'delete', task, at).rule, 'org_manage');
+});
