@@ -171,15 +171,29 @@ pub struct RawEngine {
     lists: Table<Vec<String>>,
     /// The last answer that got no number, as JSON text (see `lastJson`).
     last: String,
+    /// Per action number: the number of its last numbered decision.
+    last_by_action: Vec<u32>,
 }
 
 impl RawEngine {
-    /// The number of `decision`, or `NOT_INTERNED` with its JSON text in `last`.
-    fn decision_id(&mut self, decision: Decision) -> Result<u32, JsValue> {
+    /// The number of `decision`, or `NOT_INTERNED` with its JSON text in `last`. `action`'s
+    /// last answer is tried first (a button asks the same question again and again).
+    fn decision_id(&mut self, decision: Decision, action: u32) -> Result<u32, JsValue> {
         if decision.error.is_none() {
+            let slot = self.last_by_action.get(action as usize).copied();
+            if let Some(id) = slot {
+                if self.decisions.items.get(id as usize) == Some(&decision) {
+                    return Ok(id);
+                }
+            }
             let hash = decision_hash(&decision);
             match self.decisions.id(decision, hash) {
-                Ok(id) => return Ok(id),
+                Ok(id) => {
+                    if let Some(s) = self.last_by_action.get_mut(action as usize) {
+                        *s = id;
+                    }
+                    return Ok(id);
+                }
                 Err(d) => self.last = to_json_text(&d)?,
             }
         } else {
@@ -252,7 +266,14 @@ impl RawEngine {
         if let Some(text) = directory {
             engine = engine.with_directory(Directory::from_json(&text).map_err(|e| input_error(&e))?);
         }
-        Ok(RawEngine { engine, actions: Vec::new(), decisions: Table::new(), lists: Table::new(), last: String::new() })
+        Ok(RawEngine {
+            engine,
+            actions: Vec::new(),
+            decisions: Table::new(),
+            lists: Table::new(),
+            last: String::new(),
+            last_by_action: Vec::new(),
+        })
     }
 
     /// `Engine::evaluate_at`: an AuthZEN Access Evaluation request, as JSON text.
@@ -302,6 +323,7 @@ impl RawEngine {
         match u32::try_from(self.actions.len()) {
             Ok(id) if self.actions.len() < TABLE_CAP => {
                 self.actions.push(name.to_owned());
+                self.last_by_action.push(NOT_INTERNED);
                 id
             }
             _ => NOT_INTERNED,
@@ -342,9 +364,10 @@ impl RawEngine {
         context: Option<String>,
         now: f64,
     ) -> Result<u32, JsValue> {
-        let action = self.action_name(action, &name)?;
+        let action_id = action;
+        let action = self.action_name(action_id, &name)?;
         let decision = self.engine.decide_json(claims, action, resource, context.as_deref(), Some(unix(now)));
-        self.decision_id(decision)
+        self.decision_id(decision, action_id)
     }
 
     /// `Engine::decide_with` on a prepared session and resource JSON, answering with the
@@ -359,9 +382,10 @@ impl RawEngine {
         context: Option<String>,
         now: f64,
     ) -> Result<u32, JsValue> {
-        let action = self.action_name(action, &name)?;
+        let action_id = action;
+        let action = self.action_name(action_id, &name)?;
         let decision = self.session_decision(session, action, resource, context, now);
-        self.decision_id(decision)
+        self.decision_id(decision, action_id)
     }
 
     /// `Engine::decide_with` on a prepared session and a prepared resource, without context,
@@ -375,10 +399,11 @@ impl RawEngine {
         resource: &RawResource,
         now: f64,
     ) -> Result<u32, JsValue> {
-        let action = self.action_name(action, &name)?;
+        let action_id = action;
+        let action = self.action_name(action_id, &name)?;
         let decision =
             self.engine.decide_with(&session.session, action, &resource.resource, &Options::default().at(unix(now)));
-        self.decision_id(decision)
+        self.decision_id(decision, action_id)
     }
 
     /// `permittedActions` on a prepared resource, without context, answering with the
