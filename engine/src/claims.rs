@@ -146,8 +146,8 @@ impl Session {
             .and_then(|top| de.end().map(|()| top))
             .map_err(|e| ClaimsError::new(e.to_string()))?;
         match top {
-            TopLevel::Object(registered) => {
-                let (mut session, pending) = Session::read(&registered)?;
+            TopLevel::Object(mut registered) => {
+                let (mut session, pending) = Session::read(&mut registered)?;
                 if !pending {
                     session.claims = ClaimsMap::from_text(text);
                 }
@@ -178,10 +178,10 @@ impl Session {
 
     pub(crate) fn from_value(claims: Value, limits: &Limits) -> Result<Session, ClaimsError> {
         let claims = json::checked(claims, limits.max_json_depth).map_err(ClaimsError::new)?;
-        let Value::Object(claims) = claims else {
+        let Value::Object(mut claims) = claims else {
             return Err(ClaimsError::new(format!("claims must be a JSON object, found {}", kind_of(&claims))));
         };
-        let (mut session, pending) = Session::read(&claims)?;
+        let (mut session, pending) = Session::read(&mut claims)?;
         if !pending {
             session.claims = ClaimsMap::from_map(claims);
         }
@@ -190,7 +190,7 @@ impl Session {
 
     /// Reads and checks the registered claims. The session's `claims` map is left empty
     /// for the caller to fill, unless the session is pending (signed out: no claims).
-    fn read<S: ClaimSource>(claims: &S) -> Result<(Session, bool), ClaimsError> {
+    fn read<S: ClaimSource>(claims: &mut S) -> Result<(Session, bool), ClaimsError> {
         let version = match claims.get("v") {
             None => 1,
             Some(Value::Number(n)) if n.as_i64() == Some(1) => 1,
@@ -207,20 +207,20 @@ impl Session {
                 return Err(ClaimsError::new(format!("claim `sts` must be `active` or `pending`, found `{other}`")));
             }
         };
-        let user_id = opt_str(claims, "sub")?.map(str::to_owned);
+        let user_id = take_str(claims, "sub")?;
         if user_id.as_deref() == Some("") {
             return Err(ClaimsError::new("claim `sub` must not be empty"));
         }
-        let session_id = opt_str(claims, "sid")?.map(str::to_owned);
-        let azp = opt_str(claims, "azp")?.map(str::to_owned);
-        let iss = opt_str(claims, "iss")?.map(str::to_owned);
+        let session_id = take_str(claims, "sid")?;
+        let azp = take_str(claims, "azp")?;
+        let iss = take_str(claims, "iss")?;
         opt_str(claims, "jti")?;
         let exp = opt_int(claims, "exp")?;
         let nbf = opt_int(claims, "nbf")?;
         let iat = opt_int(claims, "iat")?;
         let actor = match claims.get("act") {
             None => None,
-            Some(Value::Object(map)) => Some(map.clone()),
+            Some(Value::Object(_)) => Some(take_object(claims, "act")),
             Some(other) => {
                 return Err(ClaimsError::new(format!("claim `act` must be an object, found {}", describe(other))));
             }
@@ -339,25 +339,33 @@ pub(crate) enum Validity {
     NotYetValid,
 }
 
-fn org_from_v1<S: ClaimSource>(claims: &S) -> Result<Option<Org>, ClaimsError> {
+fn org_from_v1<S: ClaimSource>(claims: &mut S) -> Result<Option<Org>, ClaimsError> {
     if claims.contains_key("o") {
         return Err(ClaimsError::new("claim `o` is only valid in a version 2 token (`\"v\": 2`)"));
     }
-    let id = opt_str(claims, "org_id")?;
-    let slug = opt_str(claims, "org_slug")?.map(str::to_owned);
-    let role = opt_str(claims, "org_role")?.map(str::to_owned);
+    let id = take_str(claims, "org_id")?;
+    let slug = take_str(claims, "org_slug")?;
+    let role = take_str(claims, "org_role")?;
     let permissions = match claims.get("org_permissions") {
         None => Vec::new(),
-        Some(Value::Array(items)) => items
-            .iter()
-            .map(|p| match p {
-                Value::String(s) => Ok(s.clone()),
-                other => Err(ClaimsError::new(format!(
+        Some(Value::Array(items)) => {
+            if let Some(other) = items.iter().find(|p| !p.is_string()) {
+                return Err(ClaimsError::new(format!(
                     "claim `org_permissions` must list strings, found {}",
                     describe(other)
-                ))),
-            })
-            .collect::<Result<_, _>>()?,
+                )));
+            }
+            match claims.take("org_permissions") {
+                Some(Value::Array(items)) => items
+                    .into_iter()
+                    .filter_map(|p| match p {
+                        Value::String(s) => Some(s),
+                        _ => None,
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            }
+        }
         Some(other) => {
             return Err(ClaimsError::new(format!(
                 "claim `org_permissions` must be a list of strings, found {}",
@@ -382,15 +390,35 @@ fn org_from_v1<S: ClaimSource>(claims: &S) -> Result<Option<Org>, ClaimsError> {
     if id.is_empty() {
         return Err(ClaimsError::new("claim `org_id` must not be empty"));
     }
-    Ok(Some(Org { id: id.to_owned(), slug, role, permissions, metadata }))
+    Ok(Some(Org { id, slug, role, permissions, metadata }))
 }
 
-pub(crate) fn opt_object<S: ClaimSource>(claims: &S, key: &str) -> Result<Map<String, Value>, ClaimsError> {
+/// Claim `key` as an object for the session to keep (empty when absent).
+pub(crate) fn opt_object<S: ClaimSource>(claims: &mut S, key: &str) -> Result<Map<String, Value>, ClaimsError> {
     match claims.get(key) {
         None => Ok(Map::new()),
-        Some(Value::Object(map)) => Ok(map.clone()),
+        Some(Value::Object(_)) => Ok(take_object(claims, key)),
         Some(other) => Err(ClaimsError::new(format!("claim `{key}` must be an object, found {}", describe(other)))),
     }
+}
+
+/// Claim `key`, checked to be an object, for the session to keep.
+fn take_object<S: ClaimSource>(claims: &mut S, key: &str) -> Map<String, Value> {
+    match claims.take(key) {
+        Some(Value::Object(map)) => map,
+        _ => Map::new(),
+    }
+}
+
+/// As [`opt_str`], with the string for the session to keep.
+fn take_str<S: ClaimSource>(claims: &mut S, key: &str) -> Result<Option<String>, ClaimsError> {
+    if opt_str(claims, key)?.is_none() {
+        return Ok(None);
+    }
+    Ok(match claims.take(key) {
+        Some(Value::String(s)) => Some(s),
+        _ => None,
+    })
 }
 
 pub(crate) fn opt_str<'a, S: ClaimSource>(claims: &'a S, key: &str) -> Result<Option<&'a str>, ClaimsError> {
@@ -440,11 +468,22 @@ pub(crate) trait ClaimSource {
     fn contains_key(&self, key: &str) -> bool {
         self.get(key).is_some()
     }
+
+    /// The value of claim `key` for the session to keep. A caller's map is left as it is
+    /// (the value is cloned); the one-pass reader's own storage gives its value away and
+    /// keeps an empty value of the same type in its place, so that later presence and
+    /// type checks of that claim answer as before (and no check reads a taken value's
+    /// content: every claim is taken at most once, after its checks).
+    fn take(&mut self, key: &str) -> Option<Value>;
 }
 
 impl ClaimSource for Map<String, Value> {
     fn get(&self, key: &str) -> Option<&Value> {
         Map::get(self, key)
+    }
+
+    fn take(&mut self, key: &str) -> Option<Value> {
+        Map::get(self, key).cloned()
     }
 }
 
@@ -474,29 +513,34 @@ const REGISTERED: [&str; 20] = [
     "org_metadata",
 ];
 
-/// The slot of a registered claim in [`REGISTERED`].
+/// The slot of a registered claim in [`REGISTERED`]. This runs for every key of every
+/// token and for every claim lookup: the byte patterns compile to a decision tree on the
+/// key's length and bytes instead of one string comparison per name.
 fn registered_slot(key: &str) -> Option<usize> {
-    Some(match key {
-        "v" => 0,
-        "sts" => 1,
-        "sub" => 2,
-        "sid" => 3,
-        "azp" => 4,
-        "iss" => 5,
-        "jti" => 6,
-        "exp" => 7,
-        "nbf" => 8,
-        "iat" => 9,
-        "act" => 10,
-        "fva" => 11,
-        "fea" => 12,
-        "pla" => 13,
-        "o" => 14,
-        "org_id" => 15,
-        "org_slug" => 16,
-        "org_role" => 17,
-        "org_permissions" => 18,
-        "org_metadata" => 19,
+    Some(match key.as_bytes() {
+        [b'v'] => 0,
+        [b's', b't', b's'] => 1,
+        [b's', b'u', b'b'] => 2,
+        [b's', b'i', b'd'] => 3,
+        [b'a', b'z', b'p'] => 4,
+        [b'i', b's', b's'] => 5,
+        [b'j', b't', b'i'] => 6,
+        [b'e', b'x', b'p'] => 7,
+        [b'n', b'b', b'f'] => 8,
+        [b'i', b'a', b't'] => 9,
+        [b'a', b'c', b't'] => 10,
+        [b'f', b'v', b'a'] => 11,
+        [b'f', b'e', b'a'] => 12,
+        [b'p', b'l', b'a'] => 13,
+        [b'o'] => 14,
+        [b'o', b'r', b'g', b'_', rest @ ..] => match rest {
+            b"id" => 15,
+            b"slug" => 16,
+            b"role" => 17,
+            b"permissions" => 18,
+            b"metadata" => 19,
+            _ => return None,
+        },
         _ => return None,
     })
 }
@@ -511,6 +555,16 @@ struct Registered {
 impl ClaimSource for Registered {
     fn get(&self, key: &str) -> Option<&Value> {
         registered_slot(key).and_then(|i| self.slots.get(i)).and_then(Option::as_ref)
+    }
+
+    fn take(&mut self, key: &str) -> Option<Value> {
+        let value = registered_slot(key).and_then(|i| self.slots.get_mut(i)).and_then(Option::as_mut)?;
+        Some(match value {
+            Value::String(s) => Value::String(std::mem::take(s)),
+            Value::Array(items) => Value::Array(std::mem::take(items)),
+            Value::Object(map) => Value::Object(std::mem::take(map)),
+            other => other.clone(),
+        })
     }
 }
 

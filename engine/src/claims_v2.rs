@@ -43,7 +43,7 @@ pub(crate) fn scoped_list(claim: &str, text: &str) -> Result<Vec<Scoped>, Claims
 }
 
 /// Decodes the `o` claim of a version 2 token into the same [`Org`] a v1 token gives.
-pub(crate) fn org_from_v2<S: ClaimSource>(claims: &S, features: &[Scoped]) -> Result<Option<Org>, ClaimsError> {
+pub(crate) fn org_from_v2<S: ClaimSource>(claims: &mut S, features: &[Scoped]) -> Result<Option<Org>, ClaimsError> {
     for key in ["org_id", "org_slug", "org_role", "org_permissions"] {
         if claims.contains_key(key) {
             return Err(ClaimsError::new(format!(
@@ -130,8 +130,9 @@ pub(crate) fn org_from_v2<S: ClaimSource>(claims: &S, features: &[Scoped]) -> Re
             }
         }
     }
+    let id = id.to_owned();
     let metadata = opt_object(claims, "org_metadata")?;
-    Ok(Some(Org { id: id.to_owned(), slug, role, permissions, metadata }))
+    Ok(Some(Org { id, slug, role, permissions, metadata }))
 }
 
 #[cfg(test)]
