@@ -141,20 +141,19 @@ impl Session {
     pub fn from_claims_json_with_limits(text: &str, limits: &Limits) -> Result<Session, ClaimsError> {
         json::check_size(text, limits.max_claims_bytes).map_err(ClaimsError::new)?;
         let mut de = serde_json::Deserializer::from_str(text);
-        let top = TopLevelSeed { max_depth: limits.max_json_depth }
+        let mut registered = Registered::default();
+        let other = TopLevelSeed { max_depth: limits.max_json_depth, registered: &mut registered }
             .deserialize(&mut de)
-            .and_then(|top| de.end().map(|()| top))
+            .and_then(|other| de.end().map(|()| other))
             .map_err(|e| ClaimsError::new(e.to_string()))?;
-        match top {
-            TopLevel::Object(mut registered) => {
-                let (mut session, pending) = Session::read(&mut registered)?;
-                if !pending {
-                    session.claims = ClaimsMap::from_text(text);
-                }
-                Ok(session)
-            }
-            TopLevel::Other(value) => Session::from_value(value, limits),
+        if let Some(value) = other {
+            return Session::from_value(value, limits);
         }
+        let (mut session, pending) = Session::read(&mut registered)?;
+        if !pending {
+            session.claims = ClaimsMap::from_text(text);
+        }
+        Ok(session)
     }
 
     /// The strict path the one-pass reader must agree with: the whole text parsed into a
@@ -568,63 +567,57 @@ impl ClaimSource for Registered {
     }
 }
 
-/// The top level of a claims text: the registered claims of an object, or any other
-/// value built whole (to be refused with the same message as a parsed value).
-// Lives on the stack for one call; boxing the registered claims would cost an allocation.
-#[allow(clippy::large_enum_variant)]
-enum TopLevel {
-    Object(Registered),
-    Other(Value),
+/// Reads the top level of a claims text: an object into `registered` (its other claims
+/// validated and dropped), any other value built whole and returned, to be refused with
+/// the same message as a parsed value.
+struct TopLevelSeed<'r> {
+    max_depth: usize,
+    registered: &'r mut Registered,
 }
 
-impl TopLevel {
-    fn strict(max_depth: usize) -> json::Strict {
-        json::Strict { depth: 0, max_depth }
+impl TopLevelSeed<'_> {
+    fn strict(&self) -> json::Strict {
+        json::Strict { depth: 0, max_depth: self.max_depth }
     }
 }
 
-/// Reads a [`TopLevel`] under the depth limit `max_depth`.
-struct TopLevelSeed {
-    max_depth: usize,
-}
-
-impl<'de> DeserializeSeed<'de> for TopLevelSeed {
-    type Value = TopLevel;
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<TopLevel, D::Error> {
+impl<'de> DeserializeSeed<'de> for TopLevelSeed<'_> {
+    type Value = Option<Value>;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Option<Value>, D::Error> {
         d.deserialize_any(self)
     }
 }
 
-impl<'de> Visitor<'de> for TopLevelSeed {
-    type Value = TopLevel;
+impl<'de> Visitor<'de> for TopLevelSeed<'_> {
+    type Value = Option<Value>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JSON value")
     }
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<TopLevel, E> {
-        TopLevel::strict(self.max_depth).visit_bool(v).map(TopLevel::Other)
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Option<Value>, E> {
+        self.strict().visit_bool(v).map(Some)
     }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<TopLevel, E> {
-        TopLevel::strict(self.max_depth).visit_i64(v).map(TopLevel::Other)
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Option<Value>, E> {
+        self.strict().visit_i64(v).map(Some)
     }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<TopLevel, E> {
-        TopLevel::strict(self.max_depth).visit_u64(v).map(TopLevel::Other)
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Option<Value>, E> {
+        self.strict().visit_u64(v).map(Some)
     }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<TopLevel, E> {
-        TopLevel::strict(self.max_depth).visit_f64(v).map(TopLevel::Other)
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Option<Value>, E> {
+        self.strict().visit_f64(v).map(Some)
     }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<TopLevel, E> {
-        TopLevel::strict(self.max_depth).visit_str(v).map(TopLevel::Other)
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Option<Value>, E> {
+        self.strict().visit_str(v).map(Some)
     }
-    fn visit_unit<E: de::Error>(self) -> Result<TopLevel, E> {
-        TopLevel::strict(self.max_depth).visit_unit().map(TopLevel::Other)
+    fn visit_unit<E: de::Error>(self) -> Result<Option<Value>, E> {
+        self.strict().visit_unit().map(Some)
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<TopLevel, A::Error> {
-        TopLevel::strict(self.max_depth).visit_seq(seq).map(TopLevel::Other)
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Option<Value>, A::Error> {
+        self.strict().visit_seq(seq).map(Some)
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<TopLevel, A::Error> {
-        let inner = TopLevel::strict(self.max_depth).deeper()?;
-        let mut registered = Registered::default();
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Option<Value>, A::Error> {
+        let inner = self.strict().deeper()?;
+        let registered = self.registered;
         let mut others = json::KeySet::default();
         while let Some(key) = access.next_key_seed(json::Key)? {
             // Keys and values are read in the order, and checked at the points, of the
@@ -646,7 +639,7 @@ impl<'de> Visitor<'de> for TopLevelSeed {
                 }
             }
         }
-        Ok(TopLevel::Object(registered))
+        Ok(None)
     }
 }
 
