@@ -290,13 +290,14 @@ impl<'de> Visitor<'de> for ResourceSeed {
     fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<ResourceText, A::Error> {
         let inner = self.strict().deeper()?;
         let (mut type_name, mut id, mut attrs) = (None, None, Map::new());
-        while let Some(key) = access.next_key::<String>()? {
+        // Keys are borrowed from the text: only attribute names are allocated.
+        while let Some(key) = access.next_key_seed(json::Key)? {
             // As in the strict parser: the value first, then the duplicate check.
             let value = access.next_value_seed(json::Strict { depth: inner.depth, max_depth: inner.max_depth })?;
-            let slot = match key.as_str() {
+            let slot = match &*key {
                 "type" => &mut type_name,
                 "id" => &mut id,
-                _ => match attrs.entry(key) {
+                _ => match attrs.entry(key.into_owned()) {
                     serde_json::map::Entry::Vacant(slot) => {
                         slot.insert(value);
                         continue;
