@@ -7,7 +7,9 @@
 
 use crate::json;
 use crate::limits::Limits;
+use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
+use std::fmt;
 use std::sync::OnceLock;
 
 /// Why a set of claims cannot be trusted.
@@ -80,7 +82,7 @@ pub struct Session {
     pub(crate) features: Vec<Scoped>,
     /// Minutes since first and second factor verification; -1 means never.
     pub(crate) fva: Option<(i64, i64)>,
-    pub(crate) claims: Map<String, Value>,
+    pub(crate) claims: ClaimsMap,
     pub(crate) version: u8,
     /// Permission bits for the engine that first used this session (see `compile`).
     pub(crate) prepared: OnceLock<crate::compile::PreparedSession>,
@@ -130,7 +132,33 @@ impl Session {
     }
 
     /// As [`Session::from_claims_json`], with explicit [`Limits`].
+    ///
+    /// The text is read in one pass: registered claims are kept as they are read, every
+    /// other claim is validated (duplicate keys, nesting) without being built, and the
+    /// full [`Session::claims`] map is built from the text on first use. Accepts and
+    /// rejects exactly what [`serde_json`] parsing with duplicate-key, size and depth
+    /// checks followed by [`Session::from_claims`] would (`engine/tests/intake_props.rs`).
     pub fn from_claims_json_with_limits(text: &str, limits: &Limits) -> Result<Session, ClaimsError> {
+        json::check_size(text, limits.max_claims_bytes).map_err(ClaimsError::new)?;
+        let mut de = serde_json::Deserializer::from_str(text);
+        let mut registered = Registered::default();
+        let other = TopLevelSeed { max_depth: limits.max_json_depth, registered: &mut registered }
+            .deserialize(&mut de)
+            .and_then(|other| de.end().map(|()| other))
+            .map_err(|e| ClaimsError::new(e.to_string()))?;
+        if let Some(value) = other {
+            return Session::from_value(value, limits);
+        }
+        let (mut session, pending) = Session::read(&mut registered)?;
+        if !pending {
+            session.claims = ClaimsMap::from_text(text);
+        }
+        Ok(session)
+    }
+
+    /// The strict path the one-pass reader must agree with: the whole text parsed into a
+    /// `Value` tree (duplicate keys rejected), then read back by key.
+    pub(crate) fn from_claims_json_dom(text: &str, limits: &Limits) -> Result<Session, ClaimsError> {
         let value =
             json::parse_strict(text, limits.max_claims_bytes, limits.max_json_depth).map_err(ClaimsError::new)?;
         Session::from_value(value, limits)
@@ -149,9 +177,19 @@ impl Session {
 
     pub(crate) fn from_value(claims: Value, limits: &Limits) -> Result<Session, ClaimsError> {
         let claims = json::checked(claims, limits.max_json_depth).map_err(ClaimsError::new)?;
-        let Value::Object(claims) = claims else {
+        let Value::Object(mut claims) = claims else {
             return Err(ClaimsError::new(format!("claims must be a JSON object, found {}", kind_of(&claims))));
         };
+        let (mut session, pending) = Session::read(&mut claims)?;
+        if !pending {
+            session.claims = ClaimsMap::from_map(claims);
+        }
+        Ok(session)
+    }
+
+    /// Reads and checks the registered claims. The session's `claims` map is left empty
+    /// for the caller to fill, unless the session is pending (signed out: no claims).
+    fn read<S: ClaimSource>(claims: &mut S) -> Result<(Session, bool), ClaimsError> {
         let version = match claims.get("v") {
             None => 1,
             Some(Value::Number(n)) if n.as_i64() == Some(1) => 1,
@@ -160,7 +198,7 @@ impl Session {
                 return Err(ClaimsError::new(format!("claim `v` must be 1 or 2, found {}", describe(other))));
             }
         };
-        let sts = opt_str(&claims, "sts")?;
+        let sts = opt_str(claims, "sts")?;
         let pending = match sts {
             None | Some("active") => false,
             Some("pending") => true,
@@ -168,20 +206,20 @@ impl Session {
                 return Err(ClaimsError::new(format!("claim `sts` must be `active` or `pending`, found `{other}`")));
             }
         };
-        let user_id = opt_str(&claims, "sub")?.map(str::to_owned);
+        let user_id = take_str(claims, "sub")?;
         if user_id.as_deref() == Some("") {
             return Err(ClaimsError::new("claim `sub` must not be empty"));
         }
-        let session_id = opt_str(&claims, "sid")?.map(str::to_owned);
-        let azp = opt_str(&claims, "azp")?.map(str::to_owned);
-        let iss = opt_str(&claims, "iss")?.map(str::to_owned);
-        opt_str(&claims, "jti")?;
-        let exp = opt_int(&claims, "exp")?;
-        let nbf = opt_int(&claims, "nbf")?;
-        let iat = opt_int(&claims, "iat")?;
+        let session_id = take_str(claims, "sid")?;
+        let azp = take_str(claims, "azp")?;
+        let iss = take_str(claims, "iss")?;
+        opt_str(claims, "jti")?;
+        let exp = opt_int(claims, "exp")?;
+        let nbf = opt_int(claims, "nbf")?;
+        let iat = opt_int(claims, "iat")?;
         let actor = match claims.get("act") {
             None => None,
-            Some(Value::Object(map)) => Some(map.clone()),
+            Some(Value::Object(_)) => Some(take_object(claims, "act")),
             Some(other) => {
                 return Err(ClaimsError::new(format!("claim `act` must be an object, found {}", describe(other))));
             }
@@ -197,15 +235,15 @@ impl Session {
             }
             Some(_) => return Err(ClaimsError::new("claim `fva` must be two integers of minutes, -1 for never")),
         };
-        let features = match opt_str(&claims, "fea")? {
+        let features = match opt_str(claims, "fea")? {
             Some(text) => crate::claims_v2::scoped_list("fea", text)?,
             None => Vec::new(),
         };
-        let plans = match opt_str(&claims, "pla")? {
+        let plans = match opt_str(claims, "pla")? {
             Some(text) => crate::claims_v2::scoped_list("pla", text)?,
             None => Vec::new(),
         };
-        let org = if version == 2 { crate::claims_v2::org_from_v2(&claims, &features)? } else { org_from_v1(&claims)? };
+        let org = if version == 2 { crate::claims_v2::org_from_v2(claims, &features)? } else { org_from_v1(claims)? };
         if org.is_none() && (plans.iter().any(|p| p.org && !p.user) || features.iter().any(|f| f.org && !f.user)) {
             // Organization-only plans and features describe the active organization.
             return Err(ClaimsError::new("organization plans or features are present without an active organization"));
@@ -223,7 +261,7 @@ impl Session {
             plans,
             features,
             fva,
-            claims,
+            claims: ClaimsMap::default(),
             version,
             prepared: OnceLock::new(),
         };
@@ -236,10 +274,10 @@ impl Session {
             session.features.clear();
             session.fva = None;
             // Signed out means no custom claims either: `claims.email` must not let a
-            // pending session through a rule meant for signed-in users.
-            session.claims = Map::new();
+            // pending session through a rule meant for signed-in users. (The caller only
+            // fills `claims` when the session is not pending.)
         }
-        Ok(session)
+        Ok((session, pending))
     }
 
     /// The signed-in user's id (`sub`), or `None` for an anonymous session.
@@ -300,25 +338,33 @@ pub(crate) enum Validity {
     NotYetValid,
 }
 
-fn org_from_v1(claims: &Map<String, Value>) -> Result<Option<Org>, ClaimsError> {
+fn org_from_v1<S: ClaimSource>(claims: &mut S) -> Result<Option<Org>, ClaimsError> {
     if claims.contains_key("o") {
         return Err(ClaimsError::new("claim `o` is only valid in a version 2 token (`\"v\": 2`)"));
     }
-    let id = opt_str(claims, "org_id")?;
-    let slug = opt_str(claims, "org_slug")?.map(str::to_owned);
-    let role = opt_str(claims, "org_role")?.map(str::to_owned);
+    let id = take_str(claims, "org_id")?;
+    let slug = take_str(claims, "org_slug")?;
+    let role = take_str(claims, "org_role")?;
     let permissions = match claims.get("org_permissions") {
         None => Vec::new(),
-        Some(Value::Array(items)) => items
-            .iter()
-            .map(|p| match p {
-                Value::String(s) => Ok(s.clone()),
-                other => Err(ClaimsError::new(format!(
+        Some(Value::Array(items)) => {
+            if let Some(other) = items.iter().find(|p| !p.is_string()) {
+                return Err(ClaimsError::new(format!(
                     "claim `org_permissions` must list strings, found {}",
                     describe(other)
-                ))),
-            })
-            .collect::<Result<_, _>>()?,
+                )));
+            }
+            match claims.take("org_permissions") {
+                Some(Value::Array(items)) => items
+                    .into_iter()
+                    .filter_map(|p| match p {
+                        Value::String(s) => Some(s),
+                        _ => None,
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            }
+        }
         Some(other) => {
             return Err(ClaimsError::new(format!(
                 "claim `org_permissions` must be a list of strings, found {}",
@@ -343,18 +389,38 @@ fn org_from_v1(claims: &Map<String, Value>) -> Result<Option<Org>, ClaimsError> 
     if id.is_empty() {
         return Err(ClaimsError::new("claim `org_id` must not be empty"));
     }
-    Ok(Some(Org { id: id.to_owned(), slug, role, permissions, metadata }))
+    Ok(Some(Org { id, slug, role, permissions, metadata }))
 }
 
-pub(crate) fn opt_object(claims: &Map<String, Value>, key: &str) -> Result<Map<String, Value>, ClaimsError> {
+/// Claim `key` as an object for the session to keep (empty when absent).
+pub(crate) fn opt_object<S: ClaimSource>(claims: &mut S, key: &str) -> Result<Map<String, Value>, ClaimsError> {
     match claims.get(key) {
         None => Ok(Map::new()),
-        Some(Value::Object(map)) => Ok(map.clone()),
+        Some(Value::Object(_)) => Ok(take_object(claims, key)),
         Some(other) => Err(ClaimsError::new(format!("claim `{key}` must be an object, found {}", describe(other)))),
     }
 }
 
-pub(crate) fn opt_str<'a>(claims: &'a Map<String, Value>, key: &str) -> Result<Option<&'a str>, ClaimsError> {
+/// Claim `key`, checked to be an object, for the session to keep.
+fn take_object<S: ClaimSource>(claims: &mut S, key: &str) -> Map<String, Value> {
+    match claims.take(key) {
+        Some(Value::Object(map)) => map,
+        _ => Map::new(),
+    }
+}
+
+/// As [`opt_str`], with the string for the session to keep.
+fn take_str<S: ClaimSource>(claims: &mut S, key: &str) -> Result<Option<String>, ClaimsError> {
+    if opt_str(claims, key)?.is_none() {
+        return Ok(None);
+    }
+    Ok(match claims.take(key) {
+        Some(Value::String(s)) => Some(s),
+        _ => None,
+    })
+}
+
+pub(crate) fn opt_str<'a, S: ClaimSource>(claims: &'a S, key: &str) -> Result<Option<&'a str>, ClaimsError> {
     match claims.get(key) {
         None => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.as_str())),
@@ -362,7 +428,7 @@ pub(crate) fn opt_str<'a>(claims: &'a Map<String, Value>, key: &str) -> Result<O
     }
 }
 
-fn opt_int(claims: &Map<String, Value>, key: &str) -> Result<Option<i64>, ClaimsError> {
+fn opt_int<S: ClaimSource>(claims: &S, key: &str) -> Result<Option<i64>, ClaimsError> {
     match claims.get(key) {
         None => Ok(None),
         Some(Value::Number(n)) if n.as_i64().is_some() => Ok(n.as_i64()),
@@ -391,9 +457,248 @@ fn describe(v: &Value) -> String {
     kind_of(v).to_string()
 }
 
+/// Where the claim checks read claims from: the parsed claims object, or the registered
+/// claims the one-pass reader kept (see [`Registered`]).
+pub(crate) trait ClaimSource {
+    /// The value of claim `key`, if present.
+    fn get(&self, key: &str) -> Option<&Value>;
+
+    /// Whether claim `key` is present.
+    fn contains_key(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+
+    /// The value of claim `key` for the session to keep. A caller's map is left as it is
+    /// (the value is cloned); the one-pass reader's own storage gives its value away and
+    /// keeps an empty value of the same type in its place, so that later presence and
+    /// type checks of that claim answer as before (and no check reads a taken value's
+    /// content: every claim is taken at most once, after its checks).
+    fn take(&mut self, key: &str) -> Option<Value>;
+}
+
+impl ClaimSource for Map<String, Value> {
+    fn get(&self, key: &str) -> Option<&Value> {
+        Map::get(self, key)
+    }
+
+    fn take(&mut self, key: &str) -> Option<Value> {
+        Map::get(self, key).cloned()
+    }
+}
+
+/// Every claim name [`Session::read`] (and `claims_v2`) looks up, in slot order. A name
+/// missing here would read as absent from text and present from a parsed value: the
+/// property tests in `engine/tests/intake_props.rs` generate all of them.
+const REGISTERED: [&str; 20] = [
+    "v",
+    "sts",
+    "sub",
+    "sid",
+    "azp",
+    "iss",
+    "jti",
+    "exp",
+    "nbf",
+    "iat",
+    "act",
+    "fva",
+    "fea",
+    "pla",
+    "o",
+    "org_id",
+    "org_slug",
+    "org_role",
+    "org_permissions",
+    "org_metadata",
+];
+
+/// The slot of a registered claim in [`REGISTERED`]. This runs for every key of every
+/// token and for every claim lookup: the byte patterns compile to a decision tree on the
+/// key's length and bytes instead of one string comparison per name.
+fn registered_slot(key: &str) -> Option<usize> {
+    Some(match key.as_bytes() {
+        [b'v'] => 0,
+        [b's', b't', b's'] => 1,
+        [b's', b'u', b'b'] => 2,
+        [b's', b'i', b'd'] => 3,
+        [b'a', b'z', b'p'] => 4,
+        [b'i', b's', b's'] => 5,
+        [b'j', b't', b'i'] => 6,
+        [b'e', b'x', b'p'] => 7,
+        [b'n', b'b', b'f'] => 8,
+        [b'i', b'a', b't'] => 9,
+        [b'a', b'c', b't'] => 10,
+        [b'f', b'v', b'a'] => 11,
+        [b'f', b'e', b'a'] => 12,
+        [b'p', b'l', b'a'] => 13,
+        [b'o'] => 14,
+        [b'o', b'r', b'g', b'_', rest @ ..] => match rest {
+            b"id" => 15,
+            b"slug" => 16,
+            b"role" => 17,
+            b"permissions" => 18,
+            b"metadata" => 19,
+            _ => return None,
+        },
+        _ => return None,
+    })
+}
+
+/// The registered claims of a claims text, each built as the strict parser builds it;
+/// the other claims are validated and not kept (the text is).
+#[derive(Default)]
+struct Registered {
+    slots: [Option<Value>; REGISTERED.len()],
+}
+
+impl ClaimSource for Registered {
+    fn get(&self, key: &str) -> Option<&Value> {
+        registered_slot(key).and_then(|i| self.slots.get(i)).and_then(Option::as_ref)
+    }
+
+    fn take(&mut self, key: &str) -> Option<Value> {
+        let value = registered_slot(key).and_then(|i| self.slots.get_mut(i)).and_then(Option::as_mut)?;
+        Some(match value {
+            Value::String(s) => Value::String(std::mem::take(s)),
+            Value::Array(items) => Value::Array(std::mem::take(items)),
+            Value::Object(map) => Value::Object(std::mem::take(map)),
+            other => other.clone(),
+        })
+    }
+}
+
+/// Reads the top level of a claims text: an object into `registered` (its other claims
+/// validated and dropped), any other value built whole and returned, to be refused with
+/// the same message as a parsed value.
+struct TopLevelSeed<'r> {
+    max_depth: usize,
+    registered: &'r mut Registered,
+}
+
+impl TopLevelSeed<'_> {
+    fn strict(&self) -> json::Strict {
+        json::Strict { depth: 0, max_depth: self.max_depth }
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for TopLevelSeed<'_> {
+    type Value = Option<Value>;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Option<Value>, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for TopLevelSeed<'_> {
+    type Value = Option<Value>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Option<Value>, E> {
+        self.strict().visit_bool(v).map(Some)
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Option<Value>, E> {
+        self.strict().visit_i64(v).map(Some)
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Option<Value>, E> {
+        self.strict().visit_u64(v).map(Some)
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Option<Value>, E> {
+        self.strict().visit_f64(v).map(Some)
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Option<Value>, E> {
+        self.strict().visit_str(v).map(Some)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Option<Value>, E> {
+        self.strict().visit_unit().map(Some)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Option<Value>, A::Error> {
+        self.strict().visit_seq(seq).map(Some)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Option<Value>, A::Error> {
+        let inner = self.strict().deeper()?;
+        let registered = self.registered;
+        let mut others = json::KeySet::default();
+        while let Some(key) = access.next_key_seed(json::Key)? {
+            // Keys and values are read in the order, and checked at the points, of the
+            // strict parser: the value first, then whether the key was seen before.
+            match registered_slot(&key).and_then(|i| registered.slots.get_mut(i)) {
+                Some(slot) => {
+                    let value =
+                        access.next_value_seed(json::Strict { depth: inner.depth, max_depth: inner.max_depth })?;
+                    if slot.is_some() {
+                        return Err(json::duplicate_key(&key));
+                    }
+                    *slot = Some(value);
+                }
+                None => {
+                    access.next_value_seed(json::Skip { depth: inner.depth, max_depth: inner.max_depth })?;
+                    if let Err(key) = others.insert(key) {
+                        return Err(json::duplicate_key(&key));
+                    }
+                }
+            }
+        }
+        Ok(None)
+    }
+}
+
+/// The full claims map of a session: given as a map, or kept as the (validated) claims
+/// text and parsed on first use, so that deciding from JSON does not build it unless a
+/// `claims.*` condition reads it.
+#[derive(Clone, Default)]
+pub(crate) struct ClaimsMap {
+    text: Option<Box<str>>,
+    map: OnceLock<Map<String, Value>>,
+}
+
+impl ClaimsMap {
+    fn from_map(map: Map<String, Value>) -> ClaimsMap {
+        ClaimsMap { text: None, map: OnceLock::from(map) }
+    }
+
+    /// `text` must have been accepted by the strict parser, as a JSON object.
+    fn from_text(text: &str) -> ClaimsMap {
+        ClaimsMap { text: Some(text.into()), map: OnceLock::new() }
+    }
+
+    /// The map, built from the text the first time.
+    pub(crate) fn map(&self) -> &Map<String, Value> {
+        self.map.get_or_init(|| {
+            let parsed = self.text.as_deref().map(|text| json::parse_strict(text, usize::MAX, usize::MAX));
+            match parsed {
+                Some(Ok(Value::Object(map))) => map,
+                // Unreachable: the text was read by the same parser with tighter limits.
+                _ => Map::new(),
+            }
+        })
+    }
+}
+
+impl std::ops::Deref for ClaimsMap {
+    type Target = Map<String, Value>;
+    fn deref(&self) -> &Map<String, Value> {
+        self.map()
+    }
+}
+
+impl fmt::Debug for ClaimsMap {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.map().fmt(f)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn registered_slots_match_names() {
+        for (i, name) in REGISTERED.iter().enumerate() {
+            assert_eq!(registered_slot(name), Some(i), "{name}");
+        }
+        assert_eq!(registered_slot("email"), None);
+    }
 
     fn err(text: &str) -> String {
         Session::from_claims_json(text).err().map(|e| e.to_string()).unwrap_or_default()

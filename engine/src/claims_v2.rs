@@ -9,8 +9,8 @@
 //! permissions (a member whose role holds none of the organization features' permissions);
 //! a present one must have exactly one mask per organization feature.
 
-use crate::claims::{opt_object, opt_str, ClaimsError, Org, Scoped};
-use serde_json::{Map, Value};
+use crate::claims::{opt_object, opt_str, ClaimSource, ClaimsError, Org, Scoped};
+use serde_json::Value;
 
 /// Parses a comma-separated list of `scope:name` entries (`fea`, `pla`).
 pub(crate) fn scoped_list(claim: &str, text: &str) -> Result<Vec<Scoped>, ClaimsError> {
@@ -43,7 +43,7 @@ pub(crate) fn scoped_list(claim: &str, text: &str) -> Result<Vec<Scoped>, Claims
 }
 
 /// Decodes the `o` claim of a version 2 token into the same [`Org`] a v1 token gives.
-pub(crate) fn org_from_v2(claims: &Map<String, Value>, features: &[Scoped]) -> Result<Option<Org>, ClaimsError> {
+pub(crate) fn org_from_v2<S: ClaimSource>(claims: &mut S, features: &[Scoped]) -> Result<Option<Org>, ClaimsError> {
     for key in ["org_id", "org_slug", "org_role", "org_permissions"] {
         if claims.contains_key(key) {
             return Err(ClaimsError::new(format!(
@@ -130,8 +130,9 @@ pub(crate) fn org_from_v2(claims: &Map<String, Value>, features: &[Scoped]) -> R
             }
         }
     }
+    let id = id.to_owned();
     let metadata = opt_object(claims, "org_metadata")?;
-    Ok(Some(Org { id: id.to_owned(), slug, role, permissions, metadata }))
+    Ok(Some(Org { id, slug, role, permissions, metadata }))
 }
 
 #[cfg(test)]

@@ -7,18 +7,26 @@
 
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
+use std::borrow::Cow;
+use std::collections::BTreeSet;
 use std::fmt;
 
 /// Parses `text` into a JSON value, rejecting duplicate object keys, nesting deeper than
 /// `max_depth` and text longer than `max_bytes`. The error is one lowercase line.
 pub(crate) fn parse_strict(text: &str, max_bytes: usize, max_depth: usize) -> Result<Value, String> {
-    if text.len() > max_bytes {
-        return Err(format!("input of {} bytes is larger than the limit of {max_bytes} bytes", text.len()));
-    }
+    check_size(text, max_bytes)?;
     let mut de = serde_json::Deserializer::from_str(text);
     let value = Strict { depth: 0, max_depth }.deserialize(&mut de).map_err(|e| e.to_string())?;
     de.end().map_err(|e| e.to_string())?;
     Ok(value)
+}
+
+/// The size check of [`parse_strict`], for readers that parse the text themselves.
+pub(crate) fn check_size(text: &str, max_bytes: usize) -> Result<(), String> {
+    if text.len() > max_bytes {
+        return Err(format!("input of {} bytes is larger than the limit of {max_bytes} bytes", text.len()));
+    }
+    Ok(())
 }
 
 /// Checks an already-built value (from a binding) against the same depth limit.
@@ -65,17 +73,146 @@ pub(crate) fn dispose(value: Value) {
     }
 }
 
-struct Strict {
-    depth: usize,
-    max_depth: usize,
+/// The strict value builder of [`parse_strict`] at one nesting level: `depth` containers
+/// enclose the value it reads. Readers with their own top level (`Session`, `Resource`)
+/// use it for the values they keep, so those values follow exactly the same rules.
+pub(crate) struct Strict {
+    pub(crate) depth: usize,
+    pub(crate) max_depth: usize,
 }
 
 impl Strict {
-    fn deeper<E: de::Error>(&self) -> Result<Strict, E> {
+    pub(crate) fn deeper<E: de::Error>(&self) -> Result<Strict, E> {
         if self.depth >= self.max_depth {
             return Err(E::custom(format!("input nests deeper than the limit of {} levels", self.max_depth)));
         }
         Ok(Strict { depth: self.depth + 1, max_depth: self.max_depth })
+    }
+}
+
+/// The error [`parse_strict`] gives for a key seen twice in one object.
+pub(crate) fn duplicate_key<E: de::Error>(key: &str) -> E {
+    E::custom(format!("duplicate key `{key}`"))
+}
+
+/// Reads an object key, borrowed from the text unless it contains escapes.
+pub(crate) struct Key;
+
+impl<'de> DeserializeSeed<'de> for Key {
+    type Value = Cow<'de, str>;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Cow<'de, str>, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Key {
+    type Value = Cow<'de, str>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object key")
+    }
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Cow<'de, str>, E> {
+        Ok(Cow::Borrowed(v))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Cow<'de, str>, E> {
+        Ok(Cow::Owned(v.to_owned()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Cow<'de, str>, E> {
+        Ok(Cow::Owned(v))
+    }
+}
+
+/// The keys of one object seen so far: a short list, then an ordered set once the
+/// object has more keys than a linear scan should handle (a hostile object may have
+/// thousands).
+#[derive(Default)]
+pub(crate) struct KeySet<'de> {
+    few: Vec<Cow<'de, str>>,
+    many: BTreeSet<Cow<'de, str>>,
+}
+
+impl<'de> KeySet<'de> {
+    const LINEAR: usize = 16;
+
+    /// Adds `key`, or hands it back if it was there already.
+    pub(crate) fn insert(&mut self, key: Cow<'de, str>) -> Result<(), Cow<'de, str>> {
+        if self.many.is_empty() {
+            if self.few.contains(&key) {
+                return Err(key);
+            }
+            self.few.push(key);
+            if self.few.len() > Self::LINEAR {
+                self.many = self.few.drain(..).collect();
+            }
+        } else if self.many.contains(&key) {
+            return Err(key);
+        } else {
+            self.many.insert(key);
+        }
+        Ok(())
+    }
+}
+
+/// Validates one JSON value exactly as [`parse_strict`] would (duplicate keys at any
+/// depth, the depth limit, the same errors at the same positions) without building it.
+pub(crate) struct Skip {
+    pub(crate) depth: usize,
+    pub(crate) max_depth: usize,
+}
+
+impl<'de> DeserializeSeed<'de> for Skip {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        // `deserialize_any`, never `deserialize_ignored_any`: the latter skips strings
+        // without decoding them and would accept text `parse_strict` rejects.
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Skip {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_none<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let inner = Strict { depth: self.depth, max_depth: self.max_depth }.deeper()?;
+        while seq.next_element_seed(Skip { depth: inner.depth, max_depth: inner.max_depth })?.is_some() {}
+        Ok(())
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<(), A::Error> {
+        let inner = Strict { depth: self.depth, max_depth: self.max_depth }.deeper()?;
+        let mut keys = KeySet::default();
+        while let Some(key) = access.next_key_seed(Key)? {
+            // As in `Strict`: the value is read before the key is checked, so both report
+            // the first error of the text at the same position.
+            access.next_value_seed(Skip { depth: inner.depth, max_depth: inner.max_depth })?;
+            if let Err(key) = keys.insert(key) {
+                return Err(duplicate_key(&key));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -133,9 +270,7 @@ impl<'de> Visitor<'de> for Strict {
                 serde_json::map::Entry::Vacant(slot) => {
                     slot.insert(value);
                 }
-                serde_json::map::Entry::Occupied(slot) => {
-                    return Err(de::Error::custom(format!("duplicate key `{}`", slot.key())));
-                }
+                serde_json::map::Entry::Occupied(slot) => return Err(duplicate_key(slot.key())),
             }
         }
         Ok(Value::Object(map))

@@ -452,7 +452,7 @@ pub(crate) fn licensed(policy: &Policy, session: &Session) -> R<bool> {
             Some(o) => (&o.metadata, keys.get(1..).unwrap_or_default()),
             None => return Ok(false),
         },
-        _ => (&session.claims, keys.as_slice()),
+        _ => (session.claims(), keys.as_slice()),
     };
     let mut cur: Option<&Value> = None;
     for (i, k) in keys.iter().enumerate() {

@@ -2,7 +2,9 @@
 
 use crate::json;
 use crate::limits::Limits;
+use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
+use std::fmt;
 
 /// A resource or context document that cannot be used.
 ///
@@ -75,7 +77,27 @@ impl Resource {
     }
 
     /// Parses resource JSON with explicit limits.
+    ///
+    /// One pass over the text: `type` and `id` are set aside and the other fields become
+    /// the attributes as they are read. Accepts and rejects exactly what strict parsing
+    /// into a `Value` (duplicate keys, size and depth checked) followed by
+    /// [`Resource::from_value`] would (`engine/tests/intake_props.rs`).
     pub fn from_json_with_limits(text: &str, limits: &Limits) -> Result<Resource, InputError> {
+        json::check_size(text, limits.max_request_bytes).map_err(|e| InputError::new("resource", e))?;
+        let mut de = serde_json::Deserializer::from_str(text);
+        let top = ResourceSeed { max_depth: limits.max_json_depth }
+            .deserialize(&mut de)
+            .and_then(|top| de.end().map(|()| top))
+            .map_err(|e| InputError::new("resource", e.to_string()))?;
+        match top {
+            ResourceText::Object { type_name, id, attrs } => Resource::from_fields(type_name, id, attrs),
+            ResourceText::Other(value) => Resource::from_value_with_limits(value, limits),
+        }
+    }
+
+    /// The strict path [`Resource::from_json_with_limits`] must agree with: the whole
+    /// text parsed into a `Value`, then read as an object.
+    pub(crate) fn from_json_dom(text: &str, limits: &Limits) -> Result<Resource, InputError> {
         let value = json::parse_strict(text, limits.max_request_bytes, limits.max_json_depth)
             .map_err(|e| InputError::new("resource", e))?;
         Resource::from_value_with_limits(value, limits)
@@ -94,7 +116,18 @@ impl Resource {
                 format!("must be a JSON object, found {}", crate::claims::kind_of(&value)),
             ));
         };
-        let type_name = match attrs.remove("type") {
+        let type_name = attrs.remove("type");
+        let id = attrs.remove("id");
+        Resource::from_fields(type_name, id, attrs)
+    }
+
+    /// Checks the `type` and `id` fields of a resource object.
+    fn from_fields(
+        type_name: Option<Value>,
+        id: Option<Value>,
+        attrs: Map<String, Value>,
+    ) -> Result<Resource, InputError> {
+        let type_name = match type_name {
             Some(Value::String(s)) if !s.is_empty() => s,
             Some(Value::String(_)) => return Err(InputError::new("resource", "field `type` must not be empty")),
             Some(other) => {
@@ -105,7 +138,7 @@ impl Resource {
             }
             None => return Err(InputError::new("resource", "field `type` is missing")),
         };
-        let id = match attrs.remove("id") {
+        let id = match id {
             None | Some(Value::Null) => None,
             Some(Value::String(s)) => Some(s),
             Some(other) => {
@@ -115,7 +148,10 @@ impl Resource {
                 ))
             }
         };
-        Ok(Resource { type_name, id, attrs })
+        let mut resource = Resource::new(type_name);
+        resource.id = id;
+        resource.attrs = attrs;
+        Ok(resource)
     }
 
     /// The resource type, e.g. `task`.
@@ -161,7 +197,8 @@ impl Context {
     pub fn from_json_with_limits(text: &str, limits: &Limits) -> Result<Context, InputError> {
         let value = json::parse_strict(text, limits.max_request_bytes, limits.max_json_depth)
             .map_err(|e| InputError::new("context", e))?;
-        Context::from_value_with_limits(value, limits)
+        // The parser has enforced the depth limit already.
+        Context::from_checked(value)
     }
 
     /// Builds a context from a parsed JSON object (`null` is the empty context).
@@ -171,6 +208,10 @@ impl Context {
 
     pub(crate) fn from_value_with_limits(value: Value, limits: &Limits) -> Result<Context, InputError> {
         let value = json::checked(value, limits.max_json_depth).map_err(|e| InputError::new("context", e))?;
+        Context::from_checked(value)
+    }
+
+    fn from_checked(value: Value) -> Result<Context, InputError> {
         match value {
             Value::Object(values) => Ok(Context { values }),
             Value::Null => Ok(Context::default()),
@@ -190,5 +231,85 @@ impl Context {
     /// A value.
     pub fn get(&self, key: &str) -> Option<&Value> {
         self.values.get(key)
+    }
+}
+
+/// The top level of a resource text: an object's `type`, `id` and attributes, or any
+/// other value built whole (to be refused with the same message as a parsed value).
+enum ResourceText {
+    Object { type_name: Option<Value>, id: Option<Value>, attrs: Map<String, Value> },
+    Other(Value),
+}
+
+/// Reads a [`ResourceText`] under the depth limit `max_depth`, building every value with
+/// the strict parser's own builder.
+struct ResourceSeed {
+    max_depth: usize,
+}
+
+impl ResourceSeed {
+    fn strict(&self) -> json::Strict {
+        json::Strict { depth: 0, max_depth: self.max_depth }
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for ResourceSeed {
+    type Value = ResourceText;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<ResourceText, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ResourceSeed {
+    type Value = ResourceText;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<ResourceText, E> {
+        self.strict().visit_bool(v).map(ResourceText::Other)
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<ResourceText, E> {
+        self.strict().visit_i64(v).map(ResourceText::Other)
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<ResourceText, E> {
+        self.strict().visit_u64(v).map(ResourceText::Other)
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<ResourceText, E> {
+        self.strict().visit_f64(v).map(ResourceText::Other)
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<ResourceText, E> {
+        self.strict().visit_str(v).map(ResourceText::Other)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<ResourceText, E> {
+        self.strict().visit_unit().map(ResourceText::Other)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<ResourceText, A::Error> {
+        self.strict().visit_seq(seq).map(ResourceText::Other)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<ResourceText, A::Error> {
+        let inner = self.strict().deeper()?;
+        let (mut type_name, mut id, mut attrs) = (None, None, Map::new());
+        // Keys are borrowed from the text: only attribute names are allocated.
+        while let Some(key) = access.next_key_seed(json::Key)? {
+            // As in the strict parser: the value first, then the duplicate check.
+            let value = access.next_value_seed(json::Strict { depth: inner.depth, max_depth: inner.max_depth })?;
+            let slot = match &*key {
+                "type" => &mut type_name,
+                "id" => &mut id,
+                _ => match attrs.entry(key.into_owned()) {
+                    serde_json::map::Entry::Vacant(slot) => {
+                        slot.insert(value);
+                        continue;
+                    }
+                    serde_json::map::Entry::Occupied(slot) => return Err(json::duplicate_key(slot.key())),
+                },
+            };
+            if slot.is_some() {
+                return Err(json::duplicate_key(&key));
+            }
+            *slot = Some(value);
+        }
+        Ok(ResourceText::Object { type_name, id, attrs })
     }
 }

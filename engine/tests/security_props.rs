@@ -12,7 +12,9 @@
 //!   round-trips, tight limits never accept what the defaults reject;
 //! - `claims_*`: Clerk v1/v2 claims; strict text and parsed values agree; rejected claims
 //!   always decide `invalid_claims`; decisions keep their invariants;
-//! - `intake_*`: resources, contexts and request lines, same agreements.
+//! - `intake_*`: resources, contexts and request lines, same agreements;
+//! - `claims_shaped_text`: claims-shaped text with duplicate, escaped and nested keys; the
+//!   one-pass claims and resource readers agree with the strict `Value`-tree reference.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 #[path = "../../fuzz/src/lib.rs"]
@@ -178,6 +180,13 @@ proptest! {
     #[test]
     fn claims_arbitrary_text(text in "\\PC{0,200}") {
         fuzzlib::claims_checks(&text);
+    }
+
+    #[test]
+    fn claims_shaped_text(data in prop::collection::vec(any::<u8>(), 0..96)) {
+        let text = fuzzlib::claims_text(&data);
+        fuzzlib::claims_checks(&text);
+        fuzzlib::intake_checks(&text);
     }
 
     #[test]

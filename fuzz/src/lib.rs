@@ -87,9 +87,19 @@ pub fn policy_checks(text: &str) {
     }
 }
 
-/// Claims text: strict and lax parsing agree; decisions on the session keep invariants.
+/// Claims text: strict and lax parsing agree; the one-pass reader agrees with the strict
+/// `Value`-tree reference (result, error message, every field, the claims map, under tight
+/// limits too); decisions on the session keep invariants.
 pub fn claims_checks(text: &str) {
     let strict = Session::from_claims_json(text);
+    for limits in [Limits::default(), Limits { max_json_depth: 3, max_claims_bytes: 200, ..Limits::default() }] {
+        let fast = Session::from_claims_json_with_limits(text, &limits);
+        let dom = ordinance::testing::session_from_claims_json_dom(text, &limits);
+        assert_eq!(fast, dom, "one-pass claims reader and strict reference disagree");
+        if let (Ok(fast), Ok(dom)) = (&fast, &dom) {
+            assert_eq!(format!("{fast:?}"), format!("{dom:?}"), "sessions differ in a field `==` skips");
+        }
+    }
     if let Ok(value) = serde_json::from_str::<Value>(text) {
         let lax = Session::from_claims(value);
         if let Ok(s) = &strict {
@@ -123,6 +133,11 @@ pub fn claims_checks(text: &str) {
 /// Resource, context and request text: strict and lax agree; decisions keep invariants.
 pub fn intake_checks(text: &str) {
     let lax = serde_json::from_str::<Value>(text).ok();
+    for limits in [Limits::default(), Limits { max_json_depth: 3, max_request_bytes: 200, ..Limits::default() }] {
+        let fast = Resource::from_json_with_limits(text, &limits);
+        let dom = ordinance::testing::resource_from_json_dom(text, &limits);
+        assert_eq!(fast, dom, "one-pass resource reader and strict reference disagree");
+    }
     if let Ok(r) = Resource::from_json(text) {
         let again = lax.clone().map(Resource::from_value);
         assert_eq!(again.and_then(Result::ok).as_ref(), Some(&r), "strict and parsed-value resources disagree");
@@ -243,6 +258,112 @@ pub fn token_text(data: &[u8]) -> String {
                 out.push(' ');
             }
         }
+    }
+    out
+}
+
+/// Claims-shaped JSON text from fuzzer bytes: objects and arrays nested as the bytes say,
+/// every registered claim name (plain and `\u`-escaped) and unknown ones as keys, so
+/// duplicates at any depth, wrong types and deep nesting come up often. Byte pairs:
+/// the first picks the key (or closes the innermost container), the second the value.
+pub fn claims_text(data: &[u8]) -> String {
+    const KEYS: &[&str] = &[
+        r#""v""#,
+        r#""sts""#,
+        r#""sub""#,
+        r#""s\u0075b""#,
+        r#""sid""#,
+        r#""azp""#,
+        r#""iss""#,
+        r#""jti""#,
+        r#""exp""#,
+        r#""nbf""#,
+        r#""iat""#,
+        r#""act""#,
+        r#""fva""#,
+        r#""fea""#,
+        r#""pla""#,
+        r#""o""#,
+        r#""id""#,
+        r#""rol""#,
+        r#""per""#,
+        r#""fpm""#,
+        r#""slg""#,
+        r#""org_id""#,
+        r#""org_slug""#,
+        r#""org_role""#,
+        r#""org_permissions""#,
+        r#""org_metadata""#,
+        r#""org\u005fmetadata""#,
+        r#""isLicensed""#,
+        r#""email""#,
+        r#""roles""#,
+        r#""""#,
+        r#""\ud800""#,
+    ];
+    const LEAVES: &[&str] = &[
+        "null",
+        "true",
+        "false",
+        "0",
+        "1",
+        "2",
+        "-1",
+        "1.5",
+        "1721770193",
+        "18446744073709551615",
+        "1e400",
+        r#""user_1""#,
+        r#""org_1""#,
+        r#""org:admin""#,
+        r#""org:tasks:edit""#,
+        r#""admin""#,
+        r#""pending""#,
+        r#""active""#,
+        r#""o:tasks,uo:p""#,
+        r#""read,edit""#,
+        r#""7,1""#,
+        r#""""#,
+        r#""\u0000""#,
+        r#""\x""#,
+    ];
+    let mut out = String::from("{");
+    // The open containers (true: object) and whether each has an element yet.
+    let mut stack = vec![(true, false)];
+    for pair in data.chunks(2) {
+        let (a, b) = (pair.first().copied().unwrap_or(0), pair.get(1).copied().unwrap_or(0));
+        if a % 8 == 7 {
+            if let Some((object, _)) = stack.pop() {
+                out.push(if object { '}' } else { ']' });
+            }
+            if stack.is_empty() {
+                break;
+            }
+            continue;
+        }
+        let Some((object, used)) = stack.last_mut() else { break };
+        if *used {
+            out.push(',');
+        }
+        *used = true;
+        if *object {
+            out.push_str(KEYS[usize::from(a) % KEYS.len()]);
+            out.push(':');
+        }
+        match b % 16 {
+            0 => {
+                out.push('{');
+                stack.push((true, false));
+            }
+            1 => {
+                out.push('[');
+                stack.push((false, false));
+            }
+            n => out.push_str(LEAVES[usize::from(n ^ (b >> 4)) % LEAVES.len()]),
+        }
+    }
+    while let Some((object, _)) = stack.pop() {
+        out.push(if object { '}' } else { ']' });
     }
     out
 }

@@ -8,7 +8,8 @@
 //! ```
 //!
 //! Workloads: `prepared` (the mix on prepared sessions), `prepared-allow` / `prepared-deny`
-//! (only its allows / denies), `json` (the mix from JSON), `allow-N` / `deny-N` (the
+//! (only its allows / denies), `json` (the mix from JSON), `floor-json` (the floor's
+//! `floor_decide_json` on the same mix), `allow-N` / `deny-N` (the
 //! allows / the deny of `scaling_distinct` on N rules, e.g. `deny-10000`), `compile-team`
 //! (parse + compile team_tasks), `compile-N` (parse + compile `distinct_pairs(N)`).
 
@@ -17,7 +18,9 @@ use std::hint::black_box;
 
 use ordinance::{Engine, Policy, Session};
 use ordinance_benches::workload::{MIX, NOW};
-use ordinance_benches::{distinct_pairs, options, prepared_mix, team_tasks_engine, GENERATED_CLAIMS, TEAM_TASKS};
+use ordinance_benches::{
+    distinct_pairs, floor_decide_json, options, prepared_mix, team_tasks_engine, GENERATED_CLAIMS, TEAM_TASKS,
+};
 
 fn main() -> Result<(), Box<dyn Error>> {
     let mut args = std::env::args().skip(1);
@@ -57,6 +60,18 @@ fn main() -> Result<(), Box<dyn Error>> {
                 for r in &MIX {
                     let d = engine.decide_json(black_box(r.claims), r.action, black_box(r.resource), None, Some(NOW));
                     allowed += usize::from(d.allowed);
+                }
+            }
+        }
+        "floor-json" => {
+            for r in &MIX {
+                if floor_decide_json(r.claims, r.action, r.resource) != r.expected {
+                    return Err(format!("wrong decision: {}", r.name).into());
+                }
+            }
+            for _ in 0..iterations {
+                for r in &MIX {
+                    allowed += usize::from(floor_decide_json(black_box(r.claims), r.action, black_box(r.resource)));
                 }
             }
         }

@@ -1,0 +1,353 @@
+//! The one-pass JSON intake agrees with the strict reference path on every input.
+//!
+//! `Session::from_claims_json*` reads claims text in one pass (registered claims kept as
+//! read, other claims validated without being built, the full claims map built lazily)
+//! and `Resource::from_json*` builds its attributes directly. The reference is the old
+//! path: the whole text parsed by `json::parse_strict` into a `Value` tree (duplicate keys,
+//! size and depth checked), then read back by key (`ordinance::testing::*_dom`).
+//!
+//! The generators write JSON *text* (not `Value`s), so that duplicate keys, escaped keys,
+//! odd whitespace, trailing garbage, truncation and nesting around the depth limit all
+//! occur; the claim names are every registered claim of v1 and v2 plus unknown ones,
+//! with values of the right and of every wrong type. The two paths must agree on
+//! accept/reject, on the error message, on the session (`==`, `Debug`, which shows every
+//! field, and the `claims()` map) and on decisions of policies that read `claims.*`,
+//! organization claims, the license flag, plans and features.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+use ordinance::testing::{resource_from_json_dom, session_from_claims_json_dom};
+use ordinance::{Engine, Limits, Options, Resource, Session};
+use proptest::prelude::*;
+use std::sync::OnceLock;
+
+/// Every claim name the session logic reads, v1 and v2, and some it does not.
+const NAMES: &[&str] = &[
+    "v",
+    "sts",
+    "sub",
+    "sid",
+    "azp",
+    "iss",
+    "jti",
+    "exp",
+    "nbf",
+    "iat",
+    "act",
+    "fva",
+    "fea",
+    "pla",
+    "o",
+    "org_id",
+    "org_slug",
+    "org_role",
+    "org_permissions",
+    "org_metadata",
+    "email",
+    "roles",
+    "isLicensed",
+    "type",
+    "id",
+    "owner_id",
+    "per",
+    "rol",
+    "",
+];
+
+/// A JSON string literal for `s`, sometimes with every character `\u`-escaped or with a
+/// needless escape, so that keys and values arrive both borrowed and decoded.
+fn quoted(s: &str, style: u8) -> String {
+    match style {
+        1 => format!("\"{}\"", s.chars().map(|c| format!("\\u{:04x}", c as u32)).collect::<String>()),
+        2 => format!("\"{}\\/\"", s),
+        _ => serde_json::to_string(s).unwrap(),
+    }
+}
+
+fn key() -> impl Strategy<Value = String> {
+    (prop::sample::select(NAMES), prop::sample::select(vec![0u8, 0, 0, 0, 1, 2]))
+        .prop_map(|(name, style)| quoted(name, style))
+}
+
+fn leaf() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("null".to_string()),
+        Just("true".to_string()),
+        Just("false".to_string()),
+        prop::sample::select(vec![
+            "1",
+            "2",
+            "3",
+            "-1",
+            "0",
+            "1.5",
+            "1e3",
+            "-0",
+            "1721770193",
+            "18446744073709551615",
+            "9223372036854775808",
+            "-9223372036854775809",
+            "1e400",
+        ])
+        .prop_map(str::to_string),
+        any::<i64>().prop_map(|n| n.to_string()),
+        (
+            prop::sample::select(vec![
+                "user_1",
+                "org_1",
+                "org:admin",
+                "org:tasks:edit",
+                "org:tasks:view",
+                "org:tasks:manage",
+                "admin",
+                "active",
+                "pending",
+                "u:x,o:y",
+                "o:tasks,uo:p",
+                "read,create",
+                "7,21",
+                "1",
+                "",
+                "a@b.c",
+                "sess_1",
+            ]),
+            0u8..3
+        )
+            .prop_map(|(s, style)| quoted(s, style)),
+        "\\PC{0,8}".prop_map(|s| serde_json::to_string(&s).unwrap()),
+        // Raw text that may be invalid JSON inside a string: bad escapes, control
+        // characters, lone surrogates.
+        prop::sample::select(vec![r#""\x""#, "\"\u{1}\"", r#""\ud800""#, r#""\ud83d\ude00""#, r#""é""#])
+            .prop_map(str::to_string),
+    ]
+}
+
+/// A JSON value as text; objects may repeat keys.
+fn value() -> impl Strategy<Value = String> {
+    leaf().prop_recursive(4, 40, 5, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(|items| format!("[{}]", items.join(","))),
+            prop::collection::vec((key(), inner), 0..5).prop_map(|entries| {
+                let body: Vec<String> = entries.into_iter().map(|(k, v)| format!("{k}:{v}")).collect();
+                format!("{{{}}}", body.join(","))
+            }),
+        ]
+    })
+}
+
+/// A value nested `n` containers deep, around the default depth limit of 32.
+fn deep() -> impl Strategy<Value = String> {
+    (28usize..36, any::<bool>()).prop_map(|(n, objects)| {
+        if objects {
+            format!("{}1{}", "{\"a\":".repeat(n), "}".repeat(n))
+        } else {
+            format!("{}1{}", "[".repeat(n), "]".repeat(n))
+        }
+    })
+}
+
+/// Claims objects (and, rarely, other top-level text) as JSON text.
+fn claims_text() -> impl Strategy<Value = String> {
+    let entry = prop_oneof![
+        8 => (key(), value()),
+        1 => (key(), deep()),
+    ];
+    let object =
+        (prop::collection::vec(entry, 0..12), prop::sample::select(vec!["", " ", "\n  "])).prop_map(|(entries, ws)| {
+            let body: Vec<String> = entries.into_iter().map(|(k, v)| format!("{ws}{k}{ws}:{ws}{v}")).collect();
+            format!("{ws}{{{}{ws}}}{ws}", body.join(","))
+        });
+    (object, value(), 0u8..16, any::<prop::sample::Index>()).prop_map(|(object, other, mode, at)| match mode {
+        0 => other,
+        1 => format!("{object} x"),
+        2 => {
+            // Truncated somewhere.
+            let mut cut = at.index(object.len().max(1));
+            while !object.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            object[..cut].to_string()
+        }
+        _ => object,
+    })
+}
+
+/// Registered claims with the right types, so that many sessions are accepted and the
+/// wrong-type and duplicate cases sit next to valid ones.
+fn plausible_claims() -> impl Strategy<Value = String> {
+    let v1 = (
+        any::<bool>(),
+        any::<bool>(),
+        prop::sample::subsequence(vec!["org:tasks:edit", "org:tasks:view", "org:tasks:manage"], 0..3),
+        prop::sample::select(vec!["org:admin", "org:member", "org:viewer"]),
+        prop::sample::select(vec![r#"{"isLicensed": true}"#, r#"{"isLicensed": "true"}"#, "{}", r#"{"a":{"a":1}}"#]),
+    )
+        .prop_map(|(org, meta, perms, role, metadata)| {
+            let mut s = String::from(r#"{"sub": "user_1", "sid": "sess_1", "exp": 1721770193, "nbf": 1721770123"#);
+            if org {
+                s += &format!(
+                    r#", "org_id": "org_1", "org_role": "{role}", "org_slug": "acme", "org_permissions": {}"#,
+                    serde_json::to_string(&perms).unwrap()
+                );
+            }
+            if meta {
+                s += &format!(r#", "org_metadata": {metadata}"#);
+            }
+            s
+        });
+    let v2 = (
+        prop::sample::select(vec!["", "o:tasks", "o:tasks,uo:p", "u:x", "o:a,o:b"]),
+        prop::sample::select(vec!["", "u:pro", "o:team", "uo:x"]),
+        prop::sample::select(vec!["7", "1,3", "", "0"]),
+        any::<bool>(),
+    )
+        .prop_map(|(fea, pla, fpm, org)| {
+            let mut s = format!(r#"{{"v": 2, "sub": "user_1", "fea": "{fea}", "pla": "{pla}""#);
+            if org {
+                s += &format!(r#", "o": {{"id": "org_1", "rol": "admin", "per": "read,edit,manage", "fpm": "{fpm}"}}"#);
+            }
+            s
+        });
+    (prop_oneof![v1, v2], prop::collection::vec((key(), value()), 0..4)).prop_map(|(head, extra)| {
+        let tail: String = extra.into_iter().map(|(k, v)| format!(", {k}: {v}")).collect();
+        format!("{head}{tail}}}")
+    })
+}
+
+const POLICIES: [&str; 5] = [
+    include_str!("../../policies/team_tasks.ord"),
+    include_str!("../../policies/licensing.ord"),
+    include_str!("../../policies/rooms.ord"),
+    include_str!("../../policies/calendar_scopes.ord"),
+    include_str!("../../policies/authzen_todo.ord"),
+];
+
+const RESOURCES: [&str; 6] = [
+    r#"{"type": "task", "owner_id": "org_1", "created_by_id": "user_1"}"#,
+    r#"{"type": "task", "owner_id": "user_1", "created_by_id": "user_1"}"#,
+    r#"{"type": "seat", "org_id": "org_1", "license_count": 5, "licensed_count": 3, "is_licensed": false}"#,
+    r#"{"type": "room", "owner_id": "org_1"}"#,
+    r#"{"type": "calendar", "owner_id": "user_1"}"#,
+    r#"{"type": "todo", "ownerID": "a@b.c"}"#,
+];
+
+fn engines() -> &'static [Engine] {
+    static ENGINES: OnceLock<Vec<Engine>> = OnceLock::new();
+    ENGINES.get_or_init(|| POLICIES.iter().map(|p| Engine::from_policy_text(p).unwrap()).collect())
+}
+
+fn limit_sets() -> [Limits; 3] {
+    [
+        Limits::default(),
+        Limits { max_json_depth: 2, ..Limits::default() },
+        Limits { max_claims_bytes: 120, max_request_bytes: 60, ..Limits::default() },
+    ]
+}
+
+/// The one-pass reader and the reference agree on `text`, under several limits, and the
+/// engine decides the same from the text as from the reference session.
+fn check_claims(text: &str) -> Result<(), TestCaseError> {
+    for limits in limit_sets() {
+        let fast = Session::from_claims_json_with_limits(text, &limits);
+        let slow = session_from_claims_json_dom(text, &limits);
+        prop_assert_eq!(&fast, &slow, "limits {:?}", limits);
+        if let (Ok(fast), Ok(slow)) = (&fast, &slow) {
+            // A clone taken before the lazy claims map is built builds its own.
+            let early = fast.clone();
+            prop_assert_eq!(fast.token_version(), slow.token_version());
+            prop_assert_eq!(fast.claims(), slow.claims());
+            prop_assert_eq!(early.claims(), slow.claims());
+            prop_assert_eq!(format!("{fast:?}"), format!("{slow:?}"));
+            prop_assert_eq!(format!("{:?}", fast.clone()), format!("{slow:?}"));
+        }
+    }
+    let slow = session_from_claims_json_dom(text, &Limits::default());
+    let now = 1_721_770_150;
+    for engine in engines() {
+        for resource_text in RESOURCES {
+            let resource = Resource::from_json(resource_text).unwrap();
+            for action in engine.policy().actions(resource.type_name()) {
+                let from_text = engine.decide_json(text, action, resource_text, None, Some(now));
+                match &slow {
+                    Ok(session) => {
+                        let expected = engine.decide_with(session, action, &resource, &Options::default().at(now));
+                        prop_assert_eq!(from_text, expected);
+                    }
+                    Err(e) => {
+                        prop_assert_eq!(&*from_text.reason, "invalid_claims");
+                        prop_assert_eq!(from_text.error.clone(), Some(e.to_string()));
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_resource(text: &str) -> Result<(), TestCaseError> {
+    for limits in limit_sets() {
+        let fast = Resource::from_json_with_limits(text, &limits);
+        let slow = resource_from_json_dom(text, &limits);
+        prop_assert_eq!(&fast, &slow, "limits {:?}", limits);
+        if let (Ok(fast), Ok(slow)) = (&fast, &slow) {
+            prop_assert_eq!(format!("{fast:?}"), format!("{slow:?}"));
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1500, max_shrink_iters: 4000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn claims_text_agrees_with_reference(text in claims_text()) {
+        check_claims(&text)?;
+    }
+
+    #[test]
+    fn plausible_claims_agree_with_reference(text in plausible_claims()) {
+        check_claims(&text)?;
+    }
+
+    #[test]
+    fn resource_text_agrees_with_reference(text in claims_text()) {
+        check_resource(&text)?;
+    }
+}
+
+#[test]
+fn hand_picked_cases_agree() {
+    let cases = [
+        r#"{"sub":"u","sub":"u"}"#,
+        r#"{"sub":"u","s\u0075b":"v"}"#,
+        r#"{"email":"a","email":"b"}"#,
+        r#"{"email":"a","em\u0061il":"a"}"#,
+        r#"{"x":{"a":1,"a":2}}"#,
+        r#"{"x":[{"a":1},{"a":1,"b":[{"c":1,"c":1}]}]}"#,
+        r#"{"sub":"u","org_metadata":{}}"#,
+        r#"{"sub":"u","org_metadata":{"a":1}}"#,
+        r#"{"v":2,"sub":"u","org_metadata":{}}"#,
+        r#"{"v":2,"sub":"u","org_metadata":{"a":1}}"#,
+        r#"{"sub":"u","sts":"pending","email":"a@b.c","roles":["admin"]}"#,
+        r#"{"sub":"u","email":"a@b.c","roles":["admin"]}"#,
+        r#"{"sub":"u","x":"\ud800"}"#,
+        r#"{"sub":"u","x":1e400}"#,
+        r#"{"sub":"u"} x"#,
+        r#"{"sub":"u","#,
+        "[1]",
+        "null",
+        "",
+        "  ",
+        r#""sub""#,
+    ];
+    for text in cases {
+        check_claims(text).unwrap();
+        check_resource(text).unwrap();
+    }
+    // Many unknown keys: the set switches from a list to a tree; a duplicate far apart.
+    let many: Vec<String> = (0..200).map(|i| format!("\"k{i}\":{i}")).collect();
+    let text = format!("{{\"sub\":\"u\",{}}}", many.join(","));
+    check_claims(&text).unwrap();
+    let dup = format!("{{\"sub\":\"u\",{},\"k7\":0}}", many.join(","));
+    check_claims(&dup).unwrap();
+    assert!(Session::from_claims_json(&dup).unwrap_err().to_string().contains("duplicate key `k7`"));
+}
