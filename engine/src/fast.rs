@@ -125,12 +125,21 @@ pub(crate) struct FastEval<'a> {
 
 impl<'a> FastEval<'a> {
     pub fn truth(&self, e: &'a Fast) -> Result<bool, Fault> {
-        let s = self.general.session;
         match e {
-            Fast::Const(b) => Ok(*b),
             Fast::And(x, y) => Ok(self.truth(x)? && self.truth(y)?),
             Fast::Or(x, y) => Ok(self.truth(x)? || self.truth(y)?),
             Fast::Not(x) => Ok(!self.truth(x)?),
+            leaf => self.leaf(leaf),
+        }
+    }
+
+    /// A leaf test (`And`, `Or` and `Not` go through [`FastEval::truth`]).
+    #[inline(always)]
+    fn leaf(&self, e: &'a Fast) -> Result<bool, Fault> {
+        let s = self.general.session;
+        match e {
+            Fast::Const(b) => Ok(*b),
+            Fast::And(..) | Fast::Or(..) | Fast::Not(..) => self.truth(e),
             Fast::User => Ok(s.user_id.is_some()),
             Fast::Org => Ok(s.org.is_some()),
             Fast::StrEq(eq, l, r) => {
@@ -160,6 +169,7 @@ impl<'a> FastEval<'a> {
         }
     }
 
+    #[inline(always)]
     fn string(&self, r: &'a StrRef) -> Result<&'a str, Fault> {
         let s = self.general.session;
         let org = s.org.as_ref();
@@ -183,6 +193,7 @@ impl<'a> FastEval<'a> {
         found.ok_or(Fault)
     }
 
+    #[inline(always)]
     fn int(&self, r: &IntRef) -> Result<i64, Fault> {
         let s = self.general.session;
         let found = match r {
@@ -206,10 +217,31 @@ pub(crate) struct FastHints<'a, 'e> {
     pub program: &'a crate::compile::Program,
 }
 
-type Cost = Option<Vec<Requirement>>;
+/// One requirement while the hints are worked out: borrowed or numeric, so trying every
+/// permit rule allocates no strings; only the final list becomes [`Requirement`]s. Two
+/// needs are equal exactly when the requirements they render to are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Need<'a> {
+    Permission(u32),
+    Role(&'a str),
+    License,
+    SignIn,
+    Organization,
+    Plan(crate::compile::ScopeSel, &'a str),
+    Feature(crate::compile::ScopeSel, &'a str),
+    Verification(i64, crate::policy::ast::Factor),
+    Scope(&'a str),
+}
+
+type Cost<'a> = Option<Vec<Need<'a>>>;
 
 impl<'a> FastHints<'a, '_> {
     pub fn missing(&self, slot: &'a crate::compile::Slot, forbidden: bool) -> Vec<Requirement> {
+        let needs = self.needs(slot, forbidden);
+        needs.iter().map(|n| self.requirement(n)).collect()
+    }
+
+    fn needs(&self, slot: &'a crate::compile::Slot, forbidden: bool) -> Vec<Need<'a>> {
         let mut out = Vec::new();
         if forbidden {
             for fr in slot.fast_forbids.iter().filter_map(|&f| self.program.fast_rules.get(f as usize)) {
@@ -222,7 +254,7 @@ impl<'a> FastHints<'a, '_> {
                 }
             }
         }
-        let mut best: Option<Vec<Requirement>> = None;
+        let mut best: Option<Vec<Need<'a>>> = None;
         for fr in slot.fast_permits.iter().filter_map(|&f| self.program.fast_rules.get(f as usize)) {
             let Some(c) = &fr.condition else { return out };
             match self.cost(c, true) {
@@ -237,7 +269,30 @@ impl<'a> FastHints<'a, '_> {
         out
     }
 
-    fn cost(&self, e: &'a Fast, want: bool) -> Cost {
+    fn requirement(&self, n: &Need<'a>) -> Requirement {
+        use crate::compile::ScopeSel;
+        let scoped = |sel: &ScopeSel, name: &str| match sel {
+            ScopeSel::Any => name.to_string(),
+            ScopeSel::Org => format!("org:{name}"),
+            ScopeSel::User => format!("user:{name}"),
+        };
+        match n {
+            Need::Permission(i) => Requirement::new(
+                "permission",
+                self.program.permission_names.get(*i as usize).map(|p| p.as_ref()).unwrap_or_default(),
+            ),
+            Need::Role(r) => Requirement::new("role", *r),
+            Need::License => Requirement::new("license", self.program.license_name.as_ref()),
+            Need::SignIn => Requirement::new("sign_in", ""),
+            Need::Organization => Requirement::new("organization", ""),
+            Need::Plan(sel, name) => Requirement::new("plan", scoped(sel, name)),
+            Need::Feature(sel, name) => Requirement::new("feature", scoped(sel, name)),
+            Need::Verification(m, f) => Requirement::new("verification", format!("{}:{m}", f.name())),
+            Need::Scope(s) => Requirement::new("scope", *s),
+        }
+    }
+
+    fn cost(&self, e: &'a Fast, want: bool) -> Cost<'a> {
         match (e, want) {
             (Fast::Not(inner), _) => self.cost(inner, !want),
             (Fast::And(a, b), true) | (Fast::Or(a, b), false) => {
@@ -259,49 +314,44 @@ impl<'a> FastHints<'a, '_> {
         }
     }
 
-    fn obtainable(&self, e: &'a Fast) -> Cost {
+    fn obtainable(&self, e: &'a Fast) -> Cost<'a> {
         let in_org = self.ev.general.session.org.is_some();
-        let org_needed = |mut v: Vec<Requirement>| {
-            if !in_org {
-                v.insert(0, Requirement::new("organization", ""));
+        let org_needed = |n: Need<'a>| {
+            if in_org {
+                Some(vec![n])
+            } else {
+                Some(vec![Need::Organization, n])
             }
-            Some(v)
         };
         match e {
             Fast::HasPermission(i) => {
-                let name = self.program.permission_names.get(*i as usize)?;
-                org_needed(vec![Requirement::new("permission", name.as_ref())])
+                self.program.permission_names.get(*i as usize)?;
+                org_needed(Need::Permission(*i))
             }
-            Fast::HasRole(r) => org_needed(vec![Requirement::new("role", r.as_ref())]),
-            Fast::Licensed => org_needed(vec![Requirement::new("license", self.program.license_name.as_ref())]),
-            Fast::User => Some(vec![Requirement::new("sign_in", "")]),
-            Fast::Org => Some(vec![Requirement::new("organization", "")]),
+            Fast::HasRole(r) => org_needed(Need::Role(r)),
+            Fast::Licensed => org_needed(Need::License),
+            Fast::User => Some(vec![Need::SignIn]),
+            Fast::Org => Some(vec![Need::Organization]),
             Fast::General(c) => self.obtainable_general(c),
             _ => None,
         }
     }
 
-    fn obtainable_general(&self, c: &'a CExpr) -> Cost {
-        use crate::compile::ScopeSel;
-        let scoped = |sel: &ScopeSel, name: &str| match sel {
-            ScopeSel::Any => name.to_string(),
-            ScopeSel::Org => format!("org:{name}"),
-            ScopeSel::User => format!("user:{name}"),
-        };
+    fn obtainable_general(&self, c: &'a CExpr) -> Cost<'a> {
         match c {
-            CExpr::HasPlan(sel, name) => Some(vec![Requirement::new("plan", scoped(sel, name))]),
-            CExpr::HasFeature(sel, name) => Some(vec![Requirement::new("feature", scoped(sel, name))]),
-            CExpr::VerifiedWithin(m, f) => Some(vec![Requirement::new("verification", format!("{}:{m}", f.name()))]),
+            CExpr::HasPlan(sel, name) => Some(vec![Need::Plan(*sel, name)]),
+            CExpr::HasFeature(sel, name) => Some(vec![Need::Feature(*sel, name)]),
+            CExpr::VerifiedWithin(m, f) => Some(vec![Need::Verification(*m, *f)]),
             CExpr::Call(crate::policy::ast::Method::ContainsAll | crate::policy::ast::Method::Contains, recv, arg)
                 if matches!(**recv, CExpr::Scopes(_)) =>
             {
                 let have = self.strings(recv)?;
                 let want = self.ev.general.value(arg).ok()??;
                 let mut reqs = Vec::new();
-                let mut push = |v: &crate::eval::Val| match v {
+                let mut push = |v: &crate::eval::Val<'a>| match v {
                     crate::eval::Val::Str(s) => {
                         if !have.contains(s) {
-                            reqs.push(Requirement::new("scope", *s));
+                            reqs.push(Need::Scope(s));
                         }
                         Ok(false)
                     }
@@ -316,7 +366,7 @@ impl<'a> FastHints<'a, '_> {
             CExpr::In(item, list) if matches!(**list, CExpr::Scopes(_)) => {
                 let have = self.strings(list)?;
                 match self.ev.general.value(item).ok()?? {
-                    crate::eval::Val::Str(s) if !have.contains(&s) => Some(vec![Requirement::new("scope", s)]),
+                    crate::eval::Val::Str(s) if !have.contains(&s) => Some(vec![Need::Scope(s)]),
                     _ => None,
                 }
             }
@@ -339,7 +389,13 @@ impl<'a> FastHints<'a, '_> {
     }
 }
 
-fn merge(out: &mut Vec<Requirement>, reqs: Vec<Requirement>) {
+/// Adds the needs of `reqs` not already in `out`, in order (moving `reqs` when `out` is
+/// empty, the usual case, so no list is built twice).
+fn merge<'a>(out: &mut Vec<Need<'a>>, reqs: Vec<Need<'a>>) {
+    if out.is_empty() {
+        *out = reqs;
+        return;
+    }
     for r in reqs {
         if !out.contains(&r) {
             out.push(r);
