@@ -9,9 +9,9 @@
 
 use crate::compile::{has_bit, CExpr};
 use crate::decision::Requirement;
+use crate::engine::Bound;
 use crate::eval::{Evaluator, Fault};
 use crate::policy::ast::{AttrType, CmpOp};
-use serde_json::Value;
 
 /// A string-valued operand.
 #[derive(Debug, Clone)]
@@ -120,7 +120,7 @@ pub(crate) fn lower(e: &CExpr, attrs: &[(Box<str>, AttrType, bool)]) -> Fast {
 /// (`None` when absent or null).
 pub(crate) struct FastEval<'a> {
     pub general: Evaluator<'a>,
-    pub slots: &'a [Option<&'a Value>],
+    pub slots: &'a [Bound<'a>],
 }
 
 impl<'a> FastEval<'a> {
@@ -160,9 +160,9 @@ impl<'a> FastEval<'a> {
             Fast::HasPermission(i) => Ok(s.org.is_some() && has_bit(self.general.permissions, *i)),
             Fast::HasRole(r) => Ok(s.org.as_ref().and_then(|o| o.role.as_deref()) == Some(r.as_ref())),
             Fast::Licensed => Ok(self.general.licensed),
-            Fast::AttrTruth(i) => match self.slots.get(*i).copied().flatten() {
-                None => Ok(false),
-                Some(Value::Bool(b)) => Ok(*b),
+            Fast::AttrTruth(i) => match self.slots.get(*i) {
+                None | Some(Bound::Absent) => Ok(false),
+                Some(Bound::Bool(b)) => Ok(*b),
                 Some(_) => Err(Fault),
             },
             Fast::General(c) => self.general.truth(c),
@@ -184,9 +184,9 @@ impl<'a> FastEval<'a> {
             StrRef::SessionIss => s.iss.as_deref(),
             StrRef::ResourceType => Some(self.general.resource.type_name.as_str()),
             StrRef::ResourceId => self.general.resource.id.as_deref(),
-            StrRef::Attr(i) => match self.slots.get(*i).copied().flatten() {
-                None => None,
-                Some(Value::String(v)) => Some(v.as_str()),
+            StrRef::Attr(i) => match self.slots.get(*i) {
+                None | Some(Bound::Absent) => None,
+                Some(Bound::Str(v)) => Some(v.as_ref()),
                 Some(_) => return Err(Fault),
             },
         };
@@ -201,9 +201,10 @@ impl<'a> FastEval<'a> {
             IntRef::Exp => s.exp,
             IntRef::Nbf => s.nbf,
             IntRef::Iat => s.iat,
-            IntRef::Attr(i) => match self.slots.get(*i).copied().flatten() {
-                None => None,
-                Some(v) => Some(v.as_i64().ok_or(Fault)?),
+            IntRef::Attr(i) => match self.slots.get(*i) {
+                None | Some(Bound::Absent) => None,
+                Some(Bound::Int(v)) => Some(*v),
+                Some(_) => return Err(Fault),
             },
         };
         found.ok_or(Fault)
