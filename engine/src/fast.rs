@@ -126,16 +126,25 @@ pub(crate) struct FastEval<'a> {
 impl<'a> FastEval<'a> {
     pub fn truth(&self, e: &'a Fast) -> Result<bool, Fault> {
         match e {
-            Fast::And(x, y) => Ok(self.truth(x)? && self.truth(y)?),
-            Fast::Or(x, y) => Ok(self.truth(x)? || self.truth(y)?),
-            Fast::Not(x) => Ok(!self.truth(x)?),
+            Fast::And(x, y) => Ok(self.item(x)? && self.item(y)?),
+            Fast::Or(x, y) => Ok(self.item(x)? || self.item(y)?),
+            Fast::Not(x) => Ok(!self.item(x)?),
+            leaf => self.leaf(leaf),
+        }
+    }
+
+    /// An operand: a leaf without a call, `And`, `Or` and `Not` through one.
+    #[inline(always)]
+    fn item(&self, e: &'a Fast) -> Result<bool, Fault> {
+        match e {
+            Fast::And(..) | Fast::Or(..) | Fast::Not(_) => self.truth(e),
             leaf => self.leaf(leaf),
         }
     }
 
     /// A leaf test (`And`, `Or` and `Not` go through [`FastEval::truth`]).
     #[inline(always)]
-    fn leaf(&self, e: &'a Fast) -> Result<bool, Fault> {
+    pub(crate) fn leaf(&self, e: &'a Fast) -> Result<bool, Fault> {
         let s = self.general.session;
         match e {
             Fast::Const(b) => Ok(*b),
@@ -297,21 +306,37 @@ impl<'a> FastHints<'a, '_> {
         match (e, want) {
             (Fast::Not(inner), _) => self.cost(inner, !want),
             (Fast::And(a, b), true) | (Fast::Or(a, b), false) => {
-                let mut x = self.cost(a, want)?;
-                let y = self.cost(b, want)?;
+                let mut x = self.operand_cost(a, want)?;
+                let y = self.operand_cost(b, want)?;
                 merge(&mut x, y);
                 Some(x)
             }
-            (Fast::And(a, b), false) | (Fast::Or(a, b), true) => match (self.cost(a, want), self.cost(b, want)) {
-                (Some(x), Some(y)) => Some(if y.len() < x.len() { y } else { x }),
-                (x, None) => x,
-                (None, y) => y,
-            },
-            _ => match self.ev.truth(e) {
-                Ok(v) if v == want => Some(Vec::new()),
-                Ok(_) if want => self.obtainable(e),
-                _ => None,
-            },
+            (Fast::And(a, b), false) | (Fast::Or(a, b), true) => {
+                match (self.operand_cost(a, want), self.operand_cost(b, want)) {
+                    (Some(x), Some(y)) => Some(if y.len() < x.len() { y } else { x }),
+                    (x, None) => x,
+                    (None, y) => y,
+                }
+            }
+            _ => self.leaf_cost(e, want),
+        }
+    }
+
+    /// [`FastHints::cost`] of an operand, without a call for a leaf.
+    #[inline(always)]
+    fn operand_cost(&self, e: &'a Fast, want: bool) -> Cost<'a> {
+        match e {
+            Fast::And(..) | Fast::Or(..) | Fast::Not(_) => self.cost(e, want),
+            leaf => self.leaf_cost(leaf, want),
+        }
+    }
+
+    #[inline(always)]
+    fn leaf_cost(&self, e: &'a Fast, want: bool) -> Cost<'a> {
+        match self.ev.leaf(e) {
+            Ok(v) if v == want => Some(Vec::new()),
+            Ok(_) if want => self.obtainable(e),
+            _ => None,
         }
     }
 
