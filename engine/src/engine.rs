@@ -361,6 +361,7 @@ impl Engine {
     /// and its declared attributes (from `resource`'s binding cache when `cache`); then
     /// `Some(action)` is decided, or, for `None`, every declared action of the type is
     /// decided and the permitted ones are returned.
+    #[inline(always)]
     fn decide_request_parts(
         &self,
         req: &Request<'_>,
@@ -475,6 +476,7 @@ struct Request<'r> {
 }
 
 /// The rules of one (type, action) slot on a bound request.
+#[inline(always)]
 fn decide_slot<'a>(
     program: &'a Program,
     ev: &crate::fast::FastEval<'a>,

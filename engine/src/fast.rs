@@ -48,6 +48,9 @@ pub(crate) enum Fast {
     User,
     Org,
     StrEq(bool, StrRef, StrRef),
+    /// `StrEq` with a declared `string` attribute on one side (`resource.owner_id ==
+    /// user.id`, the usual form): one operand lookup fewer.
+    AttrStrEq(bool, usize, StrRef),
     IntCmp(CmpOp, IntRef, IntRef),
     HasPermission(u32),
     HasRole(Box<str>),
@@ -102,6 +105,9 @@ pub(crate) fn lower(e: &CExpr, attrs: &[(Box<str>, AttrType, bool)]) -> Fast {
             Fast::AttrTruth(slot(name, AttrType::Bool).unwrap_or(0))
         }
         CExpr::Cmp(op @ (CmpOp::Eq | CmpOp::Ne), x, y) => match (str_ref(x), str_ref(y)) {
+            (Some(StrRef::Attr(i)), Some(r)) | (Some(r), Some(StrRef::Attr(i))) => {
+                Fast::AttrStrEq(*op == CmpOp::Eq, i, r)
+            }
             (Some(l), Some(r)) => Fast::StrEq(*op == CmpOp::Eq, l, r),
             _ => match (int_ref(x), int_ref(y)) {
                 (Some(l), Some(r)) => Fast::IntCmp(*op, l, r),
@@ -154,6 +160,12 @@ impl<'a> FastEval<'a> {
             Fast::StrEq(eq, l, r) => {
                 let (l, r) = (self.string(l)?, self.string(r)?);
                 Ok((l == r) == *eq)
+            }
+            Fast::AttrStrEq(eq, i, r) => {
+                // A fault on either side is the same fault, so the order does not matter.
+                let Some(Bound::Str(l)) = self.slots.get(*i) else { return Err(Fault) };
+                let r = self.string(r)?;
+                Ok((l.as_ref() == r) == *eq)
             }
             Fast::IntCmp(op, l, r) => {
                 let (l, r) = (self.int(l)?, self.int(r)?);

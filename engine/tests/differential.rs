@@ -25,6 +25,9 @@ fn atom() -> impl Strategy<Value = String> {
     prop_oneof![
         Just("resource.owner == user.id".to_string()),
         Just("resource.owner == org.id".to_string()),
+        // The attribute on the right, a `!=`, an optional attribute, a literal.
+        Just("org.id != resource.owner".to_string()),
+        Just("resource.note == \"abc\"".to_string()),
         (0i64..6).prop_map(|n| format!("resource.level < {n}")),
         Just("resource.level >= context.n".to_string()),
         Just("has(p:a)".to_string()),
