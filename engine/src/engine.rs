@@ -137,7 +137,9 @@ impl Engine {
     pub fn decide_with(&self, session: &Session, action: &str, resource: &Resource, opts: &Options) -> Decision {
         let context = opts.context.as_ref().unwrap_or_else(|| empty_context());
         let now = opts.now.unwrap_or_else(system_now);
-        self.decide_inner(session, action, resource, context, now, true)
+        let req = Request { session, resource, context, now };
+        self.decide_request_parts(&req, Some(action), true, true)
+            .unwrap_or_else(|_| Decision::deny(Reason::NO_MATCHING_RULE))
     }
 
     /// Decides from raw JSON: claims, resource and (optional) context documents.
@@ -286,20 +288,12 @@ impl Engine {
     /// assert_eq!(engine.permitted_actions(&s, &Resource::new("doc"), &Options::default()), vec!["read"]);
     /// ```
     pub fn permitted_actions(&self, session: &Session, resource: &Resource, opts: &Options) -> Vec<String> {
-        let program = &self.inner.program;
-        let Some(&t) = program.types.get(resource.type_name.as_str()) else {
-            return Vec::new();
-        };
-        let Some(info) = program.type_info.get(t as usize) else {
-            return Vec::new();
-        };
         let context = opts.context.as_ref().unwrap_or_else(|| empty_context());
         let now = opts.now.unwrap_or_else(system_now);
-        info.action_names
-            .iter()
-            .filter(|a| self.decide_inner(session, a, resource, context, now, false).allowed)
-            .map(|a| a.to_string())
-            .collect()
+        let req = Request { session, resource, context, now };
+        // The session, type and attributes are resolved once for the whole row; any
+        // decision there (expired, unknown type, invalid resource) denies every action.
+        self.decide_request_parts(&req, None, true, false).err().unwrap_or_default()
     }
 
     /// Which resources of `resource_type` may `session` act on with `action`: the policy
@@ -347,6 +341,8 @@ impl Engine {
         scratch.insert(program.prepare(session))
     }
 
+    /// Decides without touching the resource's binding cache: for a resource built for
+    /// this one request (the JSON paths), where filling the cache would only copy strings.
     pub(crate) fn decide_inner(
         &self,
         session: &Session,
@@ -356,102 +352,235 @@ impl Engine {
         now: i64,
         with_hints: bool,
     ) -> Decision {
+        let req = Request { session, resource, context, now };
+        self.decide_request_parts(&req, Some(action), false, with_hints)
+            .unwrap_or_else(|_| Decision::deny(Reason::NO_MATCHING_RULE))
+    }
+
+    /// Everything before the rules: token times, the prepared session, the resource type
+    /// and its declared attributes (from `resource`'s binding cache when `cache`); then
+    /// `Some(action)` is decided, or, for `None`, every declared action of the type is
+    /// decided and the permitted ones are returned.
+    #[inline(always)]
+    fn decide_request_parts(
+        &self,
+        req: &Request<'_>,
+        action: Option<&str>,
+        cache: bool,
+        with_hints: bool,
+    ) -> Result<Decision, Vec<String>> {
+        let Request { session, resource, context, now } = *req;
         match session.validity(now, LEEWAY_SECONDS) {
             Validity::Valid => {}
-            Validity::Expired => return Decision::deny(Reason::SESSION_EXPIRED),
-            Validity::NotYetValid => return Decision::deny(Reason::SESSION_NOT_YET_VALID),
+            Validity::Expired => return Ok(Decision::deny(Reason::SESSION_EXPIRED)),
+            Validity::NotYetValid => return Ok(Decision::deny(Reason::SESSION_NOT_YET_VALID)),
         }
         let mut scratch = None;
         let prepared = self.prepared(session, &mut scratch);
         let licensed = match &prepared.licensed {
             Ok(b) => *b,
-            Err(e) => return Decision::deny_with_error(Reason::INVALID_CLAIMS, format!("invalid claims: {e}")),
+            Err(e) => {
+                return Ok(Decision::deny_with_error(Reason::INVALID_CLAIMS, format!("invalid claims: {e}")));
+            }
         };
         let program = &self.inner.program;
-        let Some(&t) = program.types.get(resource.type_name.as_str()) else {
-            return Decision::deny_with_error(
+        let binding = if cache {
+            let b = resource.binding.get_or_init(|| Binding::new(program, resource));
+            (b.program_id == program.id).then_some(b)
+        } else {
+            None
+        };
+        let t = match binding {
+            Some(b) => b.type_index,
+            None => program.types.get(resource.type_name.as_str()).copied(),
+        };
+        let Some(t) = t else {
+            return Ok(Decision::deny_with_error(
                 Reason::UNKNOWN_RESOURCE_TYPE,
                 format!("the policy declares no resource type `{}`", resource.type_name),
-            );
+            ));
         };
-        let slot = program
-            .actions
-            .get(action)
-            .and_then(|&a| program.index.get(t as usize * program.n_actions + a as usize))
-            .filter(|s| s.declared);
-        let Some(slot) = slot else {
-            return Decision::deny_with_error(
-                Reason::UNKNOWN_ACTION,
-                format!("the policy declares no action `{action}` on `{}`", resource.type_name),
-            );
+        let row = program.index.get(t as usize * program.n_actions..).unwrap_or_default();
+        let slot = match action {
+            Some(action) => {
+                let slot = program.actions.get(action).and_then(|&a| row.get(a as usize)).filter(|s| s.declared);
+                match slot {
+                    Some(slot) => Some(slot),
+                    None => {
+                        return Ok(Decision::deny_with_error(
+                            Reason::UNKNOWN_ACTION,
+                            format!("the policy declares no action `{action}` on `{}`", resource.type_name),
+                        ))
+                    }
+                }
+            }
+            None => None,
         };
-        let attrs = program.type_info.get(t as usize).map(|i| i.attrs.as_slice()).unwrap_or_default();
-        // Declared attributes bound to slots, on the stack for the usual handful.
-        let mut inline: [Option<&Value>; 16] = [None; 16];
-        let mut spilled: Vec<Option<&Value>> = Vec::new();
-        let slots: &mut [Option<&Value>] = match inline.get_mut(..attrs.len()) {
-            Some(s) => s,
+        let info = program.type_info.get(t as usize);
+        let attrs = info.map(|i| i.attrs.as_slice()).unwrap_or_default();
+        // Declared attributes bound to slots: cached in the resource, or on the stack for
+        // the usual handful.
+        // (Initialised only when used, so the cached path neither fills nor drops them.)
+        let inline: [Bound<'_>; 16];
+        let spilled: Vec<Bound<'_>>;
+        let slots: &[Bound<'_>] = match binding.map(|b| &b.slots) {
+            Some(Ok(cached)) => cached,
+            Some(Err(e)) => {
+                return Ok(Decision::deny_with_error(Reason::INVALID_RESOURCE, format!("invalid resource: {e}")));
+            }
+            None if attrs.len() <= 16 => {
+                let mut slots = [const { Bound::Absent }; 16];
+                if let Err(e) = bind_resource(attrs, resource, &mut slots) {
+                    return Ok(Decision::deny_with_error(Reason::INVALID_RESOURCE, format!("invalid resource: {e}")));
+                }
+                inline = slots;
+                inline.get(..attrs.len()).unwrap_or_default()
+            }
             None => {
-                spilled.resize(attrs.len(), None);
-                &mut spilled
+                let mut slots = vec![Bound::Absent; attrs.len()];
+                if let Err(e) = bind_resource(attrs, resource, &mut slots) {
+                    return Ok(Decision::deny_with_error(Reason::INVALID_RESOURCE, format!("invalid resource: {e}")));
+                }
+                spilled = slots;
+                &spilled
             }
         };
-        if let Err(e) = bind_resource(attrs, resource, slots) {
-            return Decision::deny_with_error(Reason::INVALID_RESOURCE, format!("invalid resource: {e}"));
-        }
         let general = Evaluator { session, permissions: &prepared.permissions, licensed, resource, context };
         let ev = crate::fast::FastEval { general, slots };
-        let mut errored: Option<u32> = None;
-        for &f in slot.fast_forbids.iter() {
-            let Some(fr) = program.fast_rules.get(f as usize) else { continue };
-            let outcome = match &fr.condition {
-                None => Ok(true),
-                Some(c) => ev.truth(c),
-            };
-            match outcome {
-                Ok(true) => {
-                    let Some(rule) = program.rules.get(fr.rule as usize) else { continue };
-                    let mut d = Decision::deny(rule.deny_reason.clone());
-                    d.rule = Some(rule.id.clone());
-                    if with_hints {
-                        d.missing = crate::fast::FastHints { ev: &ev, program }.missing(slot, true);
-                    }
-                    return d;
-                }
-                Ok(false) => {}
-                Err(_) => {
-                    errored.get_or_insert(fr.rule);
-                }
-            }
+        match slot {
+            Some(slot) => Ok(decide_slot(program, &ev, slot, with_hints)),
+            None => Err(info
+                .map(|i| {
+                    i.actions
+                        .iter()
+                        .zip(&i.action_names)
+                        .filter(|(&a, _)| {
+                            row.get(a as usize)
+                                .is_some_and(|s| s.declared && decide_slot(program, &ev, s, false).allowed)
+                        })
+                        .map(|(_, name)| name.to_string())
+                        .collect()
+                })
+                .unwrap_or_default()),
         }
-        if let Some(i) = errored {
-            let mut d = Decision::deny(Reason::FORBID_ERRORED);
-            d.rule = program.rules.get(i as usize).map(|r| r.id.clone());
-            d.error = Some("a forbid rule could not be evaluated, so the request is denied (fail closed)".into());
-            return d;
-        }
-        for &f in slot.fast_permits.iter() {
-            let Some(fr) = program.fast_rules.get(f as usize) else { continue };
-            let matched = match &fr.condition {
-                None => true,
-                Some(c) => ev.truth(c) == Ok(true),
-            };
-            if matched {
+    }
+}
+
+/// The inputs of one decision besides the action.
+#[derive(Clone, Copy)]
+struct Request<'r> {
+    session: &'r Session,
+    resource: &'r Resource,
+    context: &'r Context,
+    now: i64,
+}
+
+/// The rules of one (type, action) slot on a bound request.
+#[inline(always)]
+fn decide_slot<'a>(
+    program: &'a Program,
+    ev: &crate::fast::FastEval<'a>,
+    slot: &'a crate::compile::Slot,
+    with_hints: bool,
+) -> Decision {
+    let mut errored: Option<u32> = None;
+    for &f in slot.fast_forbids.iter() {
+        let Some(fr) = program.fast_rules.get(f as usize) else { continue };
+        let outcome = match &fr.condition {
+            None => Ok(true),
+            Some(c) => ev.truth(c),
+        };
+        match outcome {
+            Ok(true) => {
                 let Some(rule) = program.rules.get(fr.rule as usize) else { continue };
-                return Decision {
-                    allowed: true,
-                    reason: Reason::PERMIT,
-                    rule: Some(rule.id.clone()),
-                    missing: Vec::new(),
-                    error: None,
-                };
+                let mut d = Decision::deny(rule.deny_reason.clone());
+                d.rule = Some(rule.id.clone());
+                if with_hints {
+                    d.missing = crate::fast::FastHints { ev, program }.missing(slot, true);
+                }
+                return d;
+            }
+            Ok(false) => {}
+            Err(_) => {
+                errored.get_or_insert(fr.rule);
             }
         }
-        let mut d = Decision::deny(Reason::NO_MATCHING_RULE);
-        if with_hints {
-            d.missing = crate::fast::FastHints { ev: &ev, program }.missing(slot, false);
+    }
+    if let Some(i) = errored {
+        let mut d = Decision::deny(Reason::FORBID_ERRORED);
+        d.rule = program.rules.get(i as usize).map(|r| r.id.clone());
+        d.error = Some("a forbid rule could not be evaluated, so the request is denied (fail closed)".into());
+        return d;
+    }
+    for &f in slot.fast_permits.iter() {
+        let Some(fr) = program.fast_rules.get(f as usize) else { continue };
+        let matched = match &fr.condition {
+            None => true,
+            Some(c) => ev.truth(c) == Ok(true),
+        };
+        if matched {
+            let Some(rule) = program.rules.get(fr.rule as usize) else { continue };
+            return Decision {
+                allowed: true,
+                reason: Reason::PERMIT,
+                rule: Some(rule.id.clone()),
+                missing: Vec::new(),
+                error: None,
+            };
         }
-        d
+    }
+    let mut d = Decision::deny(Reason::NO_MATCHING_RULE);
+    if with_hints {
+        d.missing = crate::fast::FastHints { ev, program }.missing(slot, false);
+    }
+    d
+}
+
+/// A resource's declared attributes bound for one engine, cached in the [`Resource`]
+/// (like a session's prepared permission bits): the type's index and each declared
+/// attribute's value, or why the resource does not fit its type. Strings are copied, so
+/// the binding does not borrow from the resource it lives in.
+#[derive(Debug, Clone)]
+pub(crate) struct Binding {
+    program_id: u64,
+    /// `None` when the policy declares no such type.
+    type_index: Option<u32>,
+    slots: Result<Box<[Bound<'static>]>, String>,
+}
+
+impl Binding {
+    fn new(program: &Program, resource: &Resource) -> Binding {
+        let type_index = program.types.get(resource.type_name.as_str()).copied();
+        let attrs =
+            type_index.and_then(|t| program.type_info.get(t as usize)).map(|i| i.attrs.as_slice()).unwrap_or_default();
+        let mut slots = vec![Bound::Absent; attrs.len()];
+        let slots =
+            bind_resource(attrs, resource, &mut slots).map(|()| slots.into_iter().map(Bound::into_owned).collect());
+        Binding { program_id: program.id, type_index, slots }
+    }
+}
+
+/// The value of a declared attribute, checked against its declared type.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Bound<'r> {
+    /// Absent, or null (optional attributes only).
+    Absent,
+    Str(std::borrow::Cow<'r, str>),
+    Int(i64),
+    Bool(bool),
+    /// A `string[]`: present, read through the general evaluator.
+    List,
+}
+
+impl Bound<'_> {
+    fn into_owned(self) -> Bound<'static> {
+        match self {
+            Bound::Absent => Bound::Absent,
+            Bound::Str(s) => Bound::Str(std::borrow::Cow::Owned(s.into_owned())),
+            Bound::Int(i) => Bound::Int(i),
+            Bound::Bool(b) => Bound::Bool(b),
+            Bound::List => Bound::List,
+        }
     }
 }
 
@@ -459,38 +588,41 @@ impl Engine {
 /// ignored (rows often carry more columns than the policy reads); `null` counts as absent
 /// for an optional attribute.
 pub(crate) fn check_resource(attrs: &[(Box<str>, AttrType, bool)], resource: &Resource) -> Result<(), String> {
-    let mut slots = vec![None; attrs.len()];
+    let mut slots = vec![Bound::Absent; attrs.len()];
     bind_resource(attrs, resource, &mut slots)
 }
 
 /// Checks the resource against its declared attributes (as [`check_resource`]) and binds
-/// each declared attribute's value to its slot (`None` when absent or null).
+/// each declared attribute's value to its slot.
 pub(crate) fn bind_resource<'r>(
     attrs: &[(Box<str>, AttrType, bool)],
     resource: &'r Resource,
-    slots: &mut [Option<&'r Value>],
+    slots: &mut [Bound<'r>],
 ) -> Result<(), String> {
     for ((name, ty, optional), slot) in attrs.iter().zip(slots.iter_mut()) {
         let value = resource.attrs.get(name.as_ref());
         match value {
-            None | Some(Value::Null) if *optional => *slot = None,
+            None | Some(Value::Null) if *optional => *slot = Bound::Absent,
             None => return Err(format!("attribute `{name}` is missing")),
             Some(Value::Null) => return Err(format!("attribute `{name}` is null but not optional")),
             Some(v) => {
-                let ok = match ty {
-                    AttrType::String => v.is_string(),
-                    AttrType::Int => v.as_i64().is_some(),
-                    AttrType::Bool => v.is_boolean(),
-                    AttrType::StringList => v.as_array().is_some_and(|items| items.iter().all(Value::is_string)),
+                let bound = match (ty, v) {
+                    (AttrType::String, Value::String(s)) => Some(Bound::Str(std::borrow::Cow::Borrowed(s.as_str()))),
+                    (AttrType::Int, Value::Number(n)) => n.as_i64().map(Bound::Int),
+                    (AttrType::Bool, Value::Bool(b)) => Some(Bound::Bool(*b)),
+                    (AttrType::StringList, Value::Array(items)) if items.iter().all(Value::is_string) => {
+                        Some(Bound::List)
+                    }
+                    _ => None,
                 };
-                if !ok {
+                let Some(bound) = bound else {
                     return Err(format!(
                         "attribute `{name}` must be {}, found {}",
                         ty.keyword(),
                         crate::claims::kind_of(v)
                     ));
-                }
-                *slot = Some(v);
+                };
+                *slot = bound;
             }
         }
     }

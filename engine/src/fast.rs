@@ -9,9 +9,9 @@
 
 use crate::compile::{has_bit, CExpr};
 use crate::decision::Requirement;
+use crate::engine::Bound;
 use crate::eval::{Evaluator, Fault};
 use crate::policy::ast::{AttrType, CmpOp};
-use serde_json::Value;
 
 /// A string-valued operand.
 #[derive(Debug, Clone)]
@@ -48,6 +48,9 @@ pub(crate) enum Fast {
     User,
     Org,
     StrEq(bool, StrRef, StrRef),
+    /// `StrEq` with a declared `string` attribute on one side (`resource.owner_id ==
+    /// user.id`, the usual form): one operand lookup fewer.
+    AttrStrEq(bool, usize, StrRef),
     IntCmp(CmpOp, IntRef, IntRef),
     HasPermission(u32),
     HasRole(Box<str>),
@@ -102,6 +105,9 @@ pub(crate) fn lower(e: &CExpr, attrs: &[(Box<str>, AttrType, bool)]) -> Fast {
             Fast::AttrTruth(slot(name, AttrType::Bool).unwrap_or(0))
         }
         CExpr::Cmp(op @ (CmpOp::Eq | CmpOp::Ne), x, y) => match (str_ref(x), str_ref(y)) {
+            (Some(StrRef::Attr(i)), Some(r)) | (Some(r), Some(StrRef::Attr(i))) => {
+                Fast::AttrStrEq(*op == CmpOp::Eq, i, r)
+            }
             (Some(l), Some(r)) => Fast::StrEq(*op == CmpOp::Eq, l, r),
             _ => match (int_ref(x), int_ref(y)) {
                 (Some(l), Some(r)) => Fast::IntCmp(*op, l, r),
@@ -120,22 +126,46 @@ pub(crate) fn lower(e: &CExpr, attrs: &[(Box<str>, AttrType, bool)]) -> Fast {
 /// (`None` when absent or null).
 pub(crate) struct FastEval<'a> {
     pub general: Evaluator<'a>,
-    pub slots: &'a [Option<&'a Value>],
+    pub slots: &'a [Bound<'a>],
 }
 
 impl<'a> FastEval<'a> {
     pub fn truth(&self, e: &'a Fast) -> Result<bool, Fault> {
+        match e {
+            Fast::And(x, y) => Ok(self.item(x)? && self.item(y)?),
+            Fast::Or(x, y) => Ok(self.item(x)? || self.item(y)?),
+            Fast::Not(x) => Ok(!self.item(x)?),
+            leaf => self.leaf(leaf),
+        }
+    }
+
+    /// An operand: a leaf without a call, `And`, `Or` and `Not` through one.
+    #[inline(always)]
+    fn item(&self, e: &'a Fast) -> Result<bool, Fault> {
+        match e {
+            Fast::And(..) | Fast::Or(..) | Fast::Not(_) => self.truth(e),
+            leaf => self.leaf(leaf),
+        }
+    }
+
+    /// A leaf test (`And`, `Or` and `Not` go through [`FastEval::truth`]).
+    #[inline(always)]
+    pub(crate) fn leaf(&self, e: &'a Fast) -> Result<bool, Fault> {
         let s = self.general.session;
         match e {
             Fast::Const(b) => Ok(*b),
-            Fast::And(x, y) => Ok(self.truth(x)? && self.truth(y)?),
-            Fast::Or(x, y) => Ok(self.truth(x)? || self.truth(y)?),
-            Fast::Not(x) => Ok(!self.truth(x)?),
+            Fast::And(..) | Fast::Or(..) | Fast::Not(..) => self.truth(e),
             Fast::User => Ok(s.user_id.is_some()),
             Fast::Org => Ok(s.org.is_some()),
             Fast::StrEq(eq, l, r) => {
                 let (l, r) = (self.string(l)?, self.string(r)?);
                 Ok((l == r) == *eq)
+            }
+            Fast::AttrStrEq(eq, i, r) => {
+                // A fault on either side is the same fault, so the order does not matter.
+                let Some(Bound::Str(l)) = self.slots.get(*i) else { return Err(Fault) };
+                let r = self.string(r)?;
+                Ok((l.as_ref() == r) == *eq)
             }
             Fast::IntCmp(op, l, r) => {
                 let (l, r) = (self.int(l)?, self.int(r)?);
@@ -151,15 +181,16 @@ impl<'a> FastEval<'a> {
             Fast::HasPermission(i) => Ok(s.org.is_some() && has_bit(self.general.permissions, *i)),
             Fast::HasRole(r) => Ok(s.org.as_ref().and_then(|o| o.role.as_deref()) == Some(r.as_ref())),
             Fast::Licensed => Ok(self.general.licensed),
-            Fast::AttrTruth(i) => match self.slots.get(*i).copied().flatten() {
-                None => Ok(false),
-                Some(Value::Bool(b)) => Ok(*b),
+            Fast::AttrTruth(i) => match self.slots.get(*i) {
+                None | Some(Bound::Absent) => Ok(false),
+                Some(Bound::Bool(b)) => Ok(*b),
                 Some(_) => Err(Fault),
             },
             Fast::General(c) => self.general.truth(c),
         }
     }
 
+    #[inline(always)]
     fn string(&self, r: &'a StrRef) -> Result<&'a str, Fault> {
         let s = self.general.session;
         let org = s.org.as_ref();
@@ -174,15 +205,16 @@ impl<'a> FastEval<'a> {
             StrRef::SessionIss => s.iss.as_deref(),
             StrRef::ResourceType => Some(self.general.resource.type_name.as_str()),
             StrRef::ResourceId => self.general.resource.id.as_deref(),
-            StrRef::Attr(i) => match self.slots.get(*i).copied().flatten() {
-                None => None,
-                Some(Value::String(v)) => Some(v.as_str()),
+            StrRef::Attr(i) => match self.slots.get(*i) {
+                None | Some(Bound::Absent) => None,
+                Some(Bound::Str(v)) => Some(v.as_ref()),
                 Some(_) => return Err(Fault),
             },
         };
         found.ok_or(Fault)
     }
 
+    #[inline(always)]
     fn int(&self, r: &IntRef) -> Result<i64, Fault> {
         let s = self.general.session;
         let found = match r {
@@ -190,9 +222,10 @@ impl<'a> FastEval<'a> {
             IntRef::Exp => s.exp,
             IntRef::Nbf => s.nbf,
             IntRef::Iat => s.iat,
-            IntRef::Attr(i) => match self.slots.get(*i).copied().flatten() {
-                None => None,
-                Some(v) => Some(v.as_i64().ok_or(Fault)?),
+            IntRef::Attr(i) => match self.slots.get(*i) {
+                None | Some(Bound::Absent) => None,
+                Some(Bound::Int(v)) => Some(*v),
+                Some(_) => return Err(Fault),
             },
         };
         found.ok_or(Fault)
@@ -206,10 +239,31 @@ pub(crate) struct FastHints<'a, 'e> {
     pub program: &'a crate::compile::Program,
 }
 
-type Cost = Option<Vec<Requirement>>;
+/// One requirement while the hints are worked out: borrowed or numeric, so trying every
+/// permit rule allocates no strings; only the final list becomes [`Requirement`]s. Two
+/// needs are equal exactly when the requirements they render to are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Need<'a> {
+    Permission(u32),
+    Role(&'a str),
+    License,
+    SignIn,
+    Organization,
+    Plan(crate::compile::ScopeSel, &'a str),
+    Feature(crate::compile::ScopeSel, &'a str),
+    Verification(i64, crate::policy::ast::Factor),
+    Scope(&'a str),
+}
+
+type Cost<'a> = Option<Vec<Need<'a>>>;
 
 impl<'a> FastHints<'a, '_> {
     pub fn missing(&self, slot: &'a crate::compile::Slot, forbidden: bool) -> Vec<Requirement> {
+        let needs = self.needs(slot, forbidden);
+        needs.iter().map(|n| self.requirement(n)).collect()
+    }
+
+    fn needs(&self, slot: &'a crate::compile::Slot, forbidden: bool) -> Vec<Need<'a>> {
         let mut out = Vec::new();
         if forbidden {
             for fr in slot.fast_forbids.iter().filter_map(|&f| self.program.fast_rules.get(f as usize)) {
@@ -222,7 +276,7 @@ impl<'a> FastHints<'a, '_> {
                 }
             }
         }
-        let mut best: Option<Vec<Requirement>> = None;
+        let mut best: Option<Vec<Need<'a>>> = None;
         for fr in slot.fast_permits.iter().filter_map(|&f| self.program.fast_rules.get(f as usize)) {
             let Some(c) = &fr.condition else { return out };
             match self.cost(c, true) {
@@ -237,71 +291,105 @@ impl<'a> FastHints<'a, '_> {
         out
     }
 
-    fn cost(&self, e: &'a Fast, want: bool) -> Cost {
-        match (e, want) {
-            (Fast::Not(inner), _) => self.cost(inner, !want),
-            (Fast::And(a, b), true) | (Fast::Or(a, b), false) => {
-                let mut x = self.cost(a, want)?;
-                let y = self.cost(b, want)?;
-                merge(&mut x, y);
-                Some(x)
-            }
-            (Fast::And(a, b), false) | (Fast::Or(a, b), true) => match (self.cost(a, want), self.cost(b, want)) {
-                (Some(x), Some(y)) => Some(if y.len() < x.len() { y } else { x }),
-                (x, None) => x,
-                (None, y) => y,
-            },
-            _ => match self.ev.truth(e) {
-                Ok(v) if v == want => Some(Vec::new()),
-                Ok(_) if want => self.obtainable(e),
-                _ => None,
-            },
-        }
-    }
-
-    fn obtainable(&self, e: &'a Fast) -> Cost {
-        let in_org = self.ev.general.session.org.is_some();
-        let org_needed = |mut v: Vec<Requirement>| {
-            if !in_org {
-                v.insert(0, Requirement::new("organization", ""));
-            }
-            Some(v)
-        };
-        match e {
-            Fast::HasPermission(i) => {
-                let name = self.program.permission_names.get(*i as usize)?;
-                org_needed(vec![Requirement::new("permission", name.as_ref())])
-            }
-            Fast::HasRole(r) => org_needed(vec![Requirement::new("role", r.as_ref())]),
-            Fast::Licensed => org_needed(vec![Requirement::new("license", self.program.license_name.as_ref())]),
-            Fast::User => Some(vec![Requirement::new("sign_in", "")]),
-            Fast::Org => Some(vec![Requirement::new("organization", "")]),
-            Fast::General(c) => self.obtainable_general(c),
-            _ => None,
-        }
-    }
-
-    fn obtainable_general(&self, c: &'a CExpr) -> Cost {
+    fn requirement(&self, n: &Need<'a>) -> Requirement {
         use crate::compile::ScopeSel;
         let scoped = |sel: &ScopeSel, name: &str| match sel {
             ScopeSel::Any => name.to_string(),
             ScopeSel::Org => format!("org:{name}"),
             ScopeSel::User => format!("user:{name}"),
         };
+        match n {
+            Need::Permission(i) => Requirement::new(
+                "permission",
+                self.program.permission_names.get(*i as usize).map(|p| p.as_ref()).unwrap_or_default(),
+            ),
+            Need::Role(r) => Requirement::new("role", *r),
+            Need::License => Requirement::new("license", self.program.license_name.as_ref()),
+            Need::SignIn => Requirement::new("sign_in", ""),
+            Need::Organization => Requirement::new("organization", ""),
+            Need::Plan(sel, name) => Requirement::new("plan", scoped(sel, name)),
+            Need::Feature(sel, name) => Requirement::new("feature", scoped(sel, name)),
+            Need::Verification(m, f) => Requirement::new("verification", format!("{}:{m}", f.name())),
+            Need::Scope(s) => Requirement::new("scope", *s),
+        }
+    }
+
+    fn cost(&self, e: &'a Fast, want: bool) -> Cost<'a> {
+        match (e, want) {
+            (Fast::Not(inner), _) => self.cost(inner, !want),
+            (Fast::And(a, b), true) | (Fast::Or(a, b), false) => {
+                let mut x = self.operand_cost(a, want)?;
+                let y = self.operand_cost(b, want)?;
+                merge(&mut x, y);
+                Some(x)
+            }
+            (Fast::And(a, b), false) | (Fast::Or(a, b), true) => {
+                match (self.operand_cost(a, want), self.operand_cost(b, want)) {
+                    (Some(x), Some(y)) => Some(if y.len() < x.len() { y } else { x }),
+                    (x, None) => x,
+                    (None, y) => y,
+                }
+            }
+            _ => self.leaf_cost(e, want),
+        }
+    }
+
+    /// [`FastHints::cost`] of an operand, without a call for a leaf.
+    #[inline(always)]
+    fn operand_cost(&self, e: &'a Fast, want: bool) -> Cost<'a> {
+        match e {
+            Fast::And(..) | Fast::Or(..) | Fast::Not(_) => self.cost(e, want),
+            leaf => self.leaf_cost(leaf, want),
+        }
+    }
+
+    #[inline(always)]
+    fn leaf_cost(&self, e: &'a Fast, want: bool) -> Cost<'a> {
+        match self.ev.leaf(e) {
+            Ok(v) if v == want => Some(Vec::new()),
+            Ok(_) if want => self.obtainable(e),
+            _ => None,
+        }
+    }
+
+    fn obtainable(&self, e: &'a Fast) -> Cost<'a> {
+        let in_org = self.ev.general.session.org.is_some();
+        let org_needed = |n: Need<'a>| {
+            if in_org {
+                Some(vec![n])
+            } else {
+                Some(vec![Need::Organization, n])
+            }
+        };
+        match e {
+            Fast::HasPermission(i) => {
+                self.program.permission_names.get(*i as usize)?;
+                org_needed(Need::Permission(*i))
+            }
+            Fast::HasRole(r) => org_needed(Need::Role(r)),
+            Fast::Licensed => org_needed(Need::License),
+            Fast::User => Some(vec![Need::SignIn]),
+            Fast::Org => Some(vec![Need::Organization]),
+            Fast::General(c) => self.obtainable_general(c),
+            _ => None,
+        }
+    }
+
+    fn obtainable_general(&self, c: &'a CExpr) -> Cost<'a> {
         match c {
-            CExpr::HasPlan(sel, name) => Some(vec![Requirement::new("plan", scoped(sel, name))]),
-            CExpr::HasFeature(sel, name) => Some(vec![Requirement::new("feature", scoped(sel, name))]),
-            CExpr::VerifiedWithin(m, f) => Some(vec![Requirement::new("verification", format!("{}:{m}", f.name()))]),
+            CExpr::HasPlan(sel, name) => Some(vec![Need::Plan(*sel, name)]),
+            CExpr::HasFeature(sel, name) => Some(vec![Need::Feature(*sel, name)]),
+            CExpr::VerifiedWithin(m, f) => Some(vec![Need::Verification(*m, *f)]),
             CExpr::Call(crate::policy::ast::Method::ContainsAll | crate::policy::ast::Method::Contains, recv, arg)
                 if matches!(**recv, CExpr::Scopes(_)) =>
             {
                 let have = self.strings(recv)?;
                 let want = self.ev.general.value(arg).ok()??;
                 let mut reqs = Vec::new();
-                let mut push = |v: &crate::eval::Val| match v {
+                let mut push = |v: &crate::eval::Val<'a>| match v {
                     crate::eval::Val::Str(s) => {
                         if !have.contains(s) {
-                            reqs.push(Requirement::new("scope", *s));
+                            reqs.push(Need::Scope(s));
                         }
                         Ok(false)
                     }
@@ -316,7 +404,7 @@ impl<'a> FastHints<'a, '_> {
             CExpr::In(item, list) if matches!(**list, CExpr::Scopes(_)) => {
                 let have = self.strings(list)?;
                 match self.ev.general.value(item).ok()?? {
-                    crate::eval::Val::Str(s) if !have.contains(&s) => Some(vec![Requirement::new("scope", s)]),
+                    crate::eval::Val::Str(s) if !have.contains(&s) => Some(vec![Need::Scope(s)]),
                     _ => None,
                 }
             }
@@ -339,7 +427,13 @@ impl<'a> FastHints<'a, '_> {
     }
 }
 
-fn merge(out: &mut Vec<Requirement>, reqs: Vec<Requirement>) {
+/// Adds the needs of `reqs` not already in `out`, in order (moving `reqs` when `out` is
+/// empty, the usual case, so no list is built twice).
+fn merge<'a>(out: &mut Vec<Need<'a>>, reqs: Vec<Need<'a>>) {
+    if out.is_empty() {
+        *out = reqs;
+        return;
+    }
     for r in reqs {
         if !out.contains(&r) {
             out.push(r);

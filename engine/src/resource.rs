@@ -46,28 +46,58 @@ impl InputError {
 /// let same = Resource::new("task").with_id("42").with_attr("owner_id", "org_1");
 /// assert_eq!(task, same);
 /// ```
-#[derive(Debug, Clone, PartialEq)]
+///
+/// A resource remembers how its declared attributes bind to the first engine that decides
+/// on it (a copy of those attribute values, made once), so deciding several actions or
+/// several times on the same `Resource` skips the attribute lookups; with any other engine
+/// it is bound afresh on each decision. The builder methods start from an empty cache.
+#[derive(Clone)]
 pub struct Resource {
     pub(crate) type_name: String,
     pub(crate) id: Option<String>,
     pub(crate) attrs: Map<String, Value>,
+    /// See `engine::Binding`. Not part of the resource's value: ignored by `==` and `Debug`.
+    pub(crate) binding: std::sync::OnceLock<crate::engine::Binding>,
+}
+
+impl PartialEq for Resource {
+    fn eq(&self, other: &Resource) -> bool {
+        self.type_name == other.type_name && self.id == other.id && self.attrs == other.attrs
+    }
+}
+
+impl std::fmt::Debug for Resource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Resource")
+            .field("type_name", &self.type_name)
+            .field("id", &self.id)
+            .field("attrs", &self.attrs)
+            .finish()
+    }
 }
 
 impl Resource {
     /// A resource of type `type_name` with no attributes.
     pub fn new(type_name: impl Into<String>) -> Resource {
-        Resource { type_name: type_name.into(), id: None, attrs: Map::new() }
+        Resource::from_parts(type_name.into(), None, Map::new())
+    }
+
+    /// A resource from its parts, with an empty binding cache.
+    pub(crate) fn from_parts(type_name: String, id: Option<String>, attrs: Map<String, Value>) -> Resource {
+        Resource { type_name, id, attrs, binding: std::sync::OnceLock::new() }
     }
 
     /// Sets the id.
     pub fn with_id(mut self, id: impl Into<String>) -> Resource {
         self.id = Some(id.into());
+        self.binding = std::sync::OnceLock::new();
         self
     }
 
     /// Adds an attribute.
     pub fn with_attr(mut self, name: impl Into<String>, value: impl Into<Value>) -> Resource {
         self.attrs.insert(name.into(), value.into());
+        self.binding = std::sync::OnceLock::new();
         self
     }
 
@@ -148,10 +178,7 @@ impl Resource {
                 ))
             }
         };
-        let mut resource = Resource::new(type_name);
-        resource.id = id;
-        resource.attrs = attrs;
-        Ok(resource)
+        Ok(Resource::from_parts(type_name, id, attrs))
     }
 
     /// The resource type, e.g. `task`.

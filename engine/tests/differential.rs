@@ -25,6 +25,9 @@ fn atom() -> impl Strategy<Value = String> {
     prop_oneof![
         Just("resource.owner == user.id".to_string()),
         Just("resource.owner == org.id".to_string()),
+        // The attribute on the right, a `!=`, an optional attribute, a literal.
+        Just("org.id != resource.owner".to_string()),
+        Just("resource.note == \"abc\"".to_string()),
         (0i64..6).prop_map(|n| format!("resource.level < {n}")),
         Just("resource.level >= context.n".to_string()),
         Just("has(p:a)".to_string()),
@@ -330,5 +333,127 @@ proptest! {
             let want = reference_missing(&policy, &session, "write", &resource, &context, forbidden);
             prop_assert_eq!(&d.missing, &want, "policy:\n{}\nclaims {}", text, claims);
         }
+    }
+}
+
+/// The same policies with `doc`'s attributes declared in another order (so another slot
+/// layout) and `note` / `flag` no longer declared: a binding cached for one engine is
+/// wrong for the other.
+fn reordered(text: &str) -> String {
+    text.replace(
+        "resource doc { owner: string, level: int, tags: [string], flag?: bool, note?: string }",
+        "resource doc { level: int, tags: [string], owner: string }",
+    )
+}
+
+/// `engine`'s answer on a prepared session and resource against the reference's.
+fn check_against_reference(
+    engine: &Engine,
+    policy: &Policy,
+    session: &Session,
+    action: &str,
+    resource: &Resource,
+    context: &Context,
+) -> Result<(), TestCaseError> {
+    let fast =
+        engine.decide_with(session, action, resource, &Options { now: Some(1_000), context: Some(context.clone()) });
+    let (allowed, reason, rule) = reference_decide(policy, session, action, resource, context, 1_000);
+    prop_assert_eq!(fast.allowed, allowed);
+    prop_assert_eq!(fast.reason.as_str(), reason.as_str());
+    prop_assert_eq!(fast.rule.as_ref().map(|r| r.to_string()), rule);
+    if !fast.allowed && (reason == "no_matching_rule" || reason.starts_with("forbidden:")) {
+        let want = reference_missing(policy, session, action, resource, context, reason.starts_with("forbidden:"));
+        prop_assert_eq!(&fast.missing, &want);
+    }
+    Ok(())
+}
+
+/// `permitted_actions` (the type and attributes resolved once for the row) against the
+/// reference decision of each declared action.
+fn check_permitted(
+    engine: &Engine,
+    policy: &Policy,
+    session: &Session,
+    resource: &Resource,
+    context: &Context,
+) -> Result<(), TestCaseError> {
+    let got =
+        engine.permitted_actions(session, resource, &Options { now: Some(1_000), context: Some(context.clone()) });
+    let declared: &[&str] = match resource.type_name() {
+        "doc" => &["read", "write"],
+        "folder" => &["read", "share"],
+        _ => &[],
+    };
+    let want: Vec<String> = declared
+        .iter()
+        .filter(|a| reference_decide(policy, session, a, resource, context, 1_000).0)
+        .map(|a| a.to_string())
+        .collect();
+    prop_assert_eq!(got, want);
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// One `Resource` and one `Session`, used alternately with two engines whose slot
+    /// layouts differ (the resource caches its binding for the first one only), and
+    /// through `permitted_actions`, always give the reference answers.
+    #[test]
+    fn resource_used_with_two_engines_agrees_with_reference(
+        text in policy_text(),
+        requests in prop::collection::vec((claims(), prop::sample::select(vec!["read", "write", "share", "nope"]), resource(), context()), 1..8),
+        b_first in any::<bool>(),
+    ) {
+        let policy_a = Policy::parse(&text).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
+        let text_b = reordered(&text);
+        let Ok(policy_b) = Policy::parse(&text_b) else { return Ok(()) };
+        let a = Engine::new(policy_a.clone());
+        let b = Engine::new(policy_b.clone());
+        let engines = if b_first { [(&b, &policy_b), (&a, &policy_a)] } else { [(&a, &policy_a), (&b, &policy_b)] };
+        for (claims, action, resource, ctx) in requests {
+            let Ok(session) = Session::from_claims(claims) else { continue };
+            let Ok(resource) = Resource::from_value(resource) else { continue };
+            let context = Context::from_value(ctx).unwrap();
+            for _ in 0..2 {
+                for (engine, policy) in engines {
+                    check_against_reference(engine, policy, &session, action, &resource, &context)?;
+                    check_permitted(engine, policy, &session, &resource, &context)?;
+                }
+            }
+            // A clone carries the cache along; it must still be right for both engines.
+            let copy = resource.clone();
+            for (engine, policy) in engines {
+                check_against_reference(engine, policy, &session, action, &copy, &context)?;
+            }
+        }
+    }
+
+    /// A resource rebuilt with another attribute value (or id) after a decision is not
+    /// answered from the binding cached for the old value.
+    #[test]
+    fn rebuilt_resource_is_not_answered_from_a_stale_binding(
+        text in policy_text(),
+        claims in claims(),
+        action in prop::sample::select(vec!["read", "write", "share"]),
+        resource in resource(),
+        ctx in context(),
+        key in prop::sample::select(vec!["owner", "level", "tags", "flag", "note"]),
+        value in prop::sample::select(vec![json!("u1"), json!("u2"), json!("o1"), json!(0), json!(3), json!(9), json!(true), json!(false), Value::Null, json!(["t1"])]),
+        id in prop::sample::select(vec!["d1", "d3"]),
+    ) {
+        let policy = Policy::parse(&text).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
+        let engine = Engine::new(policy.clone());
+        let Ok(session) = Session::from_claims(claims) else { return Ok(()) };
+        let Ok(resource) = Resource::from_value(resource) else { return Ok(()) };
+        let context = Context::from_value(ctx).unwrap();
+        check_against_reference(&engine, &policy, &session, action, &resource, &context)?;
+        let changed = resource.clone().with_attr(key, value);
+        check_against_reference(&engine, &policy, &session, action, &changed, &context)?;
+        check_permitted(&engine, &policy, &session, &changed, &context)?;
+        let renamed = changed.clone().with_id(id);
+        check_against_reference(&engine, &policy, &session, action, &renamed, &context)?;
+        // The original is unchanged by all this.
+        check_against_reference(&engine, &policy, &session, action, &resource, &context)?;
     }
 }

@@ -8,8 +8,9 @@
 //! ```
 //!
 //! Workloads: `prepared` (the mix on prepared sessions), `prepared-allow` / `prepared-deny`
-//! (only its allows / denies), `json` (the mix from JSON), `floor-json` (the floor's
-//! `floor_decide_json` on the same mix), `allow-N` / `deny-N` (the
+//! (only its allows / denies), `permitted` (`permitted_actions` for each request of the
+//! mix), `json` (the mix from JSON), `floor-json` (the floor's `floor_decide_json` on the
+//! same mix), `allow-N` / `deny-N` (the
 //! allows / the deny of `scaling_distinct` on N rules, e.g. `deny-10000`), `compile-team`
 //! (parse + compile team_tasks), `compile-N` (parse + compile `distinct_pairs(N)`).
 
@@ -46,6 +47,15 @@ fn main() -> Result<(), Box<dyn Error>> {
                 for p in &mix {
                     allowed +=
                         usize::from(engine.decide_with(black_box(&p.session), p.action, &p.resource, &opts).allowed);
+                }
+            }
+        }
+        "permitted" => {
+            let engine = team_tasks_engine()?;
+            let mix = prepared_mix()?;
+            for _ in 0..iterations {
+                for p in &mix {
+                    allowed += engine.permitted_actions(black_box(&p.session), &p.resource, &opts).len();
                 }
             }
         }
