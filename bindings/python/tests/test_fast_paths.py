@@ -277,3 +277,90 @@ def test_decide_many_leaves_the_garbage_collector_as_it_was(e):
     with pytest.raises(ordinance.RequestError):
         e.decide_many(requests + [{"claims": {"sub": "u"}, "action": "read", "resource": {"type": "doc", "x": {1}}}])
     assert gc.isenabled()
+
+
+# Plain claims (built-in dict, list, str, int, float, bool, None) go to the engine as JSON
+# text written by the binding; a dict subclass takes the general path (a converted value).
+# Both must read the same claims.
+TEXT_POLICY = """
+resource doc { owner: string, note?: string, n?: int }
+action read on doc
+@id("note") permit read on doc when claims.note == resource.note
+@id("n") permit read on doc when claims.n == resource.n
+@id("deep") permit read on doc when claims.a.b.c == resource.note
+"""
+
+TRICKY_STRINGS = [
+    "", "plain", 'a"b', "back\\slash", "\\u0041", "ctl\x00\x01\x1f\x7f", "tab\t nl\n cr\r",
+    "é ü 中文 🎉", "</script>", "\u2028\u2029", "\ufeffbom", '"', "\\", "\\\\\"",
+]
+
+
+@pytest.fixture(scope="module")
+def t():
+    return ordinance.Engine(TEXT_POLICY)
+
+
+def both_paths(engine, claims, resource, action="read"):
+    """The decision from plain claims (text path) and from a dict subclass (value path)."""
+    text = engine.decide(claims, action, resource, now=NOW).to_dict()
+    value = engine.decide(Dict(claims), action, resource, now=NOW).to_dict()
+    many = engine.decide_many([{"claims": claims, "action": action, "resource": resource, "now": NOW}])
+    if max(depth(claims), depth(resource)) > 32:
+        assert many[0].reason == "invalid_request"  # the request as a whole is too deep
+    else:
+        assert many[0].to_dict() == text
+    assert text == value, (claims, resource)
+    return text
+
+
+@pytest.mark.parametrize("s", TRICKY_STRINGS, ids=range(len(TRICKY_STRINGS)))
+def test_plain_claims_strings_survive_the_text(t, s):
+    assert both_paths(t, {"sub": "u", "note": s}, {"type": "doc", "owner": "x", "note": s})["rule"] == "note"
+    assert both_paths(t, {"sub": "u", "a": {"b": {"c": s}}}, {"type": "doc", "owner": "x", "note": s})["allowed"]
+    assert not both_paths(t, {"sub": "u", "note": s + "!"}, {"type": "doc", "owner": "x", "note": s})["allowed"]
+    # as a key, too
+    assert both_paths(t, {"sub": "u", s: s, "note": s}, {"type": "doc", "owner": "x", "note": s})["allowed"]
+
+
+@pytest.mark.parametrize("n", [0, 1, -1, 2**53 + 1, 2**63 - 1, -(2**63), 2**63, 2**64 - 1, 2**64, -(2**63) - 1,
+                               2**70, True, False, 1.0, None, "1"])
+def test_plain_claims_numbers_survive_the_text(t, n):
+    both_paths(t, {"sub": "u", "n": n}, {"type": "doc", "owner": "x", "n": 1})
+    both_paths(t, {"sub": "u", "exp": n}, {"type": "doc", "owner": "x"})
+    both_paths(t, {"sub": "u", "n": n}, {"type": "doc", "owner": "x", "n": n})
+
+
+@pytest.mark.parametrize("x", [0.0, -0.0, 1.0, 0.1, 1.5, 1e300, -1e-300, 5e-324, 1.7976931348623157e308,
+                               2.0**63, 1e16, 123456789.123456789])
+def test_plain_claims_floats_survive_the_text(t, x):
+    both_paths(t, {"sub": "u", "n": x}, {"type": "doc", "owner": "x", "n": 1})
+    both_paths(t, {"sub": "u", "a": {"b": {"c": [x]}}}, {"type": "doc", "owner": "x"})
+    assert both_paths(t, {"sub": "u", "exp": x}, {"type": "doc", "owner": "x"})["reason"] == "invalid_claims"
+
+
+def test_plain_claims_non_json_values_raise_as_before(t):
+    for bad, path in [({"sub": "u", "x": float("nan")}, "claims.x"), ({"sub": "u", "x": {1}}, "claims.x"),
+                      ({"sub": "u", 1: "x"}, "claims"), ({"sub": "\ud800"}, "claims.sub"),
+                      ({"sub": "u", "x": [(1, float("inf"))]}, "claims.x[0][1]")]:
+        with pytest.raises(ordinance.ClaimsError, match=f"`{re.escape(path)}"):
+            t.decide(bad, "read", {"type": "doc", "owner": "x"}, now=NOW)
+        # tuples convert (to lists): the general path
+    assert both_paths(t, {"sub": "u", "note": ("a",)[0], "l": (1, 2)}, {"type": "doc", "owner": "x", "note": "a"})[
+        "allowed"]
+
+
+@pytest.mark.parametrize("levels", [29, 30, 31, 32, 33, 40])
+def test_plain_claims_depth_as_the_value_path(t, levels):
+    both_paths(t, {"sub": "u", "deep": nest(levels)}, {"type": "doc", "owner": "x"})
+    both_paths(t, {"sub": "u", "deep": {"k": nest(levels - 1)}}, {"type": "doc", "owner": "x"})
+
+
+def test_plain_claims_size_as_the_value_path(t):
+    # The engine limits claims text to 64 KiB; dicts have no such limit: a dict whose text
+    # is over the limit still takes the value path and decides as before.
+    for size in (60_000, 65_536 - 40, 65_536 - 20, 65_536, 70_000):
+        claims = {"sub": "u", "note": "n", "pad": "x" * size}
+        both_paths(t, claims, {"type": "doc", "owner": "x", "note": "n"})
+    claims = {"sub": "u", "note": "n", "pad": "\n" * 20_000}  # 6 bytes each as text
+    assert both_paths(t, claims, {"type": "doc", "owner": "x", "note": "n"})["allowed"]
