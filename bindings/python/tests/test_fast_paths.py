@@ -1,7 +1,9 @@
 """The binding's fast paths give exactly the decisions and errors of the plain paths.
 
 - Python values are converted with exact-type checks first and objects built sorted in one
-  go; the reference is the same input as JSON text, parsed by the engine's strict parser.
+  go, and `decide` reads a plain resource dict straight into a resource; the references are
+  the same input as JSON text (the engine's strict parser) and as dict subclasses (the
+  general path).
 - `decide_many` shares claims, resources and action names held as the same object by
   several requests, and reads a plainly valid resource dict straight into a resource; the
   reference is one `decide` per request, and `decide_many` on deep copies (nothing shared).
@@ -279,9 +281,9 @@ def test_decide_many_leaves_the_garbage_collector_as_it_was(e):
     assert gc.isenabled()
 
 
-# Plain claims (built-in dict, list, str, int, float, bool, None) go to the engine as JSON
-# text written by the binding; a dict subclass takes the general path (a converted value).
-# Both must read the same claims.
+# Plain claims (built-in dict, list, str, int, float, bool, None) take `decide`'s fast path
+# (exact-type conversion, the resource read straight into a Resource); a dict subclass takes
+# the general path. Both must read the same claims, down to every character and number.
 TEXT_POLICY = """
 resource doc { owner: string, note?: string, n?: int }
 action read on doc
@@ -302,7 +304,8 @@ def t():
 
 
 def both_paths(engine, claims, resource, action="read"):
-    """The decision from plain claims (text path) and from a dict subclass (value path)."""
+    """The decision from plain claims (fast path), a dict subclass (general path) and
+    `decide_many`."""
     text = engine.decide(claims, action, resource, now=NOW).to_dict()
     value = engine.decide(Dict(claims), action, resource, now=NOW).to_dict()
     many = engine.decide_many([{"claims": claims, "action": action, "resource": resource, "now": NOW}])
@@ -315,7 +318,7 @@ def both_paths(engine, claims, resource, action="read"):
 
 
 @pytest.mark.parametrize("s", TRICKY_STRINGS, ids=range(len(TRICKY_STRINGS)))
-def test_plain_claims_strings_survive_the_text(t, s):
+def test_plain_claims_strings_are_read_exactly(t, s):
     assert both_paths(t, {"sub": "u", "note": s}, {"type": "doc", "owner": "x", "note": s})["rule"] == "note"
     assert both_paths(t, {"sub": "u", "a": {"b": {"c": s}}}, {"type": "doc", "owner": "x", "note": s})["allowed"]
     assert not both_paths(t, {"sub": "u", "note": s + "!"}, {"type": "doc", "owner": "x", "note": s})["allowed"]
@@ -325,7 +328,7 @@ def test_plain_claims_strings_survive_the_text(t, s):
 
 @pytest.mark.parametrize("n", [0, 1, -1, 2**53 + 1, 2**63 - 1, -(2**63), 2**63, 2**64 - 1, 2**64, -(2**63) - 1,
                                2**70, True, False, 1.0, None, "1"])
-def test_plain_claims_numbers_survive_the_text(t, n):
+def test_plain_claims_numbers_are_read_exactly(t, n):
     both_paths(t, {"sub": "u", "n": n}, {"type": "doc", "owner": "x", "n": 1})
     both_paths(t, {"sub": "u", "exp": n}, {"type": "doc", "owner": "x"})
     both_paths(t, {"sub": "u", "n": n}, {"type": "doc", "owner": "x", "n": n})
@@ -333,7 +336,7 @@ def test_plain_claims_numbers_survive_the_text(t, n):
 
 @pytest.mark.parametrize("x", [0.0, -0.0, 1.0, 0.1, 1.5, 1e300, -1e-300, 5e-324, 1.7976931348623157e308,
                                2.0**63, 1e16, 123456789.123456789])
-def test_plain_claims_floats_survive_the_text(t, x):
+def test_plain_claims_floats_are_read_exactly(t, x):
     both_paths(t, {"sub": "u", "n": x}, {"type": "doc", "owner": "x", "n": 1})
     both_paths(t, {"sub": "u", "a": {"b": {"c": [x]}}}, {"type": "doc", "owner": "x"})
     assert both_paths(t, {"sub": "u", "exp": x}, {"type": "doc", "owner": "x"})["reason"] == "invalid_claims"
@@ -357,8 +360,7 @@ def test_plain_claims_depth_as_the_value_path(t, levels):
 
 
 def test_plain_claims_size_as_the_value_path(t):
-    # The engine limits claims text to 64 KiB; dicts have no such limit: a dict whose text
-    # is over the limit still takes the value path and decides as before.
+    # The engine limits claims text to 64 KiB; dicts have no such limit.
     for size in (60_000, 65_536 - 40, 65_536 - 20, 65_536, 70_000):
         claims = {"sub": "u", "note": "n", "pad": "x" * size}
         both_paths(t, claims, {"type": "doc", "owner": "x", "note": "n"})
