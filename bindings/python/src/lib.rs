@@ -653,7 +653,8 @@ impl PyEngine {
         let Ok(claims) = to_value(claims, 0) else {
             return Ok(None);
         };
-        let Ok(ResourceSlot::Parsed(Some(resource))) = resource_from_dict(resource, 0, limits.max_json_depth) else {
+        let Ok(ResourceSlot::Parsed(Some(resource))) = resource_from_dict(resource, 0, limits.max_json_depth, None)
+        else {
             return Ok(None);
         };
         let Ok(session) = Session::from_claims(claims) else {
@@ -1081,6 +1082,31 @@ struct Shared {
     actions: Vec<String>,
     /// The engine's nesting limit for JSON input.
     max_depth: usize,
+    /// The resource dicts' keys.
+    keys: KeyCache,
+}
+
+/// The text of the str objects used as keys in a chunk's resource dicts, by identity: rows
+/// built by one piece of code share their key objects (`"type"`, `"owner_id"`, ...), so
+/// each is encoded once. A handful, searched in order; the objects are held in the `Keep`.
+#[derive(Default)]
+struct KeyCache {
+    entries: Vec<(usize, String)>,
+}
+
+impl KeyCache {
+    fn get<'py>(&mut self, key: &Bound<'py, PyString>, keep: &mut Keep<'py>) -> Result<String, ConvertError> {
+        let address = key.as_ptr() as usize;
+        if let Some((_, text)) = self.entries.iter().find(|(a, _)| *a == address) {
+            return Ok(text.clone());
+        }
+        let text = py_str(key)?;
+        if self.entries.len() < 16 {
+            self.entries.push((address, text.clone()));
+            keep.push(key.clone().into_any());
+        }
+        Ok(text)
+    }
 }
 
 /// Holds every object a [`Shared`] indexes by address, so that no address can be reused
@@ -1097,6 +1123,7 @@ impl Shared {
             action_index: Vec::new(),
             actions: Vec::new(),
             max_depth: engine.limits().max_json_depth,
+            keys: KeyCache::default(),
         }
     }
 
@@ -1122,9 +1149,8 @@ impl Shared {
             return Ok(k);
         }
         let slot = match resource.cast_exact::<PyDict>() {
-            Ok(dict) => {
-                resource_from_dict(dict, 1, self.max_depth).map_err(|e| request_convert_error(e, i, "resource"))?
-            }
+            Ok(dict) => resource_from_dict(dict, 1, self.max_depth, Some((&mut self.keys, keep)))
+                .map_err(|e| request_convert_error(e, i, "resource"))?,
             Err(_) => ResourceSlot::Value(to_value(resource, 1).map_err(|e| request_convert_error(e, i, "resource"))?),
         };
         let k = self.resources.len();
@@ -1162,7 +1188,14 @@ impl Shared {
 /// is left as a JSON value for [`Resource::from_value`], which gives its usual error.
 ///
 /// `depth` counts the containers around the dict, as for [`to_value`].
-fn resource_from_dict(dict: &Bound<'_, PyDict>, depth: usize, max_depth: usize) -> Result<ResourceSlot, ConvertError> {
+///
+/// `keys`, when given, converts the keys (see [`KeyCache`]).
+fn resource_from_dict<'py>(
+    dict: &Bound<'py, PyDict>,
+    depth: usize,
+    max_depth: usize,
+    mut keys: Option<(&mut KeyCache, &mut Keep<'py>)>,
+) -> Result<ResourceSlot, ConvertError> {
     let mut type_name = None;
     let mut id = None;
     let mut attrs = Vec::with_capacity(dict.len());
@@ -1172,7 +1205,10 @@ fn resource_from_dict(dict: &Bound<'_, PyDict>, depth: usize, max_depth: usize) 
             plain = false;
             break;
         };
-        let key = py_str(key)?;
+        let key = match keys.as_mut() {
+            Some((cache, keep)) => cache.get(key, keep)?,
+            None => py_str(key)?,
+        };
         match to_value(&v, depth + 1) {
             Ok(value) => match (key.as_str(), value) {
                 ("type", Value::String(t)) if !t.is_empty() => type_name = Some(t),
@@ -1190,8 +1226,8 @@ fn resource_from_dict(dict: &Bound<'_, PyDict>, depth: usize, max_depth: usize) 
             Err(e) => return Err(e.at(Segment::Key(key))),
         }
     }
-    if let (true, Some(type_name)) = (plain, type_name.as_ref()) {
-        let mut resource = Resource::new(type_name.as_str());
+    if let (true, Some(type_name)) = (plain, type_name) {
+        let mut resource = Resource::new(type_name);
         if let Some(id) = id {
             resource = resource.with_id(id);
         }
