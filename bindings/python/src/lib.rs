@@ -10,6 +10,11 @@
 //!   bounded at [`MAX_DEPTH`] so a dict that contains itself cannot overflow the stack.
 //! - Claims, resources and contexts given as `str` or `bytes` are JSON text, parsed by the
 //!   engine's strict parser (duplicate keys rejected, size and depth bounded).
+//! - Fast paths, each falling back to the general path above whenever its input is not
+//!   plain: built-in types are recognised by exact type first; a plain resource dict is
+//!   read straight into a `Resource`; `decide_many` shares work across requests that hold
+//!   the same claims, resource or action object and pauses the cyclic GC while it creates
+//!   its results.
 //! - Every entry point runs inside `catch_unwind`: an engine panic becomes
 //!   `ordinance.OrdinanceInternalError`, never an abort of the interpreter.
 
@@ -21,7 +26,7 @@ use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyModule, PyString, PyTuple};
 use pyo3::IntoPyObjectExt;
 use serde_json::{Map, Value};
 use std::borrow::Cow;
@@ -171,30 +176,37 @@ fn py_str(s: &Bound<'_, PyString>) -> Result<String, ConvertError> {
 
 /// Converts a Python value to JSON. `depth` counts the containers around `obj`.
 fn to_value(obj: &Bound<'_, PyAny>, depth: usize) -> Result<Value, ConvertError> {
+    // The built-in types themselves first: each test is one pointer comparison, and they
+    // are what claims and resources hold. Subclasses (and anything else) take the general
+    // path below, which gives the same value for the exact types too.
+    if let Ok(s) = obj.cast_exact::<PyString>() {
+        return py_str(s).map(Value::String);
+    }
+    if let Ok(d) = obj.cast_exact::<PyDict>() {
+        return object(d, depth);
+    }
+    if obj.is_exact_instance_of::<PyInt>() {
+        return int(obj);
+    }
+    if let Ok(list) = obj.cast_exact::<PyList>() {
+        return items(list.iter(), list.len(), depth);
+    }
+    if obj.is_none() {
+        return Ok(Value::Null);
+    }
+    if let Ok(b) = obj.cast_exact::<PyBool>() {
+        return Ok(Value::Bool(b.is_true()));
+    }
+    to_value_general(obj, depth)
+}
+
+/// [`to_value`] for any type, subclasses of the built-in ones included.
+fn to_value_general(obj: &Bound<'_, PyAny>, depth: usize) -> Result<Value, ConvertError> {
     if let Ok(s) = obj.cast::<PyString>() {
         return py_str(s).map(Value::String);
     }
     if let Ok(d) = obj.cast::<PyDict>() {
-        if depth >= MAX_DEPTH {
-            return Err(too_deep());
-        }
-        let mut map = Map::new();
-        for (k, v) in d.iter() {
-            let Ok(key) = k.cast::<PyString>() else {
-                return Err(ConvertError::new(format!(
-                    "has a key of type `{}`; JSON object keys must be str",
-                    type_name(&k)
-                )));
-            };
-            let key = py_str(key)?;
-            match to_value(&v, depth + 1) {
-                Ok(value) => {
-                    map.insert(key, value);
-                }
-                Err(e) => return Err(e.at(Segment::Key(key))),
-            }
-        }
-        return Ok(Value::Object(map));
+        return object(d, depth);
     }
     if obj.is_none() {
         return Ok(Value::Null);
@@ -203,19 +215,7 @@ fn to_value(obj: &Bound<'_, PyAny>, depth: usize) -> Result<Value, ConvertError>
         return Ok(Value::Bool(b.is_true()));
     }
     if obj.is_instance_of::<PyInt>() {
-        if let Ok(i) = obj.extract::<i64>() {
-            return Ok(Value::from(i));
-        }
-        if let Ok(u) = obj.extract::<u64>() {
-            return Ok(Value::from(u));
-        }
-        // Beyond 64 bits: a float, as the engine's JSON parser reads such a literal.
-        return obj
-            .extract::<f64>()
-            .ok()
-            .and_then(serde_json::Number::from_f64)
-            .map(Value::Number)
-            .ok_or_else(|| ConvertError::new("is an int too large for a JSON number"));
+        return int(obj);
     }
     if let Ok(list) = obj.cast::<PyList>() {
         return items(list.iter(), list.len(), depth);
@@ -240,6 +240,66 @@ fn to_value(obj: &Bound<'_, PyAny>, depth: usize) -> Result<Value, ConvertError>
         "is of type `{}`, which has no JSON form; use dict, list, str, int, float, bool or None",
         type_name(obj)
     )))
+}
+
+/// A dict (or a subclass: its stored items, whatever it overrides) as a JSON object.
+fn object(d: &Bound<'_, PyDict>, depth: usize) -> Result<Value, ConvertError> {
+    if depth >= MAX_DEPTH {
+        return Err(too_deep());
+    }
+    let mut entries = Vec::with_capacity(d.len());
+    for (k, v) in d.iter() {
+        let key = match k.cast_exact::<PyString>() {
+            Ok(key) => py_str(key)?,
+            Err(_) => match k.cast::<PyString>() {
+                Ok(key) => py_str(key)?,
+                Err(_) => {
+                    return Err(ConvertError::new(format!(
+                        "has a key of type `{}`; JSON object keys must be str",
+                        type_name(&k)
+                    )))
+                }
+            },
+        };
+        match to_value(&v, depth + 1) {
+            Ok(value) => entries.push((key, value)),
+            Err(e) => return Err(e.at(Segment::Key(key))),
+        }
+    }
+    Ok(Value::Object(map_from(entries)))
+}
+
+/// A JSON object from its entries in dict order, as inserting them one by one would
+/// build it, but sorted and built in one go (faster than one insert per key).
+fn map_from(mut entries: Vec<(String, Value)>) -> Map<String, Value> {
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    let duplicates = entries.windows(2).any(|w| matches!(w, [a, b] if a.0 == b.0));
+    if duplicates {
+        // Two keys with the same text (a str subclass that redefines equality): the later
+        // one wins, as with `insert`; the sort is stable, so "later" is still dict order.
+        let mut map = Map::new();
+        for (k, v) in entries {
+            map.insert(k, v);
+        }
+        return map;
+    }
+    entries.into_iter().collect()
+}
+
+/// An int (or a subclass) as a JSON number: i64, then u64, then (beyond 64 bits) the
+/// float the engine's JSON parser reads such a literal as.
+fn int(obj: &Bound<'_, PyAny>) -> Result<Value, ConvertError> {
+    if let Ok(i) = obj.extract::<i64>() {
+        return Ok(Value::from(i));
+    }
+    if let Ok(u) = obj.extract::<u64>() {
+        return Ok(Value::from(u));
+    }
+    obj.extract::<f64>()
+        .ok()
+        .and_then(serde_json::Number::from_f64)
+        .map(Value::Number)
+        .ok_or_else(|| ConvertError::new("is an int too large for a JSON number"))
 }
 
 fn items<'py>(iter: impl Iterator<Item = Bound<'py, PyAny>>, len: usize, depth: usize) -> Result<Value, ConvertError> {
@@ -568,6 +628,41 @@ impl PyEngine {
         }
     }
 
+    /// `decide` for the usual call: claims and resource built-in dicts, no context. The
+    /// resource is read straight into a [`Resource`] (see [`resource_from_dict`]) and the
+    /// session built as `decide_value` builds it. `None` when the input is not plain or the
+    /// engine finds it unusable: the general path then gives the decision (or the error),
+    /// exactly as it always has.
+    fn decide_plain(
+        &self,
+        claims: &Bound<'_, PyAny>,
+        action: &str,
+        resource: &Bound<'_, PyAny>,
+        now: Option<i64>,
+    ) -> PyResult<Option<Decision>> {
+        let (Ok(_), Ok(resource)) = (claims.cast_exact::<PyDict>(), resource.cast_exact::<PyDict>()) else {
+            return Ok(None);
+        };
+        let limits = self.engine.limits();
+        // `Session::from_claims` applies the default limits, as `decide_value` applies the
+        // engine's: the same only when they are the same (always, for a Python engine).
+        if *limits != ordinance::Limits::default() {
+            return Ok(None);
+        }
+        // Conversion errors are raised by the general path (claims first, then resource).
+        let Ok(claims) = to_value(claims, 0) else {
+            return Ok(None);
+        };
+        let Ok(ResourceSlot::Parsed(Some(resource))) = resource_from_dict(resource, 0, limits.max_json_depth, None)
+        else {
+            return Ok(None);
+        };
+        let Ok(session) = Session::from_claims(claims) else {
+            return Ok(None);
+        };
+        Ok(Some(self.engine.decide_with(&session, action, &resource, &Options { now, context: None })))
+    }
+
     /// The session, resource and options for `permitted_actions` and `explain`, which
     /// return no decision that could carry an input error: bad input raises `ClaimsError`
     /// or `RequestError`, checked in the engine's order (claims, resource, context).
@@ -627,6 +722,11 @@ impl PyEngine {
         now: Option<i64>,
     ) -> PyResult<PyDecision> {
         guarded(|| {
+            if context.is_none() {
+                if let Some(decision) = self.decide_plain(claims, action, resource, now)? {
+                    return Ok(PyDecision(decision));
+                }
+            }
             let decision = match claims_arg(claims)? {
                 Claims::Doc(claims) => {
                     let resource = doc(resource, Input::Resource)?;
@@ -663,8 +763,8 @@ impl PyEngine {
     /// `ordinance decide --requests`; `claims` may also be a Session); a malformed one is
     /// a deny with reason `invalid_request`. Returns one Decision per request, in order.
     /// Requests that share one claims object (the same dict, or a Session) share one parse
-    /// of the claims.
-    fn decide_many(&self, py: Python<'_>, requests: &Bound<'_, PyAny>) -> PyResult<Vec<PyDecision>> {
+    /// of the claims; requests that share one resource dict share its conversion.
+    fn decide_many<'py>(&self, py: Python<'py>, requests: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyList>> {
         guarded(|| {
             // A snapshot: other threads may change the list while the GIL is released.
             let requests: Vec<Bound<'_, PyAny>> = if let Ok(list) = requests.cast::<PyList>() {
@@ -682,14 +782,15 @@ impl PyEngine {
             let engine = &self.engine;
             let mut decisions: Vec<Option<Decision>> = Vec::with_capacity(requests.len());
             for chunk in requests.chunks(CHUNK) {
-                let mut shared = SharedClaims::default();
-                let plans = chunk
-                    .iter()
-                    .enumerate()
-                    .map(|(j, r)| plan_request(r, decisions.len() + j, &mut shared))
-                    .collect::<PyResult<Vec<_>>>()?;
-                let slots = &mut shared.slots;
-                let decided = py.detach(move || guarded(|| Ok(decide_planned(engine, slots, plans))))?;
+                let mut shared = Shared::new(engine);
+                let mut keep = Keep::new();
+                let mut plans = Vec::with_capacity(chunk.len());
+                for (j, r) in chunk.iter().enumerate() {
+                    plans.push(plan_request(r, decisions.len() + j, &mut shared, &mut keep)?);
+                }
+                let shared = &mut shared;
+                let decided = py.detach(move || guarded(|| Ok(decide_planned(engine, shared, plans))))?;
+                drop(keep);
                 decisions.extend(decided);
             }
             // Requests off the fast path (unusual shape, unusable input): the engine judges
@@ -710,13 +811,17 @@ impl PyEngine {
                     }
                 }
             }
-            decisions
+            // Thousands of new objects would each count towards a garbage collection of
+            // every tracked object (the requests too), none of which can be garbage here.
+            let _paused = GcPause::new(py, decisions.len());
+            let objects = decisions
                 .into_iter()
-                .map(|d| {
-                    d.map(PyDecision)
-                        .ok_or_else(|| OrdinanceInternalError::new_err("internal error: a request was not decided"))
+                .map(|d| match d {
+                    Some(d) => Bound::new(py, PyDecision(d)),
+                    None => Err(OrdinanceInternalError::new_err("internal error: a request was not decided")),
                 })
-                .collect()
+                .collect::<PyResult<Vec<_>>>()?;
+            PyList::new(py, objects)
         })
     }
 
@@ -954,42 +1059,206 @@ enum Slot {
     Prepared(Py<PySession>),
 }
 
-/// The distinct claims objects of one `decide_many` call, by identity.
-#[derive(Default)]
-struct SharedClaims<'py> {
-    /// Object address -> index in `slots`.
-    index: HashMap<usize, usize>,
-    /// Holds every object indexed, so that no address can be reused during the call.
-    keep: Vec<Bound<'py, PyAny>>,
-    slots: Vec<Slot>,
+/// A resource object seen in a chunk of `decide_many`.
+enum ResourceSlot {
+    /// Converted, not parsed yet.
+    Value(Value),
+    /// Parsed; `None` if the resource is unusable.
+    Parsed(Option<Resource>),
 }
 
-impl<'py> SharedClaims<'py> {
-    fn slot(&mut self, claims: &Bound<'py, PyAny>, root: &str) -> PyResult<usize> {
+/// What the requests of one chunk of `decide_many` share, by object identity: claims,
+/// resources and action names that several requests hold as the same Python object are
+/// converted (and parsed) once. The objects themselves are held in a `Keep` beside it.
+struct Shared {
+    /// Claims object address -> index in `slots`.
+    claims: HashMap<usize, usize>,
+    slots: Vec<Slot>,
+    /// Resource object address -> index in `resources`.
+    resource_index: HashMap<usize, usize>,
+    resources: Vec<ResourceSlot>,
+    /// Action str address -> index in `actions` (a handful: searched in order).
+    action_index: Vec<(usize, usize)>,
+    actions: Vec<String>,
+    /// The engine's nesting limit for JSON input.
+    max_depth: usize,
+    /// The resource dicts' keys.
+    keys: KeyCache,
+}
+
+/// The text of the str objects used as keys in a chunk's resource dicts, by identity: rows
+/// built by one piece of code share their key objects (`"type"`, `"owner_id"`, ...), so
+/// each is encoded once. A handful, searched in order; the objects are held in the `Keep`.
+#[derive(Default)]
+struct KeyCache {
+    entries: Vec<(usize, String)>,
+}
+
+impl KeyCache {
+    fn get<'py>(&mut self, key: &Bound<'py, PyString>, keep: &mut Keep<'py>) -> Result<String, ConvertError> {
+        let address = key.as_ptr() as usize;
+        if let Some((_, text)) = self.entries.iter().find(|(a, _)| *a == address) {
+            return Ok(text.clone());
+        }
+        let text = py_str(key)?;
+        if self.entries.len() < 16 {
+            self.entries.push((address, text.clone()));
+            keep.push(key.clone().into_any());
+        }
+        Ok(text)
+    }
+}
+
+/// Holds every object a [`Shared`] indexes by address, so that no address can be reused
+/// while the index is in use.
+type Keep<'py> = Vec<Bound<'py, PyAny>>;
+
+impl Shared {
+    fn new(engine: &Engine) -> Shared {
+        Shared {
+            claims: HashMap::new(),
+            slots: Vec::new(),
+            resource_index: HashMap::new(),
+            resources: Vec::new(),
+            action_index: Vec::new(),
+            actions: Vec::new(),
+            max_depth: engine.limits().max_json_depth,
+            keys: KeyCache::default(),
+        }
+    }
+
+    fn claims<'py>(&mut self, keep: &mut Keep<'py>, claims: &Bound<'py, PyAny>, i: usize) -> PyResult<usize> {
         let address = claims.as_ptr() as usize;
-        if let Some(&i) = self.index.get(&address) {
-            return Ok(i);
+        if let Some(&k) = self.claims.get(&address) {
+            return Ok(k);
         }
         let slot = match claims.cast::<PySession>() {
             Ok(session) => Slot::Prepared(session.clone().unbind()),
-            Err(_) => Slot::Claims(
-                to_value(claims, 1)
-                    .map_err(|e| e.at(Segment::Key("claims".into())).into_pyerr(Input::Request, root))?,
-            ),
+            Err(_) => Slot::Claims(to_value(claims, 1).map_err(|e| request_convert_error(e, i, "claims"))?),
         };
-        let i = self.slots.len();
+        let k = self.slots.len();
         self.slots.push(slot);
-        self.keep.push(claims.clone());
-        self.index.insert(address, i);
-        Ok(i)
+        keep.push(claims.clone());
+        self.claims.insert(address, k);
+        Ok(k)
     }
+
+    fn resource<'py>(&mut self, keep: &mut Keep<'py>, resource: &Bound<'py, PyAny>, i: usize) -> PyResult<usize> {
+        let address = resource.as_ptr() as usize;
+        if let Some(&k) = self.resource_index.get(&address) {
+            return Ok(k);
+        }
+        let slot = match resource.cast_exact::<PyDict>() {
+            Ok(dict) => resource_from_dict(dict, 1, self.max_depth, Some((&mut self.keys, keep)))
+                .map_err(|e| request_convert_error(e, i, "resource"))?,
+            Err(_) => ResourceSlot::Value(to_value(resource, 1).map_err(|e| request_convert_error(e, i, "resource"))?),
+        };
+        let k = self.resources.len();
+        self.resources.push(slot);
+        keep.push(resource.clone());
+        self.resource_index.insert(address, k);
+        Ok(k)
+    }
+
+    /// The index of an action name, or `None` if it is not a str with a UTF-8 form.
+    fn action<'py>(&mut self, keep: &mut Keep<'py>, action: &Bound<'py, PyString>) -> Option<usize> {
+        let address = action.as_ptr() as usize;
+        if let Some(&(_, k)) = self.action_index.iter().find(|(a, _)| *a == address) {
+            return Some(k);
+        }
+        let text = action.to_cow().ok()?.into_owned();
+        let k = match self.actions.iter().position(|a| *a == text) {
+            Some(k) => k,
+            None => {
+                self.actions.push(text);
+                self.actions.len() - 1
+            }
+        };
+        if self.action_index.len() < 64 {
+            self.action_index.push((address, k));
+            keep.push(action.clone().into_any());
+        }
+        Some(k)
+    }
+}
+
+/// A resource dict read straight into a [`Resource`] when it is plainly valid: str keys
+/// (no str subclasses, so no two keys with the same text), a non-empty `type` string, an
+/// `id` string or None, attribute values within the engine's nesting limit. Anything else
+/// is left as a JSON value for [`Resource::from_value`], which gives its usual error.
+///
+/// `depth` counts the containers around the dict, as for [`to_value`].
+///
+/// `keys`, when given, converts the keys (see [`KeyCache`]).
+fn resource_from_dict<'py>(
+    dict: &Bound<'py, PyDict>,
+    depth: usize,
+    max_depth: usize,
+    mut keys: Option<(&mut KeyCache, &mut Keep<'py>)>,
+) -> Result<ResourceSlot, ConvertError> {
+    let mut type_name = None;
+    let mut id = None;
+    let mut attrs = Vec::with_capacity(dict.len());
+    let mut plain = true;
+    for (k, v) in dict.iter() {
+        let Ok(key) = k.cast_exact::<PyString>() else {
+            plain = false;
+            break;
+        };
+        let key = match keys.as_mut() {
+            Some((cache, keep)) => cache.get(key, keep)?,
+            None => py_str(key)?,
+        };
+        match to_value(&v, depth + 1) {
+            Ok(value) => match (key.as_str(), value) {
+                ("type", Value::String(t)) if !t.is_empty() => type_name = Some(t),
+                ("id", Value::String(i)) => id = Some(i),
+                ("id", Value::Null) => {}
+                ("type" | "id", value) => {
+                    plain = false;
+                    attrs.push((key, value));
+                }
+                (_, value) => {
+                    plain = plain && fits_depth(&value, 1, max_depth);
+                    attrs.push((key, value));
+                }
+            },
+            Err(e) => return Err(e.at(Segment::Key(key))),
+        }
+    }
+    if let (true, Some(type_name)) = (plain, type_name) {
+        let mut resource = Resource::new(type_name);
+        if let Some(id) = id {
+            resource = resource.with_id(id);
+        }
+        for (k, v) in attrs {
+            resource = resource.with_attr(k, v);
+        }
+        return Ok(ResourceSlot::Parsed(Some(resource)));
+    }
+    // Not plain: the whole dict as JSON, for the engine to judge.
+    to_value(dict.as_any(), depth).map(ResourceSlot::Value)
+}
+
+/// Whether a value at `depth` (containers around it) stays within `max` nested containers,
+/// counted as the engine counts them.
+fn fits_depth(v: &Value, depth: usize, max: usize) -> bool {
+    match v {
+        Value::Array(items) => depth < max && items.iter().all(|i| fits_depth(i, depth + 1, max)),
+        Value::Object(map) => depth < max && map.values().all(|i| fits_depth(i, depth + 1, max)),
+        _ => true,
+    }
+}
+
+fn request_convert_error(e: ConvertError, i: usize, key: &str) -> PyErr {
+    e.at(Segment::Key(key.into())).into_pyerr(Input::Request, &format!("requests[{i}]"))
 }
 
 /// A request in the plain shape, ready for the fast path.
 struct Planned {
     claims: usize,
-    action: String,
-    resource: Value,
+    action: usize,
+    resource: usize,
     context: Option<Value>,
     now: Option<i64>,
 }
@@ -1001,14 +1270,11 @@ struct Planned {
 fn plan_request<'py>(
     request: &Bound<'py, PyAny>,
     i: usize,
-    shared: &mut SharedClaims<'py>,
+    shared: &mut Shared,
+    keep: &mut Keep<'py>,
 ) -> PyResult<Option<Planned>> {
     let Ok(dict) = request.cast::<PyDict>() else {
         return Ok(None);
-    };
-    let root = || format!("requests[{i}]");
-    let convert = |v: &Bound<'py, PyAny>, key: &str| {
-        to_value(v, 1).map_err(|e| e.at(Segment::Key(key.into())).into_pyerr(Input::Request, &root()))
     };
     let py = dict.py();
     let (Some(claims), Some(action), Some(resource)) = (
@@ -1026,7 +1292,7 @@ fn plan_request<'py>(
     if claims.cast::<PyDict>().is_err() && claims.cast::<PySession>().is_err() {
         return Ok(None);
     }
-    let Ok(Ok(action)) = action.cast::<PyString>().map(|a| a.to_cow()) else {
+    let Ok(action) = action.cast::<PyString>() else {
         return Ok(None);
     };
     let now = match now {
@@ -1038,29 +1304,35 @@ fn plan_request<'py>(
         },
         Some(_) => return Ok(None),
     };
-    let claims = Some(shared.slot(&claims, &root())?);
-    let action = Some(action.into_owned());
-    let resource = Some(convert(&resource, "resource")?);
+    let Some(action) = shared.action(keep, action) else {
+        return Ok(None);
+    };
+    let claims = shared.claims(keep, &claims, i)?;
+    let resource = shared.resource(keep, &resource, i)?;
     let context = match context {
-        Some(c) if !c.is_none() => Some(convert(&c, "context")?),
+        Some(c) if !c.is_none() => Some(to_value(&c, 1).map_err(|e| request_convert_error(e, i, "context"))?),
         _ => None,
     };
-    Ok(match (claims, action, resource) {
-        (Some(claims), Some(action), Some(resource)) => Some(Planned { claims, action, resource, context, now }),
-        _ => None,
-    })
+    Ok(Some(Planned { claims, action, resource, context, now }))
 }
 
 /// Decides the planned requests; `None` for every request the fast path cannot decide
 /// exactly as `Engine::decide_request` would (unusable claims, resource or context).
-fn decide_planned(engine: &Engine, slots: &mut [Slot], plans: Vec<Option<Planned>>) -> Vec<Option<Decision>> {
-    for slot in slots.iter_mut() {
+fn decide_planned(engine: &Engine, shared: &mut Shared, plans: Vec<Option<Planned>>) -> Vec<Option<Decision>> {
+    for slot in shared.slots.iter_mut() {
         if let Slot::Claims(v) = slot {
             let claims = std::mem::take(v);
             *slot = Slot::Parsed(Session::from_claims(claims).ok().map(Box::new));
         }
     }
-    let parsed: Vec<Option<&Session>> = slots
+    for slot in shared.resources.iter_mut() {
+        if let ResourceSlot::Value(v) = slot {
+            let resource = std::mem::take(v);
+            *slot = ResourceSlot::Parsed(Resource::from_value(resource).ok());
+        }
+    }
+    let parsed: Vec<Option<&Session>> = shared
+        .slots
         .iter()
         .map(|slot| match slot {
             Slot::Claims(_) => None,
@@ -1068,18 +1340,24 @@ fn decide_planned(engine: &Engine, slots: &mut [Slot], plans: Vec<Option<Planned
             Slot::Prepared(s) => Some(&s.get().0),
         })
         .collect();
+    let resources = &shared.resources;
+    let actions = &shared.actions;
     plans
         .into_iter()
         .map(|plan| {
             let p = plan?;
             let session = (*parsed.get(p.claims)?)?;
-            let resource = Resource::from_value(p.resource).ok()?;
+            let resource = match resources.get(p.resource)? {
+                ResourceSlot::Parsed(r) => r.as_ref()?,
+                ResourceSlot::Value(_) => return None,
+            };
+            let action = actions.get(p.action)?;
             let context = match p.context {
                 None => None,
                 Some(v) => Some(Context::from_value(v).ok()?),
             };
             let opts = Options { now: p.now, context };
-            Some(engine.decide_with(session, &p.action, &resource, &opts))
+            Some(engine.decide_with(session, action, resource, &opts))
         })
         .collect()
 }
@@ -1110,6 +1388,42 @@ fn request_value(request: &Bound<'_, PyAny>, i: usize) -> PyResult<Value> {
         map.insert(key, value);
     }
     Ok(Value::Object(map))
+}
+
+/// Pauses Python's cyclic garbage collector while `decide_many` creates its Decision
+/// objects (if it is enabled and there are many), enabling it again when dropped: creating
+/// 10,000 objects otherwise triggers a dozen collections, some of them full ones that visit
+/// every object in the process. Nothing else runs in between (the GIL is held throughout),
+/// and the next allocation after it is enabled again collects as usual.
+struct GcPause<'py> {
+    gc: Option<Bound<'py, PyModule>>,
+}
+
+impl<'py> GcPause<'py> {
+    fn new(py: Python<'py>, objects: usize) -> GcPause<'py> {
+        let pause = || -> PyResult<Option<Bound<'py, PyModule>>> {
+            if objects < 1000 {
+                return Ok(None);
+            }
+            let gc = py.import("gc")?;
+            if !gc.call_method0("isenabled")?.is_truthy()? {
+                return Ok(None);
+            }
+            gc.call_method0("disable")?;
+            Ok(Some(gc))
+        };
+        // Only an optimisation: if the gc module misbehaves, go on without it.
+        GcPause { gc: pause().unwrap_or(None) }
+    }
+}
+
+impl Drop for GcPause<'_> {
+    fn drop(&mut self) {
+        if let Some(gc) = &self.gc {
+            // `gc.enable()` cannot fail; an error here would have nowhere to go.
+            let _ = gc.call_method0("enable");
+        }
+    }
 }
 
 /// Deliberately panics inside the engine. Only for the test proving a panic becomes

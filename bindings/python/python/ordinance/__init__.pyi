@@ -171,7 +171,8 @@ class Engine:
     def decide_many(self, requests: Sequence[Mapping[str, Any]]) -> List[Decision]:
         """Decides many requests ``{"claims", "action", "resource", "context"?, "now"?}``,
         releasing the GIL while deciding. A malformed request is a deny with reason
-        ``invalid_request``. Requests sharing one claims object share one parse."""
+        ``invalid_request``. Requests sharing one claims object share one parse; requests
+        sharing one resource dict share its conversion."""
     def permitted_actions(
         self,
         claims: _Claims,
