@@ -361,7 +361,7 @@ impl Engine {
     /// and its declared attributes (from `resource`'s binding cache when `cache`); then
     /// `Some(action)` is decided, or, for `None`, every declared action of the type is
     /// decided and the permitted ones are returned.
-    #[inline(always)]
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
     fn decide_request_parts(
         &self,
         req: &Request<'_>,
@@ -476,7 +476,7 @@ struct Request<'r> {
 }
 
 /// The rules of one (type, action) slot on a bound request.
-#[inline(always)]
+#[cfg_attr(not(target_arch = "wasm32"), inline(always))]
 fn decide_slot<'a>(
     program: &'a Program,
     ev: &crate::fast::FastEval<'a>,

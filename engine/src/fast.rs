@@ -140,7 +140,7 @@ impl<'a> FastEval<'a> {
     }
 
     /// An operand: a leaf without a call, `And`, `Or` and `Not` through one.
-    #[inline(always)]
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
     fn item(&self, e: &'a Fast) -> Result<bool, Fault> {
         match e {
             Fast::And(..) | Fast::Or(..) | Fast::Not(_) => self.truth(e),
@@ -149,7 +149,7 @@ impl<'a> FastEval<'a> {
     }
 
     /// A leaf test (`And`, `Or` and `Not` go through [`FastEval::truth`]).
-    #[inline(always)]
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
     pub(crate) fn leaf(&self, e: &'a Fast) -> Result<bool, Fault> {
         let s = self.general.session;
         match e {
@@ -190,7 +190,7 @@ impl<'a> FastEval<'a> {
         }
     }
 
-    #[inline(always)]
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
     fn string(&self, r: &'a StrRef) -> Result<&'a str, Fault> {
         let s = self.general.session;
         let org = s.org.as_ref();
@@ -214,7 +214,7 @@ impl<'a> FastEval<'a> {
         found.ok_or(Fault)
     }
 
-    #[inline(always)]
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
     fn int(&self, r: &IntRef) -> Result<i64, Fault> {
         let s = self.general.session;
         let found = match r {
@@ -335,7 +335,7 @@ impl<'a> FastHints<'a, '_> {
     }
 
     /// [`FastHints::cost`] of an operand, without a call for a leaf.
-    #[inline(always)]
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
     fn operand_cost(&self, e: &'a Fast, want: bool) -> Cost<'a> {
         match e {
             Fast::And(..) | Fast::Or(..) | Fast::Not(_) => self.cost(e, want),
@@ -343,7 +343,7 @@ impl<'a> FastHints<'a, '_> {
         }
     }
 
-    #[inline(always)]
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
     fn leaf_cost(&self, e: &'a Fast, want: bool) -> Cost<'a> {
         match self.ev.leaf(e) {
             Ok(v) if v == want => Some(Vec::new()),
