@@ -139,6 +139,14 @@ impl Session {
     /// rejects exactly what [`serde_json`] parsing with duplicate-key, size and depth
     /// checks followed by [`Session::from_claims`] would (`engine/tests/intake_props.rs`).
     pub fn from_claims_json_with_limits(text: &str, limits: &Limits) -> Result<Session, ClaimsError> {
+        Session::from_claims_text(text, limits, true)
+    }
+
+    /// As [`Session::from_claims_json_with_limits`]; without `keep_claims` the text is not
+    /// copied for [`Session::claims`], which is then empty: for a session that is only
+    /// decided on by a policy that never reads `claims` (see `Ast::reads_claims`) and then
+    /// dropped.
+    pub(crate) fn from_claims_text(text: &str, limits: &Limits, keep_claims: bool) -> Result<Session, ClaimsError> {
         json::check_size(text, limits.max_claims_bytes).map_err(ClaimsError::new)?;
         let mut de = serde_json::Deserializer::from_str(text);
         let mut registered = Registered::default();
@@ -150,7 +158,7 @@ impl Session {
             return Session::from_value(value, limits);
         }
         let (mut session, pending) = Session::read(&mut registered)?;
-        if !pending {
+        if !pending && keep_claims {
             session.claims = ClaimsMap::from_text(text);
         }
         Ok(session)
@@ -755,6 +763,21 @@ mod tests {
         assert!(err(r#"{"sub":"u","sub":"v"}"#).contains("duplicate"));
         assert!(err(r#"{"sub":"u","v":3}"#).contains("`v`"));
         assert!(err(r#"{"sub":"u","sts":"weird"}"#).contains("`sts`"));
+    }
+
+    #[test]
+    fn decide_json_keeps_the_claims_a_policy_reads() {
+        let head = "resource doc {}\naction read on doc\n";
+        let licensed =
+            crate::Engine::from_policy_text(&format!("license claims.seat\n{head}permit read on doc when licensed"));
+        let by_claim = crate::Engine::from_policy_text(&format!("{head}permit read on doc when claims.seat == true"));
+        for engine in [licensed.ok(), by_claim.ok()] {
+            let decide = |claims: &str| {
+                engine.as_ref().map(|e| e.decide_json(claims, "read", r#"{"type":"doc"}"#, None, Some(0)).allowed)
+            };
+            assert_eq!(decide(r#"{"sub":"u","seat":true}"#), Some(true));
+            assert_eq!(decide(r#"{"sub":"u","seat":false}"#), Some(false));
+        }
     }
 
     #[test]

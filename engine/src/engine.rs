@@ -71,6 +71,8 @@ struct Inner {
     policy: Policy,
     program: Program,
     limits: Limits,
+    /// Whether the policy reads `claims.*` (else `decide_json` does not keep the claims text).
+    reads_claims: bool,
 }
 
 static EMPTY_CONTEXT: std::sync::OnceLock<Context> = std::sync::OnceLock::new();
@@ -95,7 +97,8 @@ impl Engine {
     /// Compiles a policy; requests are bounded by `limits`.
     pub fn with_limits(policy: Policy, limits: Limits) -> Engine {
         let program = Program::compile(&policy);
-        Engine { inner: Arc::new(Inner { policy, program, limits }), directory: None }
+        let reads_claims = policy.ast.reads_claims();
+        Engine { inner: Arc::new(Inner { policy, program, limits, reads_claims }), directory: None }
     }
 
     /// Parses, validates and compiles policy text.
@@ -164,7 +167,7 @@ impl Engine {
         now: Option<i64>,
     ) -> Decision {
         let limits = &self.inner.limits;
-        let session = Session::from_claims_json_with_limits(claims, limits);
+        let session = Session::from_claims_text(claims, limits, self.inner.reads_claims);
         let resource = Resource::from_json_with_limits(resource, limits);
         let context = context.map(|text| Context::from_json_with_limits(text, limits));
         self.decide_inputs(session, action, resource, context, now)
