@@ -122,33 +122,40 @@ impl<'de> Visitor<'de> for Key {
     }
 }
 
-/// The keys of one object seen so far: a short list, then an ordered set once the
-/// object has more keys than a linear scan should handle (a hostile object may have
-/// thousands).
-#[derive(Default)]
+/// The keys of one object seen so far: a short list kept inline (no allocation for the
+/// usual object), then an ordered set once the object has more keys than a linear scan
+/// should handle (a hostile object may have thousands).
 pub(crate) struct KeySet<'de> {
-    few: Vec<Cow<'de, str>>,
+    few: [Option<Cow<'de, str>>; LINEAR_KEYS],
     many: BTreeSet<Cow<'de, str>>,
 }
 
-impl<'de> KeySet<'de> {
-    const LINEAR: usize = 16;
+const LINEAR_KEYS: usize = 16;
 
+impl Default for KeySet<'_> {
+    fn default() -> Self {
+        KeySet { few: [const { None }; LINEAR_KEYS], many: BTreeSet::new() }
+    }
+}
+
+impl<'de> KeySet<'de> {
     /// Adds `key`, or hands it back if it was there already.
     pub(crate) fn insert(&mut self, key: Cow<'de, str>) -> Result<(), Cow<'de, str>> {
         if self.many.is_empty() {
-            if self.few.contains(&key) {
+            if self.few.iter().map_while(Option::as_ref).any(|k| *k == key) {
                 return Err(key);
             }
-            self.few.push(key);
-            if self.few.len() > Self::LINEAR {
-                self.many = self.few.drain(..).collect();
+            match self.few.iter_mut().find(|k| k.is_none()) {
+                Some(free) => {
+                    *free = Some(key);
+                    return Ok(());
+                }
+                None => self.many = self.few.iter_mut().filter_map(Option::take).collect(),
             }
         } else if self.many.contains(&key) {
             return Err(key);
-        } else {
-            self.many.insert(key);
         }
+        self.many.insert(key);
         Ok(())
     }
 }
@@ -280,6 +287,21 @@ impl<'de> Visitor<'de> for Strict {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn key_set_finds_duplicates_before_and_after_it_grows() {
+        for n in [3, LINEAR_KEYS, LINEAR_KEYS + 1, 100] {
+            let names: Vec<String> = (0..n).map(|i| format!("k{i}")).collect();
+            let mut keys = KeySet::default();
+            for name in &names {
+                assert_eq!(keys.insert(Cow::Borrowed(name)), Ok(()));
+            }
+            for name in &names {
+                assert_eq!(keys.insert(Cow::Borrowed(name)), Err(Cow::Borrowed(name.as_str())));
+            }
+            assert_eq!(keys.insert(Cow::Borrowed("new")), Ok(()));
+        }
+    }
 
     #[test]
     fn rejects_duplicates_depth_and_size() {
