@@ -122,40 +122,34 @@ impl<'de> Visitor<'de> for Key {
     }
 }
 
-/// The keys of one object seen so far: a short list kept inline (no allocation for the
-/// usual object), then an ordered set once the object has more keys than a linear scan
-/// should handle (a hostile object may have thousands).
+/// The keys of one object seen so far: the first keys borrowed from the text in an inline
+/// list (no allocation, nothing to drop), the others (keys with escapes, and every key once
+/// the list is full: a hostile object may have thousands) in an ordered set.
+#[derive(Default)]
 pub(crate) struct KeySet<'de> {
-    few: [Option<Cow<'de, str>>; LINEAR_KEYS],
+    few: [&'de str; LINEAR_KEYS],
+    len: usize,
     many: BTreeSet<Cow<'de, str>>,
 }
 
 const LINEAR_KEYS: usize = 16;
 
-impl Default for KeySet<'_> {
-    fn default() -> Self {
-        KeySet { few: [const { None }; LINEAR_KEYS], many: BTreeSet::new() }
-    }
-}
-
 impl<'de> KeySet<'de> {
     /// Adds `key`, or hands it back if it was there already.
     pub(crate) fn insert(&mut self, key: Cow<'de, str>) -> Result<(), Cow<'de, str>> {
-        if self.many.is_empty() {
-            if self.few.iter().map_while(Option::as_ref).any(|k| *k == key) {
-                return Err(key);
-            }
-            match self.few.iter_mut().find(|k| k.is_none()) {
-                Some(free) => {
-                    *free = Some(key);
-                    return Ok(());
-                }
-                None => self.many = self.few.iter_mut().filter_map(Option::take).collect(),
-            }
-        } else if self.many.contains(&key) {
+        let in_few = self.few.iter().take(self.len).any(|k| *k == key);
+        if in_few || self.many.contains(&key) {
             return Err(key);
         }
-        self.many.insert(key);
+        match (key, self.few.get_mut(self.len)) {
+            (Cow::Borrowed(k), Some(free)) => {
+                *free = k;
+                self.len += 1;
+            }
+            (key, _) => {
+                self.many.insert(key);
+            }
+        }
         Ok(())
     }
 }
@@ -293,11 +287,14 @@ mod tests {
         for n in [3, LINEAR_KEYS, LINEAR_KEYS + 1, 100] {
             let names: Vec<String> = (0..n).map(|i| format!("k{i}")).collect();
             let mut keys = KeySet::default();
-            for name in &names {
-                assert_eq!(keys.insert(Cow::Borrowed(name)), Ok(()));
+            for (i, name) in names.iter().enumerate() {
+                // Every third key as if it had escapes (decoded, owned).
+                let key = if i % 3 == 0 { Cow::Owned(name.clone()) } else { Cow::Borrowed(name.as_str()) };
+                assert_eq!(keys.insert(key), Ok(()));
             }
             for name in &names {
                 assert_eq!(keys.insert(Cow::Borrowed(name)), Err(Cow::Borrowed(name.as_str())));
+                assert_eq!(keys.insert(Cow::Owned(name.clone())), Err(Cow::Owned(name.clone())));
             }
             assert_eq!(keys.insert(Cow::Borrowed("new")), Ok(()));
         }
