@@ -654,10 +654,15 @@ impl<'de> Visitor<'de> for TopLevelSeed<'_> {
         while let Some(key) = access.next_key_seed(json::Key)? {
             // Keys and values are read in the order, and checked at the points, of the
             // strict parser: the value first, then whether the key was seen before.
-            match registered_slot(&key).and_then(|i| registered.slots.get_mut(i)) {
+            let slot_index = registered_slot(&key);
+            match slot_index.and_then(|i| registered.slots.get_mut(i)) {
                 Some(slot) => {
-                    let value =
-                        access.next_value_seed(json::Strict { depth: inner.depth, max_depth: inner.max_depth })?;
+                    let strict = json::Strict { depth: inner.depth, max_depth: inner.max_depth };
+                    let value = if slot_index == Some(JTI_SLOT) {
+                        access.next_value_seed(TypeOnly(strict))?
+                    } else {
+                        access.next_value_seed(strict)?
+                    };
                     if slot.is_some() {
                         return Err(json::duplicate_key(&key));
                     }
@@ -672,6 +677,52 @@ impl<'de> Visitor<'de> for TopLevelSeed<'_> {
             }
         }
         Ok(None)
+    }
+}
+
+/// The slot of `jti`, the one registered claim the session only type-checks.
+const JTI_SLOT: usize = 6;
+
+/// Reads a claim whose content the session never reads (`jti`) as [`json::Strict`]
+/// does, except that a string is kept as an empty string: its type is all that is checked.
+struct TypeOnly(json::Strict);
+
+impl<'de> DeserializeSeed<'de> for TypeOnly {
+    type Value = Value;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for TypeOnly {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Value, E> {
+        self.0.visit_bool(v)
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Value, E> {
+        self.0.visit_i64(v)
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Value, E> {
+        self.0.visit_u64(v)
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
+        self.0.visit_f64(v)
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Value, E> {
+        Ok(Value::String(String::new()))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
+        self.0.visit_unit()
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Value, A::Error> {
+        self.0.visit_seq(seq)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, access: A) -> Result<Value, A::Error> {
+        self.0.visit_map(access)
     }
 }
 
@@ -729,6 +780,7 @@ mod tests {
         for (i, name) in REGISTERED.iter().enumerate() {
             assert_eq!(registered_slot(name), Some(i), "{name}");
         }
+        assert_eq!(REGISTERED.get(JTI_SLOT), Some(&"jti"));
         assert_eq!(registered_slot("email"), None);
     }
 
