@@ -168,7 +168,12 @@ impl Engine {
     ) -> Decision {
         let limits = &self.inner.limits;
         let session = Session::from_claims_text(claims, limits, self.inner.reads_claims);
-        let resource = Resource::from_json_with_limits(resource, limits);
+        let program = &self.inner.program;
+        let declared = |type_name: &str| {
+            let info = program.types.get(type_name).and_then(|&t| program.type_info.get(t as usize));
+            info.map(|i| i.attrs.as_slice()).unwrap_or_default()
+        };
+        let resource = Resource::from_json_declared(resource, limits, Some(&declared));
         let context = context.map(|text| Context::from_json_with_limits(text, limits));
         self.decide_inputs(session, action, resource, context, now)
     }

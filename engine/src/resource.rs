@@ -113,9 +113,22 @@ impl Resource {
     /// into a `Value` (duplicate keys, size and depth checked) followed by
     /// [`Resource::from_value`] would (`engine/tests/intake_props.rs`).
     pub fn from_json_with_limits(text: &str, limits: &Limits) -> Result<Resource, InputError> {
+        Resource::from_json_declared(text, limits, None)
+    }
+
+    /// As [`Resource::from_json_with_limits`]; with `declared` (the attribute names
+    /// declared on a resource type, none for an unknown type), the attributes that follow
+    /// `type` in the text and are not declared on it are validated and not kept. For a
+    /// resource built for one decision: a policy reads only the attributes declared on
+    /// the resource's type (the validator refuses any other `resource.*` path).
+    pub(crate) fn from_json_declared(
+        text: &str,
+        limits: &Limits,
+        declared: Option<Declared<'_>>,
+    ) -> Result<Resource, InputError> {
         json::check_size(text, limits.max_request_bytes).map_err(|e| InputError::new("resource", e))?;
         let mut de = serde_json::Deserializer::from_str(text);
-        let top = ResourceSeed { max_depth: limits.max_json_depth }
+        let top = ResourceSeed { max_depth: limits.max_json_depth, declared }
             .deserialize(&mut de)
             .and_then(|top| de.end().map(|()| top))
             .map_err(|e| InputError::new("resource", e.to_string()))?;
@@ -264,26 +277,34 @@ enum ResourceText {
     Other(Value),
 }
 
-/// Reads a [`ResourceText`] under the depth limit `max_depth`, building every value with
-/// the strict parser's own builder.
-struct ResourceSeed {
+/// The attributes declared on a resource type, as the compiled policy lists them.
+pub(crate) type DeclaredAttrs<'d> = &'d [(Box<str>, crate::policy::ast::AttrType, bool)];
+
+/// The declared attributes of the resource type of a given name (none for an unknown type).
+pub(crate) type Declared<'d> = &'d dyn Fn(&str) -> DeclaredAttrs<'d>;
+
+/// Reads a [`ResourceText`] under the depth limit `max_depth`, building every value it
+/// keeps with the strict parser's own builder (see [`Resource::from_json_declared`] for
+/// `declared`).
+struct ResourceSeed<'d> {
     max_depth: usize,
+    declared: Option<Declared<'d>>,
 }
 
-impl ResourceSeed {
+impl ResourceSeed<'_> {
     fn strict(&self) -> json::Strict {
         json::Strict { depth: 0, max_depth: self.max_depth }
     }
 }
 
-impl<'de> DeserializeSeed<'de> for ResourceSeed {
+impl<'de> DeserializeSeed<'de> for ResourceSeed<'_> {
     type Value = ResourceText;
     fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<ResourceText, D::Error> {
         d.deserialize_any(self)
     }
 }
 
-impl<'de> Visitor<'de> for ResourceSeed {
+impl<'de> Visitor<'de> for ResourceSeed<'_> {
     type Value = ResourceText;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -314,10 +335,23 @@ impl<'de> Visitor<'de> for ResourceSeed {
         let inner = self.strict().deeper()?;
         let (mut type_name, mut id) = (None, None);
         let mut attrs = Vec::new();
+        // The attribute names to keep, once `type` is known; `None`: keep every attribute.
+        let mut keep: Option<DeclaredAttrs<'_>> = None;
         // Keys are borrowed from the text: only attribute names are allocated, once known
         // to be new.
         let mut seen = json::KeySet::default();
         while let Some(key) = access.next_key_seed(json::Key)? {
+            let wanted = match (&*key, keep) {
+                ("type" | "id", _) | (_, None) => true,
+                (name, Some(declared)) => declared.iter().any(|(n, _, _)| **n == *name),
+            };
+            if !wanted {
+                access.next_value_seed(json::Skip { depth: inner.depth, max_depth: inner.max_depth })?;
+                if let Err(key) = seen.insert(key) {
+                    return Err(json::duplicate_key(&key));
+                }
+                continue;
+            }
             // As in the strict parser: the value first, then the duplicate check.
             let value = access.next_value_seed(json::Strict { depth: inner.depth, max_depth: inner.max_depth })?;
             let slot = match &*key {
@@ -336,6 +370,9 @@ impl<'de> Visitor<'de> for ResourceSeed {
                 return Err(json::duplicate_key(&key));
             }
             *slot = Some(value);
+            if let (Some(declared), Some(Value::String(t)), "type") = (self.declared, &type_name, &*key) {
+                keep = Some(declared(t));
+            }
         }
         Ok(ResourceText::Object { type_name, id, attrs: Attrs(attrs) })
     }
