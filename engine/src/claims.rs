@@ -419,13 +419,11 @@ fn take_object<S: ClaimSource>(claims: &mut S, key: &str) -> Map<String, Value> 
 
 /// As [`opt_str`], with the string for the session to keep.
 fn take_str<S: ClaimSource>(claims: &mut S, key: &str) -> Result<Option<String>, ClaimsError> {
-    if opt_str(claims, key)?.is_none() {
-        return Ok(None);
+    match claims.take_string(key) {
+        None => Ok(None),
+        Some(Ok(s)) => Ok(Some(s)),
+        Some(Err(other)) => Err(ClaimsError::new(format!("claim `{key}` must be a string, found {}", describe(other)))),
     }
-    Ok(match claims.take(key) {
-        Some(Value::String(s)) => Some(s),
-        _ => None,
-    })
 }
 
 pub(crate) fn opt_str<'a, S: ClaimSource>(claims: &'a S, key: &str) -> Result<Option<&'a str>, ClaimsError> {
@@ -482,6 +480,10 @@ pub(crate) trait ClaimSource {
     /// type checks of that claim answer as before (and no check reads a taken value's
     /// content: every claim is taken at most once, after its checks).
     fn take(&mut self, key: &str) -> Option<Value>;
+
+    /// As [`ClaimSource::take`] for a claim that must be a string: the string, or the
+    /// value that is not one (left in place).
+    fn take_string(&mut self, key: &str) -> Option<Result<String, &Value>>;
 }
 
 impl ClaimSource for Map<String, Value> {
@@ -491,6 +493,13 @@ impl ClaimSource for Map<String, Value> {
 
     fn take(&mut self, key: &str) -> Option<Value> {
         Map::get(self, key).cloned()
+    }
+
+    fn take_string(&mut self, key: &str) -> Option<Result<String, &Value>> {
+        Map::get(self, key).map(|value| match value {
+            Value::String(s) => Ok(s.clone()),
+            other => Err(other),
+        })
     }
 }
 
@@ -595,6 +604,14 @@ impl ClaimSource for Registered {
             Value::Array(items) => Value::Array(std::mem::take(items)),
             Value::Object(map) => Value::Object(std::mem::take(map)),
             other => other.clone(),
+        })
+    }
+
+    fn take_string(&mut self, key: &str) -> Option<Result<String, &Value>> {
+        let value = registered_slot(key).and_then(|i| self.slots.get_mut(i)).and_then(Option::as_mut)?;
+        Some(match value {
+            Value::String(s) => Ok(std::mem::take(s)),
+            other => Err(other),
         })
     }
 }
