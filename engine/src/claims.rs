@@ -225,10 +225,10 @@ impl Session {
         let exp = opt_int(claims, "exp")?;
         let nbf = opt_int(claims, "nbf")?;
         let iat = opt_int(claims, "iat")?;
-        let actor = match claims.get("act") {
+        let actor = match claims.take_if("act", Value::is_object) {
             None => None,
-            Some(Value::Object(_)) => Some(take_object(claims, "act")),
-            Some(other) => {
+            Some(Ok(act)) => Some(into_object(act)),
+            Some(Err(other)) => {
                 return Err(ClaimsError::new(format!("claim `act` must be an object, found {}", describe(other))));
             }
         };
@@ -353,27 +353,22 @@ fn org_from_v1<S: ClaimSource>(claims: &mut S) -> Result<Option<Org>, ClaimsErro
     let id = take_str(claims, "org_id")?;
     let slug = take_str(claims, "org_slug")?;
     let role = take_str(claims, "org_role")?;
-    let permissions = match claims.get("org_permissions") {
+    let list_of_strings = |v: &Value| v.as_array().is_some_and(|items| items.iter().all(Value::is_string));
+    let permissions = match claims.take_if("org_permissions", list_of_strings) {
         None => Vec::new(),
-        Some(Value::Array(items)) => {
-            if let Some(other) = items.iter().find(|p| !p.is_string()) {
-                return Err(ClaimsError::new(format!(
-                    "claim `org_permissions` must list strings, found {}",
-                    describe(other)
-                )));
-            }
-            match claims.take("org_permissions") {
-                Some(Value::Array(items)) => items
-                    .into_iter()
-                    .filter_map(|p| match p {
-                        Value::String(s) => Some(s),
-                        _ => None,
-                    })
-                    .collect(),
-                _ => Vec::new(),
-            }
+        Some(Ok(Value::Array(items))) => items
+            .into_iter()
+            .filter_map(|p| match p {
+                Value::String(s) => Some(s),
+                _ => None,
+            })
+            .collect(),
+        Some(Ok(_)) => Vec::new(),
+        Some(Err(Value::Array(items))) => {
+            let other = items.iter().find(|p| !p.is_string()).map_or("a list", kind_of);
+            return Err(ClaimsError::new(format!("claim `org_permissions` must list strings, found {other}")));
         }
-        Some(other) => {
+        Some(Err(other)) => {
             return Err(ClaimsError::new(format!(
                 "claim `org_permissions` must be a list of strings, found {}",
                 describe(other)
@@ -402,26 +397,29 @@ fn org_from_v1<S: ClaimSource>(claims: &mut S) -> Result<Option<Org>, ClaimsErro
 
 /// Claim `key` as an object for the session to keep (empty when absent).
 pub(crate) fn opt_object<S: ClaimSource>(claims: &mut S, key: &str) -> Result<Map<String, Value>, ClaimsError> {
-    match claims.get(key) {
+    match claims.take_if(key, Value::is_object) {
         None => Ok(Map::new()),
-        Some(Value::Object(_)) => Ok(take_object(claims, key)),
-        Some(other) => Err(ClaimsError::new(format!("claim `{key}` must be an object, found {}", describe(other)))),
+        Some(Ok(object)) => Ok(into_object(object)),
+        Some(Err(other)) => {
+            Err(ClaimsError::new(format!("claim `{key}` must be an object, found {}", describe(other))))
+        }
     }
 }
 
-/// Claim `key`, checked to be an object, for the session to keep.
-fn take_object<S: ClaimSource>(claims: &mut S, key: &str) -> Map<String, Value> {
-    match claims.take(key) {
-        Some(Value::Object(map)) => map,
+/// The map of a value taken as an object (see [`ClaimSource::take_if`]).
+fn into_object(value: Value) -> Map<String, Value> {
+    match value {
+        Value::Object(map) => map,
         _ => Map::new(),
     }
 }
 
 /// As [`opt_str`], with the string for the session to keep.
 fn take_str<S: ClaimSource>(claims: &mut S, key: &str) -> Result<Option<String>, ClaimsError> {
-    match claims.take_string(key) {
+    match claims.take_if(key, Value::is_string) {
         None => Ok(None),
-        Some(Ok(s)) => Ok(Some(s)),
+        Some(Ok(Value::String(s))) => Ok(Some(s)),
+        Some(Ok(_)) => Ok(None),
         Some(Err(other)) => Err(ClaimsError::new(format!("claim `{key}` must be a string, found {}", describe(other)))),
     }
 }
@@ -474,16 +472,13 @@ pub(crate) trait ClaimSource {
         self.get(key).is_some()
     }
 
-    /// The value of claim `key` for the session to keep. A caller's map is left as it is
+    /// The value of claim `key` for the session to keep if `keep` accepts it, else the
+    /// value as it is (`Err`, for the error message). A caller's map is left as it is
     /// (the value is cloned); the one-pass reader's own storage gives its value away and
     /// keeps an empty value of the same type in its place, so that later presence and
     /// type checks of that claim answer as before (and no check reads a taken value's
-    /// content: every claim is taken at most once, after its checks).
-    fn take(&mut self, key: &str) -> Option<Value>;
-
-    /// As [`ClaimSource::take`] for a claim that must be a string: the string, or the
-    /// value that is not one (left in place).
-    fn take_string(&mut self, key: &str) -> Option<Result<String, &Value>>;
+    /// content: every claim is taken at most once).
+    fn take_if(&mut self, key: &str, keep: fn(&Value) -> bool) -> Option<Result<Value, &Value>>;
 }
 
 impl ClaimSource for Map<String, Value> {
@@ -491,15 +486,8 @@ impl ClaimSource for Map<String, Value> {
         Map::get(self, key)
     }
 
-    fn take(&mut self, key: &str) -> Option<Value> {
-        Map::get(self, key).cloned()
-    }
-
-    fn take_string(&mut self, key: &str) -> Option<Result<String, &Value>> {
-        Map::get(self, key).map(|value| match value {
-            Value::String(s) => Ok(s.clone()),
-            other => Err(other),
-        })
+    fn take_if(&mut self, key: &str, keep: fn(&Value) -> bool) -> Option<Result<Value, &Value>> {
+        Map::get(self, key).map(|value| if keep(value) { Ok(value.clone()) } else { Err(value) })
     }
 }
 
@@ -597,22 +585,17 @@ impl ClaimSource for Registered {
         registered_slot(key).and_then(|i| self.slots.get(i)).and_then(Option::as_ref)
     }
 
-    fn take(&mut self, key: &str) -> Option<Value> {
+    fn take_if(&mut self, key: &str, keep: fn(&Value) -> bool) -> Option<Result<Value, &Value>> {
         let value = registered_slot(key).and_then(|i| self.slots.get_mut(i)).and_then(Option::as_mut)?;
-        Some(match value {
+        if !keep(value) {
+            return Some(Err(value));
+        }
+        Some(Ok(match value {
             Value::String(s) => Value::String(std::mem::take(s)),
             Value::Array(items) => Value::Array(std::mem::take(items)),
             Value::Object(map) => Value::Object(std::mem::take(map)),
             other => other.clone(),
-        })
-    }
-
-    fn take_string(&mut self, key: &str) -> Option<Result<String, &Value>> {
-        let value = registered_slot(key).and_then(|i| self.slots.get_mut(i)).and_then(Option::as_mut)?;
-        Some(match value {
-            Value::String(s) => Ok(std::mem::take(s)),
-            other => Err(other),
-        })
+        }))
     }
 }
 
@@ -832,6 +815,15 @@ mod tests {
         assert!(err(r#"{"sub":"u","sub":"v"}"#).contains("duplicate"));
         assert!(err(r#"{"sub":"u","v":3}"#).contains("`v`"));
         assert!(err(r#"{"sub":"u","sts":"weird"}"#).contains("`sts`"));
+        let org = r#"{"sub":"u","org_id":"o","#;
+        assert!(err(&format!(r#"{org}"org_permissions":["a",1]}}"#))
+            .ends_with("claim `org_permissions` must list strings, found a number"));
+        assert!(err(&format!(r#"{org}"org_permissions":{{}}}}"#))
+            .ends_with("claim `org_permissions` must be a list of strings, found an object"));
+        assert!(err(&format!(r#"{org}"org_metadata":[]}}"#))
+            .ends_with("claim `org_metadata` must be an object, found a list"));
+        assert!(err(r#"{"sub":"u","act":"x"}"#).ends_with("claim `act` must be an object, found a string"));
+        assert!(err(r#"{"sub":"u","sid":1}"#).ends_with("claim `sid` must be a string, found a number"));
     }
 
     #[test]
