@@ -139,6 +139,14 @@ impl Session {
     /// rejects exactly what [`serde_json`] parsing with duplicate-key, size and depth
     /// checks followed by [`Session::from_claims`] would (`engine/tests/intake_props.rs`).
     pub fn from_claims_json_with_limits(text: &str, limits: &Limits) -> Result<Session, ClaimsError> {
+        Session::from_claims_text(text, limits, true)
+    }
+
+    /// As [`Session::from_claims_json_with_limits`]; without `keep_claims` the text is not
+    /// copied for [`Session::claims`], which is then empty: for a session that is only
+    /// decided on by a policy that never reads `claims` (see `Ast::reads_claims`) and then
+    /// dropped.
+    pub(crate) fn from_claims_text(text: &str, limits: &Limits, keep_claims: bool) -> Result<Session, ClaimsError> {
         json::check_size(text, limits.max_claims_bytes).map_err(ClaimsError::new)?;
         let mut de = serde_json::Deserializer::from_str(text);
         let mut registered = Registered::default();
@@ -150,7 +158,7 @@ impl Session {
             return Session::from_value(value, limits);
         }
         let (mut session, pending) = Session::read(&mut registered)?;
-        if !pending {
+        if !pending && keep_claims {
             session.claims = ClaimsMap::from_text(text);
         }
         Ok(session)
@@ -217,10 +225,10 @@ impl Session {
         let exp = opt_int(claims, "exp")?;
         let nbf = opt_int(claims, "nbf")?;
         let iat = opt_int(claims, "iat")?;
-        let actor = match claims.get("act") {
+        let actor = match claims.take_if("act", Value::is_object) {
             None => None,
-            Some(Value::Object(_)) => Some(take_object(claims, "act")),
-            Some(other) => {
+            Some(Ok(act)) => Some(into_object(act)),
+            Some(Err(other)) => {
                 return Err(ClaimsError::new(format!("claim `act` must be an object, found {}", describe(other))));
             }
         };
@@ -345,27 +353,22 @@ fn org_from_v1<S: ClaimSource>(claims: &mut S) -> Result<Option<Org>, ClaimsErro
     let id = take_str(claims, "org_id")?;
     let slug = take_str(claims, "org_slug")?;
     let role = take_str(claims, "org_role")?;
-    let permissions = match claims.get("org_permissions") {
+    let list_of_strings = |v: &Value| v.as_array().is_some_and(|items| items.iter().all(Value::is_string));
+    let permissions = match claims.take_if("org_permissions", list_of_strings) {
         None => Vec::new(),
-        Some(Value::Array(items)) => {
-            if let Some(other) = items.iter().find(|p| !p.is_string()) {
-                return Err(ClaimsError::new(format!(
-                    "claim `org_permissions` must list strings, found {}",
-                    describe(other)
-                )));
-            }
-            match claims.take("org_permissions") {
-                Some(Value::Array(items)) => items
-                    .into_iter()
-                    .filter_map(|p| match p {
-                        Value::String(s) => Some(s),
-                        _ => None,
-                    })
-                    .collect(),
-                _ => Vec::new(),
-            }
+        Some(Ok(Value::Array(items))) => items
+            .into_iter()
+            .filter_map(|p| match p {
+                Value::String(s) => Some(s),
+                _ => None,
+            })
+            .collect(),
+        Some(Ok(_)) => Vec::new(),
+        Some(Err(Value::Array(items))) => {
+            let other = items.iter().find(|p| !p.is_string()).map_or("a list", kind_of);
+            return Err(ClaimsError::new(format!("claim `org_permissions` must list strings, found {other}")));
         }
-        Some(other) => {
+        Some(Err(other)) => {
             return Err(ClaimsError::new(format!(
                 "claim `org_permissions` must be a list of strings, found {}",
                 describe(other)
@@ -394,30 +397,31 @@ fn org_from_v1<S: ClaimSource>(claims: &mut S) -> Result<Option<Org>, ClaimsErro
 
 /// Claim `key` as an object for the session to keep (empty when absent).
 pub(crate) fn opt_object<S: ClaimSource>(claims: &mut S, key: &str) -> Result<Map<String, Value>, ClaimsError> {
-    match claims.get(key) {
+    match claims.take_if(key, Value::is_object) {
         None => Ok(Map::new()),
-        Some(Value::Object(_)) => Ok(take_object(claims, key)),
-        Some(other) => Err(ClaimsError::new(format!("claim `{key}` must be an object, found {}", describe(other)))),
+        Some(Ok(object)) => Ok(into_object(object)),
+        Some(Err(other)) => {
+            Err(ClaimsError::new(format!("claim `{key}` must be an object, found {}", describe(other))))
+        }
     }
 }
 
-/// Claim `key`, checked to be an object, for the session to keep.
-fn take_object<S: ClaimSource>(claims: &mut S, key: &str) -> Map<String, Value> {
-    match claims.take(key) {
-        Some(Value::Object(map)) => map,
+/// The map of a value taken as an object (see [`ClaimSource::take_if`]).
+fn into_object(value: Value) -> Map<String, Value> {
+    match value {
+        Value::Object(map) => map,
         _ => Map::new(),
     }
 }
 
 /// As [`opt_str`], with the string for the session to keep.
 fn take_str<S: ClaimSource>(claims: &mut S, key: &str) -> Result<Option<String>, ClaimsError> {
-    if opt_str(claims, key)?.is_none() {
-        return Ok(None);
+    match claims.take_if(key, Value::is_string) {
+        None => Ok(None),
+        Some(Ok(Value::String(s))) => Ok(Some(s)),
+        Some(Ok(_)) => Ok(None),
+        Some(Err(other)) => Err(ClaimsError::new(format!("claim `{key}` must be a string, found {}", describe(other)))),
     }
-    Ok(match claims.take(key) {
-        Some(Value::String(s)) => Some(s),
-        _ => None,
-    })
 }
 
 pub(crate) fn opt_str<'a, S: ClaimSource>(claims: &'a S, key: &str) -> Result<Option<&'a str>, ClaimsError> {
@@ -468,12 +472,13 @@ pub(crate) trait ClaimSource {
         self.get(key).is_some()
     }
 
-    /// The value of claim `key` for the session to keep. A caller's map is left as it is
+    /// The value of claim `key` for the session to keep if `keep` accepts it, else the
+    /// value as it is (`Err`, for the error message). A caller's map is left as it is
     /// (the value is cloned); the one-pass reader's own storage gives its value away and
     /// keeps an empty value of the same type in its place, so that later presence and
     /// type checks of that claim answer as before (and no check reads a taken value's
-    /// content: every claim is taken at most once, after its checks).
-    fn take(&mut self, key: &str) -> Option<Value>;
+    /// content: every claim is taken at most once).
+    fn take_if(&mut self, key: &str, keep: fn(&Value) -> bool) -> Option<Result<Value, &Value>>;
 }
 
 impl ClaimSource for Map<String, Value> {
@@ -481,8 +486,8 @@ impl ClaimSource for Map<String, Value> {
         Map::get(self, key)
     }
 
-    fn take(&mut self, key: &str) -> Option<Value> {
-        Map::get(self, key).cloned()
+    fn take_if(&mut self, key: &str, keep: fn(&Value) -> bool) -> Option<Result<Value, &Value>> {
+        Map::get(self, key).map(|value| if keep(value) { Ok(value.clone()) } else { Err(value) })
     }
 }
 
@@ -513,25 +518,29 @@ const REGISTERED: [&str; 20] = [
 ];
 
 /// The slot of a registered claim in [`REGISTERED`]. This runs for every key of every
-/// token and for every claim lookup: the byte patterns compile to a decision tree on the
-/// key's length and bytes instead of one string comparison per name.
+/// token and for every claim lookup, so it branches on the key's length and then compares
+/// whole words: a three-letter name is one `u32` (see [`word`]), matched against constants
+/// the compiler turns into a jump table or a binary search, instead of one byte at a time.
 fn registered_slot(key: &str) -> Option<usize> {
     Some(match key.as_bytes() {
-        [b'v'] => 0,
-        [b's', b't', b's'] => 1,
-        [b's', b'u', b'b'] => 2,
-        [b's', b'i', b'd'] => 3,
-        [b'a', b'z', b'p'] => 4,
-        [b'i', b's', b's'] => 5,
-        [b'j', b't', b'i'] => 6,
-        [b'e', b'x', b'p'] => 7,
-        [b'n', b'b', b'f'] => 8,
-        [b'i', b'a', b't'] => 9,
-        [b'a', b'c', b't'] => 10,
-        [b'f', b'v', b'a'] => 11,
-        [b'f', b'e', b'a'] => 12,
-        [b'p', b'l', b'a'] => 13,
-        [b'o'] => 14,
+        b"v" => 0,
+        b"o" => 14,
+        &[a, b, c] => match word([a, b, c]) {
+            STS => 1,
+            SUB => 2,
+            SID => 3,
+            AZP => 4,
+            ISS => 5,
+            JTI => 6,
+            EXP => 7,
+            NBF => 8,
+            IAT => 9,
+            ACT => 10,
+            FVA => 11,
+            FEA => 12,
+            PLA => 13,
+            _ => return None,
+        },
         [b'o', b'r', b'g', b'_', rest @ ..] => match rest {
             b"id" => 15,
             b"slug" => 16,
@@ -543,6 +552,26 @@ fn registered_slot(key: &str) -> Option<usize> {
         _ => return None,
     })
 }
+
+/// A three-byte claim name as one integer, for [`registered_slot`].
+const fn word(name: [u8; 3]) -> u32 {
+    let [a, b, c] = name;
+    u32::from_le_bytes([a, b, c, 0])
+}
+
+const STS: u32 = word(*b"sts");
+const SUB: u32 = word(*b"sub");
+const SID: u32 = word(*b"sid");
+const AZP: u32 = word(*b"azp");
+const ISS: u32 = word(*b"iss");
+const JTI: u32 = word(*b"jti");
+const EXP: u32 = word(*b"exp");
+const NBF: u32 = word(*b"nbf");
+const IAT: u32 = word(*b"iat");
+const ACT: u32 = word(*b"act");
+const FVA: u32 = word(*b"fva");
+const FEA: u32 = word(*b"fea");
+const PLA: u32 = word(*b"pla");
 
 /// The registered claims of a claims text, each built as the strict parser builds it;
 /// the other claims are validated and not kept (the text is).
@@ -556,14 +585,17 @@ impl ClaimSource for Registered {
         registered_slot(key).and_then(|i| self.slots.get(i)).and_then(Option::as_ref)
     }
 
-    fn take(&mut self, key: &str) -> Option<Value> {
+    fn take_if(&mut self, key: &str, keep: fn(&Value) -> bool) -> Option<Result<Value, &Value>> {
         let value = registered_slot(key).and_then(|i| self.slots.get_mut(i)).and_then(Option::as_mut)?;
-        Some(match value {
+        if !keep(value) {
+            return Some(Err(value));
+        }
+        Some(Ok(match value {
             Value::String(s) => Value::String(std::mem::take(s)),
             Value::Array(items) => Value::Array(std::mem::take(items)),
             Value::Object(map) => Value::Object(std::mem::take(map)),
             other => other.clone(),
-        })
+        }))
     }
 }
 
@@ -622,10 +654,15 @@ impl<'de> Visitor<'de> for TopLevelSeed<'_> {
         while let Some(key) = access.next_key_seed(json::Key)? {
             // Keys and values are read in the order, and checked at the points, of the
             // strict parser: the value first, then whether the key was seen before.
-            match registered_slot(&key).and_then(|i| registered.slots.get_mut(i)) {
+            let slot_index = registered_slot(&key);
+            match slot_index.and_then(|i| registered.slots.get_mut(i)) {
                 Some(slot) => {
-                    let value =
-                        access.next_value_seed(json::Strict { depth: inner.depth, max_depth: inner.max_depth })?;
+                    let strict = json::Strict { depth: inner.depth, max_depth: inner.max_depth };
+                    let value = if slot_index == Some(JTI_SLOT) {
+                        access.next_value_seed(TypeOnly(strict))?
+                    } else {
+                        access.next_value_seed(strict)?
+                    };
                     if slot.is_some() {
                         return Err(json::duplicate_key(&key));
                     }
@@ -640,6 +677,52 @@ impl<'de> Visitor<'de> for TopLevelSeed<'_> {
             }
         }
         Ok(None)
+    }
+}
+
+/// The slot of `jti`, the one registered claim the session only type-checks.
+const JTI_SLOT: usize = 6;
+
+/// Reads a claim whose content the session never reads (`jti`) as [`json::Strict`]
+/// does, except that a string is kept as an empty string: its type is all that is checked.
+struct TypeOnly(json::Strict);
+
+impl<'de> DeserializeSeed<'de> for TypeOnly {
+    type Value = Value;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for TypeOnly {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Value, E> {
+        self.0.visit_bool(v)
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Value, E> {
+        self.0.visit_i64(v)
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Value, E> {
+        self.0.visit_u64(v)
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
+        self.0.visit_f64(v)
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Value, E> {
+        Ok(Value::String(String::new()))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
+        self.0.visit_unit()
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Value, A::Error> {
+        self.0.visit_seq(seq)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, access: A) -> Result<Value, A::Error> {
+        self.0.visit_map(access)
     }
 }
 
@@ -697,6 +780,7 @@ mod tests {
         for (i, name) in REGISTERED.iter().enumerate() {
             assert_eq!(registered_slot(name), Some(i), "{name}");
         }
+        assert_eq!(REGISTERED.get(JTI_SLOT), Some(&"jti"));
         assert_eq!(registered_slot("email"), None);
     }
 
@@ -731,6 +815,30 @@ mod tests {
         assert!(err(r#"{"sub":"u","sub":"v"}"#).contains("duplicate"));
         assert!(err(r#"{"sub":"u","v":3}"#).contains("`v`"));
         assert!(err(r#"{"sub":"u","sts":"weird"}"#).contains("`sts`"));
+        let org = r#"{"sub":"u","org_id":"o","#;
+        assert!(err(&format!(r#"{org}"org_permissions":["a",1]}}"#))
+            .ends_with("claim `org_permissions` must list strings, found a number"));
+        assert!(err(&format!(r#"{org}"org_permissions":{{}}}}"#))
+            .ends_with("claim `org_permissions` must be a list of strings, found an object"));
+        assert!(err(&format!(r#"{org}"org_metadata":[]}}"#))
+            .ends_with("claim `org_metadata` must be an object, found a list"));
+        assert!(err(r#"{"sub":"u","act":"x"}"#).ends_with("claim `act` must be an object, found a string"));
+        assert!(err(r#"{"sub":"u","sid":1}"#).ends_with("claim `sid` must be a string, found a number"));
+    }
+
+    #[test]
+    fn decide_json_keeps_the_claims_a_policy_reads() {
+        let head = "resource doc {}\naction read on doc\n";
+        let licensed =
+            crate::Engine::from_policy_text(&format!("license claims.seat\n{head}permit read on doc when licensed"));
+        let by_claim = crate::Engine::from_policy_text(&format!("{head}permit read on doc when claims.seat == true"));
+        for engine in [licensed.ok(), by_claim.ok()] {
+            let decide = |claims: &str| {
+                engine.as_ref().map(|e| e.decide_json(claims, "read", r#"{"type":"doc"}"#, None, Some(0)).allowed)
+            };
+            assert_eq!(decide(r#"{"sub":"u","seat":true}"#), Some(true));
+            assert_eq!(decide(r#"{"sub":"u","seat":false}"#), Some(false));
+        }
     }
 
     #[test]

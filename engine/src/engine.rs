@@ -71,6 +71,8 @@ struct Inner {
     policy: Policy,
     program: Program,
     limits: Limits,
+    /// Whether the policy reads `claims.*` (else `decide_json` does not keep the claims text).
+    reads_claims: bool,
 }
 
 static EMPTY_CONTEXT: std::sync::OnceLock<Context> = std::sync::OnceLock::new();
@@ -95,7 +97,8 @@ impl Engine {
     /// Compiles a policy; requests are bounded by `limits`.
     pub fn with_limits(policy: Policy, limits: Limits) -> Engine {
         let program = Program::compile(&policy);
-        Engine { inner: Arc::new(Inner { policy, program, limits }), directory: None }
+        let reads_claims = policy.ast.reads_claims();
+        Engine { inner: Arc::new(Inner { policy, program, limits, reads_claims }), directory: None }
     }
 
     /// Parses, validates and compiles policy text.
@@ -164,8 +167,13 @@ impl Engine {
         now: Option<i64>,
     ) -> Decision {
         let limits = &self.inner.limits;
-        let session = Session::from_claims_json_with_limits(claims, limits);
-        let resource = Resource::from_json_with_limits(resource, limits);
+        let session = Session::from_claims_text(claims, limits, self.inner.reads_claims);
+        let program = &self.inner.program;
+        let declared = |type_name: &str| {
+            let info = program.types.get(type_name).and_then(|&t| program.type_info.get(t as usize));
+            info.map(|i| i.attrs.as_slice()).unwrap_or_default()
+        };
+        let resource = Resource::from_json_declared(resource, limits, Some(&declared));
         let context = context.map(|text| Context::from_json_with_limits(text, limits));
         self.decide_inputs(session, action, resource, context, now)
     }

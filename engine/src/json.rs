@@ -122,32 +122,33 @@ impl<'de> Visitor<'de> for Key {
     }
 }
 
-/// The keys of one object seen so far: a short list, then an ordered set once the
-/// object has more keys than a linear scan should handle (a hostile object may have
-/// thousands).
+/// The keys of one object seen so far: the first keys borrowed from the text in an inline
+/// list (no allocation, nothing to drop), the others (keys with escapes, and every key once
+/// the list is full: a hostile object may have thousands) in an ordered set.
 #[derive(Default)]
 pub(crate) struct KeySet<'de> {
-    few: Vec<Cow<'de, str>>,
+    few: [&'de str; LINEAR_KEYS],
+    len: usize,
     many: BTreeSet<Cow<'de, str>>,
 }
 
-impl<'de> KeySet<'de> {
-    const LINEAR: usize = 16;
+const LINEAR_KEYS: usize = 16;
 
+impl<'de> KeySet<'de> {
     /// Adds `key`, or hands it back if it was there already.
     pub(crate) fn insert(&mut self, key: Cow<'de, str>) -> Result<(), Cow<'de, str>> {
-        if self.many.is_empty() {
-            if self.few.contains(&key) {
-                return Err(key);
-            }
-            self.few.push(key);
-            if self.few.len() > Self::LINEAR {
-                self.many = self.few.drain(..).collect();
-            }
-        } else if self.many.contains(&key) {
+        let in_few = self.few.iter().take(self.len).any(|k| *k == key);
+        if in_few || self.many.contains(&key) {
             return Err(key);
-        } else {
-            self.many.insert(key);
+        }
+        match (key, self.few.get_mut(self.len)) {
+            (Cow::Borrowed(k), Some(free)) => {
+                *free = k;
+                self.len += 1;
+            }
+            (key, _) => {
+                self.many.insert(key);
+            }
         }
         Ok(())
     }
@@ -280,6 +281,24 @@ impl<'de> Visitor<'de> for Strict {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn key_set_finds_duplicates_before_and_after_it_grows() {
+        for n in [3, LINEAR_KEYS, LINEAR_KEYS + 1, 100] {
+            let names: Vec<String> = (0..n).map(|i| format!("k{i}")).collect();
+            let mut keys = KeySet::default();
+            for (i, name) in names.iter().enumerate() {
+                // Every third key as if it had escapes (decoded, owned).
+                let key = if i % 3 == 0 { Cow::Owned(name.clone()) } else { Cow::Borrowed(name.as_str()) };
+                assert_eq!(keys.insert(key), Ok(()));
+            }
+            for name in &names {
+                assert_eq!(keys.insert(Cow::Borrowed(name)), Err(Cow::Borrowed(name.as_str())));
+                assert_eq!(keys.insert(Cow::Owned(name.clone())), Err(Cow::Owned(name.clone())));
+            }
+            assert_eq!(keys.insert(Cow::Borrowed("new")), Ok(()));
+        }
+    }
 
     #[test]
     fn rejects_duplicates_depth_and_size() {

@@ -55,7 +55,7 @@ impl InputError {
 pub struct Resource {
     pub(crate) type_name: String,
     pub(crate) id: Option<String>,
-    pub(crate) attrs: Map<String, Value>,
+    pub(crate) attrs: Attrs,
     /// See `engine::Binding`. Not part of the resource's value: ignored by `==` and `Debug`.
     pub(crate) binding: std::sync::OnceLock<crate::engine::Binding>,
 }
@@ -79,11 +79,11 @@ impl std::fmt::Debug for Resource {
 impl Resource {
     /// A resource of type `type_name` with no attributes.
     pub fn new(type_name: impl Into<String>) -> Resource {
-        Resource::from_parts(type_name.into(), None, Map::new())
+        Resource::from_parts(type_name.into(), None, Attrs::default())
     }
 
     /// A resource from its parts, with an empty binding cache.
-    pub(crate) fn from_parts(type_name: String, id: Option<String>, attrs: Map<String, Value>) -> Resource {
+    pub(crate) fn from_parts(type_name: String, id: Option<String>, attrs: Attrs) -> Resource {
         Resource { type_name, id, attrs, binding: std::sync::OnceLock::new() }
     }
 
@@ -113,9 +113,22 @@ impl Resource {
     /// into a `Value` (duplicate keys, size and depth checked) followed by
     /// [`Resource::from_value`] would (`engine/tests/intake_props.rs`).
     pub fn from_json_with_limits(text: &str, limits: &Limits) -> Result<Resource, InputError> {
+        Resource::from_json_declared(text, limits, None)
+    }
+
+    /// As [`Resource::from_json_with_limits`]; with `declared` (the attribute names
+    /// declared on a resource type, none for an unknown type), the attributes that follow
+    /// `type` in the text and are not declared on it are validated and not kept. For a
+    /// resource built for one decision: a policy reads only the attributes declared on
+    /// the resource's type (the validator refuses any other `resource.*` path).
+    pub(crate) fn from_json_declared(
+        text: &str,
+        limits: &Limits,
+        declared: Option<Declared<'_>>,
+    ) -> Result<Resource, InputError> {
         json::check_size(text, limits.max_request_bytes).map_err(|e| InputError::new("resource", e))?;
         let mut de = serde_json::Deserializer::from_str(text);
-        let top = ResourceSeed { max_depth: limits.max_json_depth }
+        let top = ResourceSeed { max_depth: limits.max_json_depth, declared }
             .deserialize(&mut de)
             .and_then(|top| de.end().map(|()| top))
             .map_err(|e| InputError::new("resource", e.to_string()))?;
@@ -148,15 +161,11 @@ impl Resource {
         };
         let type_name = attrs.remove("type");
         let id = attrs.remove("id");
-        Resource::from_fields(type_name, id, attrs)
+        Resource::from_fields(type_name, id, Attrs::from_map(attrs))
     }
 
     /// Checks the `type` and `id` fields of a resource object.
-    fn from_fields(
-        type_name: Option<Value>,
-        id: Option<Value>,
-        attrs: Map<String, Value>,
-    ) -> Result<Resource, InputError> {
+    fn from_fields(type_name: Option<Value>, id: Option<Value>, attrs: Attrs) -> Result<Resource, InputError> {
         let type_name = match type_name {
             Some(Value::String(s)) if !s.is_empty() => s,
             Some(Value::String(_)) => return Err(InputError::new("resource", "field `type` must not be empty")),
@@ -264,30 +273,38 @@ impl Context {
 /// The top level of a resource text: an object's `type`, `id` and attributes, or any
 /// other value built whole (to be refused with the same message as a parsed value).
 enum ResourceText {
-    Object { type_name: Option<Value>, id: Option<Value>, attrs: Map<String, Value> },
+    Object { type_name: Option<Value>, id: Option<Value>, attrs: Attrs },
     Other(Value),
 }
 
-/// Reads a [`ResourceText`] under the depth limit `max_depth`, building every value with
-/// the strict parser's own builder.
-struct ResourceSeed {
+/// The attributes declared on a resource type, as the compiled policy lists them.
+pub(crate) type DeclaredAttrs<'d> = &'d [(Box<str>, crate::policy::ast::AttrType, bool)];
+
+/// The declared attributes of the resource type of a given name (none for an unknown type).
+pub(crate) type Declared<'d> = &'d dyn Fn(&str) -> DeclaredAttrs<'d>;
+
+/// Reads a [`ResourceText`] under the depth limit `max_depth`, building every value it
+/// keeps with the strict parser's own builder (see [`Resource::from_json_declared`] for
+/// `declared`).
+struct ResourceSeed<'d> {
     max_depth: usize,
+    declared: Option<Declared<'d>>,
 }
 
-impl ResourceSeed {
+impl ResourceSeed<'_> {
     fn strict(&self) -> json::Strict {
         json::Strict { depth: 0, max_depth: self.max_depth }
     }
 }
 
-impl<'de> DeserializeSeed<'de> for ResourceSeed {
+impl<'de> DeserializeSeed<'de> for ResourceSeed<'_> {
     type Value = ResourceText;
     fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<ResourceText, D::Error> {
         d.deserialize_any(self)
     }
 }
 
-impl<'de> Visitor<'de> for ResourceSeed {
+impl<'de> Visitor<'de> for ResourceSeed<'_> {
     type Value = ResourceText;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -316,27 +333,114 @@ impl<'de> Visitor<'de> for ResourceSeed {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<ResourceText, A::Error> {
         let inner = self.strict().deeper()?;
-        let (mut type_name, mut id, mut attrs) = (None, None, Map::new());
-        // Keys are borrowed from the text: only attribute names are allocated.
+        let (mut type_name, mut id) = (None, None);
+        let mut attrs = Vec::new();
+        // The attribute names to keep, once `type` is known; `None`: keep every attribute.
+        let mut keep: Option<DeclaredAttrs<'_>> = None;
+        // Keys are borrowed from the text: only attribute names are allocated, once known
+        // to be new.
+        let mut seen = json::KeySet::default();
         while let Some(key) = access.next_key_seed(json::Key)? {
+            let wanted = match (&*key, keep) {
+                ("type" | "id", _) | (_, None) => true,
+                (name, Some(declared)) => declared.iter().any(|(n, _, _)| **n == *name),
+            };
+            if !wanted {
+                access.next_value_seed(json::Skip { depth: inner.depth, max_depth: inner.max_depth })?;
+                if let Err(key) = seen.insert(key) {
+                    return Err(json::duplicate_key(&key));
+                }
+                continue;
+            }
             // As in the strict parser: the value first, then the duplicate check.
             let value = access.next_value_seed(json::Strict { depth: inner.depth, max_depth: inner.max_depth })?;
             let slot = match &*key {
                 "type" => &mut type_name,
                 "id" => &mut id,
-                _ => match attrs.entry(key.into_owned()) {
-                    serde_json::map::Entry::Vacant(slot) => {
-                        slot.insert(value);
-                        continue;
+                _ => {
+                    let name = key.to_string();
+                    if let Err(key) = seen.insert(key) {
+                        return Err(json::duplicate_key(&key));
                     }
-                    serde_json::map::Entry::Occupied(slot) => return Err(json::duplicate_key(slot.key())),
-                },
+                    attrs.push((name, value));
+                    continue;
+                }
             };
             if slot.is_some() {
                 return Err(json::duplicate_key(&key));
             }
             *slot = Some(value);
+            if let (Some(declared), Some(Value::String(t)), "type") = (self.declared, &type_name, &*key) {
+                keep = Some(declared(t));
+            }
         }
-        Ok(ResourceText::Object { type_name, id, attrs })
+        Ok(ResourceText::Object { type_name, id, attrs: Attrs(attrs) })
+    }
+}
+
+/// The attributes of a resource, names unique, in the order given: cheaper to build, read
+/// and drop than a `BTreeMap` for the few attributes a resource has. Compared and shown
+/// (`Debug`) by name, like a map.
+#[derive(Clone, Default)]
+pub(crate) struct Attrs(Vec<(String, Value)>);
+
+impl Attrs {
+    /// From a map (names unique already).
+    fn from_map(map: Map<String, Value>) -> Attrs {
+        Attrs(map.into_iter().collect())
+    }
+
+    /// The value of attribute `name` (generic like `Map::get`, so callers read it alike).
+    /// A linear scan: a decision reads only the attributes its policy declares.
+    pub(crate) fn get<K: AsRef<str> + ?Sized>(&self, name: &K) -> Option<&Value> {
+        let name = name.as_ref();
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v)
+    }
+
+    /// Sets attribute `name`, replacing its value if it has one.
+    fn insert(&mut self, name: String, value: Value) {
+        match self.0.iter_mut().find(|(k, _)| *k == name) {
+            Some(slot) => slot.1 = value,
+            None => self.0.push((name, value)),
+        }
+    }
+
+    /// The attributes ordered by name.
+    fn sorted(&self) -> Vec<(&String, &Value)> {
+        let mut pairs: Vec<_> = self.0.iter().map(|(k, v)| (k, v)).collect();
+        pairs.sort_unstable_by_key(|(k, _)| *k);
+        pairs
+    }
+}
+
+impl PartialEq for Attrs {
+    fn eq(&self, other: &Attrs) -> bool {
+        self.0.len() == other.0.len() && self.sorted() == other.sorted()
+    }
+}
+
+impl fmt::Debug for Attrs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.sorted()).finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attributes_compare_and_show_by_name_in_any_order() {
+        let built = Resource::new("t").with_attr("b", 1).with_attr("a", "x").with_attr("b", 2);
+        let read = Resource::from_json(r#"{"a": "x", "type": "t", "b": 2}"#).ok();
+        assert_eq!(read.as_ref(), Some(&built));
+        assert_eq!(
+            format!("{built:?}"),
+            r#"Resource { type_name: "t", id: None, attrs: {"a": String("x"), "b": Number(2)} }"#
+        );
+        assert_eq!(built.attr("b"), Some(&Value::from(2)));
+        assert_ne!(Some(&built.clone().with_attr("c", 3)), read.as_ref());
+        let other = Resource::from_json(r#"{"type": "t", "b": 2, "a": "y"}"#).ok();
+        assert_ne!(other.as_ref(), Some(&built));
     }
 }

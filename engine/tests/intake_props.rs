@@ -295,8 +295,81 @@ fn check_resource(text: &str) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+/// Resource texts for the policies' types: `type` anywhere among declared and undeclared
+/// attributes (so `decide_json` skips some and keeps others), values of the right and
+/// wrong types, duplicates, escaped names, nesting.
+fn typed_resource_text() -> impl Strategy<Value = String> {
+    let names = vec![
+        "owner_id",
+        "created_by_id",
+        "org_id",
+        "license_count",
+        "licensed_count",
+        "is_licensed",
+        "ownerID",
+        "title",
+        "id",
+        "type",
+        "x",
+    ];
+    let style = || prop::sample::select(vec![0u8, 0, 0, 1, 2]);
+    let attr_value = prop_oneof![
+        3 => prop::sample::select(vec![r#""org_1""#, r#""user_1""#, r#""a@b.c""#, "5", "3", "true", "false", "null"])
+            .prop_map(String::from),
+        1 => value(),
+    ];
+    let types = prop::sample::select(vec!["task", "seat", "room", "calendar", "todo", "user", "nope"]);
+    (types, style(), prop::collection::vec((prop::sample::select(names), style(), attr_value), 0..6), 0usize..7)
+        .prop_map(|(type_name, type_style, attrs, at)| {
+            let mut entries: Vec<String> =
+                attrs.into_iter().map(|(name, style, value)| format!("{}:{value}", quoted(name, style))).collect();
+            entries.insert(at.min(entries.len()), format!(r#""type":{}"#, quoted(type_name, type_style)));
+            format!("{{{}}}", entries.join(","))
+        })
+}
+
+/// `decide_json`, which keeps only the declared attributes of the resource's type, decides
+/// as the engine does on the reference resource, for every action of the type.
+fn check_resource_decisions(text: &str) -> Result<(), TestCaseError> {
+    const SESSIONS: [&str; 2] = [
+        r#"{"sub":"user_1","org_id":"org_1","org_role":"org:admin","org_permissions":["org:tasks:edit"],"org_metadata":{"isLicensed":true},"email":"a@b.c","roles":["admin"]}"#,
+        r#"{"sub":"user_1","email":"a@b.c","roles":["editor"]}"#,
+    ];
+    let now = 1_721_770_150;
+    let slow = resource_from_json_dom(text, &Limits::default());
+    for claims in SESSIONS {
+        let session = Session::from_claims_json(claims).unwrap();
+        for engine in engines() {
+            let mut actions = vec!["view"];
+            if let Ok(resource) = &slow {
+                actions.extend(engine.policy().actions(resource.type_name()));
+            }
+            for action in actions {
+                let from_text = engine.decide_json(claims, action, text, None, Some(now));
+                match &slow {
+                    Ok(resource) => {
+                        let expected = engine.decide_with(&session, action, resource, &Options::default().at(now));
+                        prop_assert_eq!(from_text, expected);
+                    }
+                    Err(e) => {
+                        prop_assert_eq!(&*from_text.reason, "invalid_resource");
+                        prop_assert_eq!(from_text.error.clone(), Some(e.to_string()));
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 1500, max_shrink_iters: 4000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn typed_resource_text_decides_as_reference(text in typed_resource_text()) {
+        check_resource(&text)?;
+        check_resource_decisions(&text)?;
+    }
 
     #[test]
     fn claims_text_agrees_with_reference(text in claims_text()) {

@@ -273,3 +273,61 @@ pub(crate) enum ExprKind {
     /// `present(path)`: the attribute exists and is not null.
     Present(Path),
 }
+
+impl Ast {
+    /// Whether the policy reads the session's raw claims: a `claims` path in a rule or in
+    /// the license declaration. When it does not, deciding from claims text need not keep
+    /// the text for [`Session::claims`](crate::Session::claims).
+    pub fn reads_claims(&self) -> bool {
+        self.license.as_ref().is_some_and(|l| l.path.root == Root::Claims)
+            || self.rules.iter().filter_map(|r| r.condition.as_ref()).any(Expr::reads_claims)
+    }
+}
+
+impl Expr {
+    fn reads_claims(&self) -> bool {
+        match &self.kind {
+            ExprKind::Path(p) | ExprKind::Present(p) => p.root == Root::Claims,
+            ExprKind::List(items) => items.iter().any(Expr::reads_claims),
+            ExprKind::Not(e) | ExprKind::Scopes(e) => e.reads_claims(),
+            ExprKind::And(a, b) | ExprKind::Or(a, b) | ExprKind::Cmp(_, a, b) | ExprKind::In(a, b) => {
+                a.reads_claims() || b.reads_claims()
+            }
+            ExprKind::Call(e, _, args) => e.reads_claims() || args.iter().any(Expr::reads_claims),
+            ExprKind::Lit(_)
+            | ExprKind::HasPermission(_)
+            | ExprKind::HasRole(_)
+            | ExprKind::HasPlan(_)
+            | ExprKind::HasFeature(_)
+            | ExprKind::Licensed
+            | ExprKind::VerifiedWithin(..) => false,
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::panic)]
+mod tests {
+    use crate::Policy;
+
+    fn reads_claims(text: &str) -> bool {
+        match Policy::parse(text) {
+            Ok(p) => p.ast.reads_claims(),
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    #[test]
+    fn reads_claims_finds_every_claims_path() {
+        let head = "resource doc { tags: [string] }\naction read on doc\n";
+        let when = |condition: &str| reads_claims(&format!("{head}permit read on doc when {condition}"));
+        assert!(!when(r#"user and resource.tags.contains_any(["a"])"#));
+        assert!(when(r#""a" in claims.roles"#));
+        assert!(when(r#"not (user or claims.a == "b")"#));
+        assert!(when("resource.tags.contains_any([claims.x])"));
+        assert!(when(r#"scopes(claims.scope).contains_any(["a"])"#));
+        assert!(when("present(claims.banned)"));
+        assert!(reads_claims(&format!("license claims.seat\n{head}permit read on doc when licensed")));
+        assert!(!reads_claims(&format!("license org.metadata.seat\n{head}permit read on doc when licensed")));
+    }
+}
