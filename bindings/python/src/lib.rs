@@ -395,12 +395,34 @@ fn write_plain(obj: &Bound<'_, PyAny>, depth: usize, max_depth: usize, out: &mut
     None
 }
 
+/// Whether `bytes` hold a `"`, a `\\` or a control character (below 0x20), eight bytes
+/// at a time: for each test, a byte of `w` matches exactly when the subtraction borrows
+/// into its top bit while that bit of the byte itself is clear (no false negatives; a
+/// false positive would only take the byte-by-byte escaping loop, which is always right).
+fn needs_escape(bytes: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const TOPS: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & TOPS != 0;
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let Ok(eight) = <[u8; 8]>::try_from(chunk) else {
+            return true;
+        };
+        let w = u64::from_le_bytes(eight);
+        let control = w.wrapping_sub(ONES * 0x20) & !w & TOPS != 0;
+        if control || has_zero(w ^ (ONES * u64::from(b'"'))) || has_zero(w ^ (ONES * u64::from(b'\\'))) {
+            return true;
+        }
+    }
+    chunks.remainder().iter().any(|&b| b == b'"' || b == b'\\' || b < 0x20)
+}
+
 /// A str as a JSON string literal: its UTF-8 with `"`, `\\` and control characters escaped.
 fn write_str(s: &Bound<'_, PyString>, out: &mut Vec<u8>) -> Option<()> {
     let bytes = s.encode_utf8().ok()?;
     let bytes = bytes.as_bytes();
     out.push(b'"');
-    if !bytes.iter().any(|&b| b == b'"' || b == b'\\' || b < 0x20) {
+    if !needs_escape(bytes) {
         out.extend_from_slice(bytes);
         out.push(b'"');
         return Some(());

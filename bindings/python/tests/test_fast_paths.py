@@ -345,6 +345,19 @@ def test_plain_claims_strings_are_read_exactly(t, s):
     assert both_paths(t, {"sub": "u", s: s, "note": s}, {"type": "doc", "owner": "x", "note": s})["allowed"]
 
 
+@pytest.mark.parametrize("special", ['"', "\\", "\x00", "\x01", "\n", "\x1f", "\x7f", " ", "é", "\u2028", "🎉"])
+def test_plain_claims_escapes_at_every_offset(t, special):
+    # The binding scans a str for bytes to escape eight bytes at a time: put the byte at
+    # every offset of a chunk and in the remainder, beside ASCII and non-ASCII neighbours.
+    for filler in ("a", "é", "\x7f"):
+        for n in range(0, 20):
+            for m in (0, 1, 7, 8, 9):
+                s = filler * n + special + "b" * m
+                text = text_route({"sub": "u", "note": s, s: 1})
+                assert text is not None and json.loads(text) == {"sub": "u", "note": s, s: 1}
+    both_paths(t, {"sub": "u", "note": "x" * 13 + special}, {"type": "doc", "owner": "x", "note": "x" * 13 + special})
+
+
 @pytest.mark.parametrize("n", [0, 1, -1, 2**53 + 1, 2**63 - 1, -(2**63), 2**63, 2**64 - 1, 2**64, -(2**63) - 1,
                                2**70, True, False, 1.0, None, "1"])
 def test_plain_claims_numbers_are_read_exactly(t, n):
