@@ -11,10 +11,12 @@
 //! - Claims, resources and contexts given as `str` or `bytes` are JSON text, parsed by the
 //!   engine's strict parser (duplicate keys rejected, size and depth bounded).
 //! - Fast paths, each falling back to the general path above whenever its input is not
-//!   plain: built-in types are recognised by exact type first; a plain resource dict is
-//!   read straight into a `Resource`; `decide_many` shares work across requests that hold
-//!   the same claims, resource or action object and pauses the cyclic GC while it creates
-//!   its results.
+//!   plain: built-in types are recognised by exact type first; claims that are a plain
+//!   built-in dict go to the engine as JSON text written here (its one-pass claims reader
+//!   keeps the registered claims and validates the rest without building it, see
+//!   [`plain_json`]); a plain resource dict is read straight into a `Resource`;
+//!   `decide_many` shares work across requests that hold the same claims, resource or
+//!   action object and pauses the cyclic GC while it creates its results.
 //! - Every entry point runs inside `catch_unwind`: an engine panic becomes
 //!   `ordinance.OrdinanceInternalError`, never an abort of the interpreter.
 
@@ -31,6 +33,7 @@ use pyo3::IntoPyObjectExt;
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::io::Write as _;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 create_exception!(ordinance, OrdinanceError, PyException, "Base class of every exception raised by ordinance.");
@@ -315,6 +318,130 @@ fn items<'py>(iter: impl Iterator<Item = Bound<'py, PyAny>>, len: usize, depth: 
 
 fn too_deep() -> ConvertError {
     ConvertError::new(format!("nests more than {MAX_DEPTH} levels deep (does a dict or list contain itself?)"))
+}
+
+/// Writes plain Python claims as JSON text for the engine's one-pass claims reader, which
+/// keeps the registered claims as it reads them and validates the others without building
+/// them (the full claims map is built from the text only if a policy asks for it).
+///
+/// Plain means: built-in `dict` (with `str` keys), `list`, `str`, `int` within 64 bits,
+/// finite `float`, `bool` and `None`, nested at most `max_depth` containers deep, the text
+/// at most `max_bytes` long. Anything else (a subclass, a tuple, a lone surrogate, ...)
+/// gives `None`, and the caller converts the value as before: that path gives the error or
+/// the value. Exact built-in dicts cannot hold two keys with the same text, so the text
+/// has no duplicate keys; within the limits, the engine reads exactly the value
+/// [`to_value`] would build (`tests/test_fast_paths.py` checks this).
+fn plain_json(obj: &Bound<'_, PyAny>, max_depth: usize, max_bytes: usize) -> Option<String> {
+    let mut out = Vec::with_capacity(512);
+    write_plain(obj, 0, max_depth, &mut out)?;
+    if out.len() > max_bytes {
+        return None;
+    }
+    String::from_utf8(out).ok()
+}
+
+fn write_plain(obj: &Bound<'_, PyAny>, depth: usize, max_depth: usize, out: &mut Vec<u8>) -> Option<()> {
+    if let Ok(s) = obj.cast_exact::<PyString>() {
+        return write_str(s, out);
+    }
+    if let Ok(d) = obj.cast_exact::<PyDict>() {
+        if depth >= max_depth {
+            return None;
+        }
+        out.push(b'{');
+        for (i, (k, v)) in d.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            write_str(k.cast_exact::<PyString>().ok()?, out)?;
+            out.push(b':');
+            write_plain(&v, depth + 1, max_depth, out)?;
+        }
+        out.push(b'}');
+        return Some(());
+    }
+    if obj.is_exact_instance_of::<PyInt>() {
+        // Beyond i64: the general path (u64, or the float the parser would read).
+        let i = obj.extract::<i64>().ok()?;
+        return write!(out, "{i}").ok();
+    }
+    if let Ok(list) = obj.cast_exact::<PyList>() {
+        if depth >= max_depth {
+            return None;
+        }
+        out.push(b'[');
+        for (i, item) in list.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            write_plain(&item, depth + 1, max_depth, out)?;
+        }
+        out.push(b']');
+        return Some(());
+    }
+    if obj.is_none() {
+        out.extend_from_slice(b"null");
+        return Some(());
+    }
+    if let Ok(b) = obj.cast_exact::<PyBool>() {
+        out.extend_from_slice(if b.is_true() { b"true" } else { b"false" });
+        return Some(());
+    }
+    if let Ok(f) = obj.cast_exact::<PyFloat>() {
+        // The text serde_json writes for this number, which it reads back as the same f64.
+        let number = serde_json::Number::from_f64(f.value())?;
+        return write!(out, "{number}").ok();
+    }
+    None
+}
+
+/// Whether `bytes` hold a `"`, a `\\` or a control character (below 0x20), eight bytes
+/// at a time: for each test, a byte of `w` matches exactly when the subtraction borrows
+/// into its top bit while that bit of the byte itself is clear (no false negatives; a
+/// false positive would only take the byte-by-byte escaping loop, which is always right).
+fn needs_escape(bytes: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const TOPS: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & TOPS != 0;
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let Ok(eight) = <[u8; 8]>::try_from(chunk) else {
+            return true;
+        };
+        let w = u64::from_le_bytes(eight);
+        let control = w.wrapping_sub(ONES * 0x20) & !w & TOPS != 0;
+        if control || has_zero(w ^ (ONES * u64::from(b'"'))) || has_zero(w ^ (ONES * u64::from(b'\\'))) {
+            return true;
+        }
+    }
+    chunks.remainder().iter().any(|&b| b == b'"' || b == b'\\' || b < 0x20)
+}
+
+/// A str as a JSON string literal: its UTF-8 with `"`, `\\` and control characters escaped.
+fn write_str(s: &Bound<'_, PyString>, out: &mut Vec<u8>) -> Option<()> {
+    let bytes = s.encode_utf8().ok()?;
+    let bytes = bytes.as_bytes();
+    out.push(b'"');
+    if !needs_escape(bytes) {
+        out.extend_from_slice(bytes);
+        out.push(b'"');
+        return Some(());
+    }
+    for &b in bytes {
+        match b {
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            0x00..=0x1f => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.extend_from_slice(b"\\u00");
+                out.push(if b >= 0x10 { b'1' } else { b'0' });
+                out.push(HEX.get(usize::from(b & 0x0f)).copied().unwrap_or(b'0'));
+            }
+            _ => out.push(b),
+        }
+    }
+    out.push(b'"');
+    Some(())
 }
 
 /// A claims, resource or context argument: JSON text (`str`/`bytes`) or a converted value.
@@ -628,11 +755,11 @@ impl PyEngine {
         }
     }
 
-    /// `decide` for the usual call: claims and resource built-in dicts, no context. The
-    /// resource is read straight into a [`Resource`] (see [`resource_from_dict`]) and the
-    /// session built as `decide_value` builds it. `None` when the input is not plain or the
-    /// engine finds it unusable: the general path then gives the decision (or the error),
-    /// exactly as it always has.
+    /// `decide` for the usual call: claims and resource plain built-in dicts, no context.
+    /// The claims go to the engine as JSON text (see [`plain_json`]) and the resource is
+    /// read straight into a [`Resource`] (see [`resource_from_dict`]). `None` when the
+    /// input is not plain or the engine finds it unusable: the general path then gives the
+    /// decision (or the error), exactly as it always has.
     fn decide_plain(
         &self,
         claims: &Bound<'_, PyAny>,
@@ -644,20 +771,15 @@ impl PyEngine {
             return Ok(None);
         };
         let limits = self.engine.limits();
-        // `Session::from_claims` applies the default limits, as `decide_value` applies the
-        // engine's: the same only when they are the same (always, for a Python engine).
-        if *limits != ordinance::Limits::default() {
-            return Ok(None);
-        }
-        // Conversion errors are raised by the general path (claims first, then resource).
-        let Ok(claims) = to_value(claims, 0) else {
+        let Some(text) = plain_json(claims, limits.max_json_depth, limits.max_claims_bytes) else {
             return Ok(None);
         };
+        // Conversion errors in the resource are raised by the general path, after the claims.
         let Ok(ResourceSlot::Parsed(Some(resource))) = resource_from_dict(resource, 0, limits.max_json_depth, None)
         else {
             return Ok(None);
         };
-        let Ok(session) = Session::from_claims(claims) else {
+        let Ok(session) = Session::from_claims_json_with_limits(&text, limits) else {
             return Ok(None);
         };
         Ok(Some(self.engine.decide_with(&session, action, &resource, &Options { now, context: None })))
@@ -1052,6 +1174,8 @@ const CHUNK: usize = 256;
 
 /// A claims object seen in a chunk of `decide_many`.
 enum Slot {
+    /// Plain claims as JSON text (see [`plain_json`]), not parsed yet.
+    Text(String),
     /// Converted, not parsed yet.
     Claims(Value),
     /// Parsed; `None` if the claims are unusable.
@@ -1082,6 +1206,8 @@ struct Shared {
     actions: Vec<String>,
     /// The engine's nesting limit for JSON input.
     max_depth: usize,
+    /// The engine's size limit for claims as JSON text.
+    max_claims_bytes: usize,
     /// The resource dicts' keys.
     keys: KeyCache,
 }
@@ -1123,6 +1249,7 @@ impl Shared {
             action_index: Vec::new(),
             actions: Vec::new(),
             max_depth: engine.limits().max_json_depth,
+            max_claims_bytes: engine.limits().max_claims_bytes,
             keys: KeyCache::default(),
         }
     }
@@ -1134,7 +1261,10 @@ impl Shared {
         }
         let slot = match claims.cast::<PySession>() {
             Ok(session) => Slot::Prepared(session.clone().unbind()),
-            Err(_) => Slot::Claims(to_value(claims, 1).map_err(|e| request_convert_error(e, i, "claims"))?),
+            Err(_) => match plain_json(claims, self.max_depth, self.max_claims_bytes) {
+                Some(text) => Slot::Text(text),
+                None => Slot::Claims(to_value(claims, 1).map_err(|e| request_convert_error(e, i, "claims"))?),
+            },
         };
         let k = self.slots.len();
         self.slots.push(slot);
@@ -1319,10 +1449,17 @@ fn plan_request<'py>(
 /// Decides the planned requests; `None` for every request the fast path cannot decide
 /// exactly as `Engine::decide_request` would (unusable claims, resource or context).
 fn decide_planned(engine: &Engine, shared: &mut Shared, plans: Vec<Option<Planned>>) -> Vec<Option<Decision>> {
+    let limits = engine.limits();
     for slot in shared.slots.iter_mut() {
-        if let Slot::Claims(v) = slot {
-            let claims = std::mem::take(v);
-            *slot = Slot::Parsed(Session::from_claims(claims).ok().map(Box::new));
+        match slot {
+            Slot::Text(text) => {
+                *slot = Slot::Parsed(Session::from_claims_json_with_limits(text, limits).ok().map(Box::new));
+            }
+            Slot::Claims(v) => {
+                let claims = std::mem::take(v);
+                *slot = Slot::Parsed(Session::from_claims(claims).ok().map(Box::new));
+            }
+            Slot::Parsed(_) | Slot::Prepared(_) => {}
         }
     }
     for slot in shared.resources.iter_mut() {
@@ -1335,7 +1472,7 @@ fn decide_planned(engine: &Engine, shared: &mut Shared, plans: Vec<Option<Planne
         .slots
         .iter()
         .map(|slot| match slot {
-            Slot::Claims(_) => None,
+            Slot::Text(_) | Slot::Claims(_) => None,
             Slot::Parsed(s) => s.as_deref(),
             Slot::Prepared(s) => Some(&s.get().0),
         })
@@ -1433,6 +1570,22 @@ fn _panic_for_tests() -> PyResult<()> {
     guarded(|| ordinance::testing::panic_for_tests("called from Python"))
 }
 
+/// The JSON text `decide` and `decide_many` hand to the engine for these claims (with the
+/// default limits), or `None` when they take the converted-value path instead. Only for the
+/// tests proving which route plain claims take and that the text holds exactly the claims.
+#[pyfunction]
+fn _claims_text_for_tests(claims: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
+    let limits = ordinance::Limits::default();
+    // Both routes start from a claims dict: `decide_plain` and `decide_many`'s planning
+    // send nothing else this way.
+    guarded(|| {
+        Ok(claims
+            .cast_exact::<PyDict>()
+            .ok()
+            .and_then(|_| plain_json(claims, limits.max_json_depth, limits.max_claims_bytes)))
+    })
+}
+
 /// ordinance: an embeddable authorization policy engine for session-token claims.
 #[pymodule(name = "_ordinance")]
 fn ordinance_py(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -1442,6 +1595,7 @@ fn ordinance_py(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyDecision>()?;
     m.add_class::<PyFilter>()?;
     m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;
+    m.add_function(wrap_pyfunction!(_claims_text_for_tests, m)?)?;
     m.add("OrdinanceError", py.get_type::<OrdinanceError>())?;
     m.add("PolicyError", py.get_type::<PolicyError>())?;
     m.add("ClaimsError", py.get_type::<ClaimsError>())?;

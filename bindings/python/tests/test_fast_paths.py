@@ -4,6 +4,10 @@
   go, and `decide` reads a plain resource dict straight into a resource; the references are
   the same input as JSON text (the engine's strict parser) and as dict subclasses (the
   general path).
+- Plain claims dicts (`decide` and `decide_many`) go to the engine as JSON text written by
+  the binding (the text route); the references are the same claims as a dict subclass (the
+  converted-value route) and as JSON text from `json.dumps`. `ordinance._claims_text_for_tests`
+  shows which route claims take and the text itself.
 - `decide_many` shares claims, resources and action names held as the same object by
   several requests, and reads a plainly valid resource dict straight into a resource; the
   reference is one `decide` per request, and `decide_many` on deep copies (nothing shared).
@@ -19,7 +23,7 @@ import re
 import pytest
 
 import ordinance
-from conftest import NOW
+from conftest import NOW, ROOT
 
 POLICY = """
 resource doc { owner: string, size?: int, tags?: [string], public?: bool }
@@ -281,9 +285,10 @@ def test_decide_many_leaves_the_garbage_collector_as_it_was(e):
     assert gc.isenabled()
 
 
-# Plain claims (built-in dict, list, str, int, float, bool, None) take `decide`'s fast path
-# (exact-type conversion, the resource read straight into a Resource); a dict subclass takes
-# the general path. Both must read the same claims, down to every character and number.
+# Plain claims (built-in dict, list, str, int, float, bool, None) go to the engine as JSON
+# text written by the binding (the text route; the resource read straight into a Resource);
+# a dict subclass takes the general path (a converted value). Both must read the same
+# claims, down to every character and number.
 TEXT_POLICY = """
 resource doc { owner: string, note?: string, n?: int }
 action read on doc
@@ -303,22 +308,36 @@ def t():
     return ordinance.Engine(TEXT_POLICY)
 
 
+def text_route(claims):
+    """The JSON text the binding hands to the engine for `claims`, checked to hold exactly
+    the claims, or None when they take the converted-value route."""
+    text = ordinance._claims_text_for_tests(claims)
+    if text is not None:
+        assert json.loads(text) == claims
+        assert len(text.encode()) <= 65_536
+    return text
+
+
 def both_paths(engine, claims, resource, action="read"):
-    """The decision from plain claims (fast path), a dict subclass (general path) and
-    `decide_many`."""
+    """The decision from plain claims (text route), a dict subclass (value route), both
+    through `decide` and `decide_many`."""
     text = engine.decide(claims, action, resource, now=NOW).to_dict()
     value = engine.decide(Dict(claims), action, resource, now=NOW).to_dict()
-    many = engine.decide_many([{"claims": claims, "action": action, "resource": resource, "now": NOW}])
+    many = engine.decide_many([{"claims": c, "action": action, "resource": resource, "now": NOW}
+                               for c in (claims, Dict(claims))])
     if max(depth(claims), depth(resource)) > 32:
-        assert many[0].reason == "invalid_request"  # the request as a whole is too deep
+        # the request as a whole is too deep
+        assert [d.reason for d in many] == ["invalid_request"] * 2
     else:
-        assert many[0].to_dict() == text
+        assert [d.to_dict() for d in many] == [text, text]
     assert text == value, (claims, resource)
+    text_route(claims)
     return text
 
 
 @pytest.mark.parametrize("s", TRICKY_STRINGS, ids=range(len(TRICKY_STRINGS)))
 def test_plain_claims_strings_are_read_exactly(t, s):
+    assert text_route({"sub": "u", s: s, "a": {"b": {"c": [s]}}}) is not None
     assert both_paths(t, {"sub": "u", "note": s}, {"type": "doc", "owner": "x", "note": s})["rule"] == "note"
     assert both_paths(t, {"sub": "u", "a": {"b": {"c": s}}}, {"type": "doc", "owner": "x", "note": s})["allowed"]
     assert not both_paths(t, {"sub": "u", "note": s + "!"}, {"type": "doc", "owner": "x", "note": s})["allowed"]
@@ -326,9 +345,24 @@ def test_plain_claims_strings_are_read_exactly(t, s):
     assert both_paths(t, {"sub": "u", s: s, "note": s}, {"type": "doc", "owner": "x", "note": s})["allowed"]
 
 
+@pytest.mark.parametrize("special", ['"', "\\", "\x00", "\x01", "\n", "\x1f", "\x7f", " ", "é", "\u2028", "🎉"])
+def test_plain_claims_escapes_at_every_offset(t, special):
+    # The binding scans a str for bytes to escape eight bytes at a time: put the byte at
+    # every offset of a chunk and in the remainder, beside ASCII and non-ASCII neighbours.
+    for filler in ("a", "é", "\x7f"):
+        for n in range(0, 20):
+            for m in (0, 1, 7, 8, 9):
+                s = filler * n + special + "b" * m
+                text = text_route({"sub": "u", "note": s, s: 1})
+                assert text is not None and json.loads(text) == {"sub": "u", "note": s, s: 1}
+    both_paths(t, {"sub": "u", "note": "x" * 13 + special}, {"type": "doc", "owner": "x", "note": "x" * 13 + special})
+
+
 @pytest.mark.parametrize("n", [0, 1, -1, 2**53 + 1, 2**63 - 1, -(2**63), 2**63, 2**64 - 1, 2**64, -(2**63) - 1,
                                2**70, True, False, 1.0, None, "1"])
 def test_plain_claims_numbers_are_read_exactly(t, n):
+    beyond_i64 = isinstance(n, int) and not -(2**63) <= n < 2**63
+    assert (text_route({"sub": "u", "n": n}) is None) == beyond_i64  # u64 and beyond: value route
     both_paths(t, {"sub": "u", "n": n}, {"type": "doc", "owner": "x", "n": 1})
     both_paths(t, {"sub": "u", "exp": n}, {"type": "doc", "owner": "x"})
     both_paths(t, {"sub": "u", "n": n}, {"type": "doc", "owner": "x", "n": n})
@@ -337,6 +371,8 @@ def test_plain_claims_numbers_are_read_exactly(t, n):
 @pytest.mark.parametrize("x", [0.0, -0.0, 1.0, 0.1, 1.5, 1e300, -1e-300, 5e-324, 1.7976931348623157e308,
                                2.0**63, 1e16, 123456789.123456789])
 def test_plain_claims_floats_are_read_exactly(t, x):
+    text = text_route({"sub": "u", "n": x})
+    assert text is not None and repr(json.loads(text)["n"]) == repr(x)  # the same f64, sign of 0 too
     both_paths(t, {"sub": "u", "n": x}, {"type": "doc", "owner": "x", "n": 1})
     both_paths(t, {"sub": "u", "a": {"b": {"c": [x]}}}, {"type": "doc", "owner": "x"})
     assert both_paths(t, {"sub": "u", "exp": x}, {"type": "doc", "owner": "x"})["reason"] == "invalid_claims"
@@ -355,6 +391,8 @@ def test_plain_claims_non_json_values_raise_as_before(t):
 
 @pytest.mark.parametrize("levels", [29, 30, 31, 32, 33, 40])
 def test_plain_claims_depth_as_the_value_path(t, levels):
+    # The engine's limit: 32 nested containers, the claims object included.
+    assert (text_route({"sub": "u", "deep": nest(levels)}) is None) == (levels > 31)
     both_paths(t, {"sub": "u", "deep": nest(levels)}, {"type": "doc", "owner": "x"})
     both_paths(t, {"sub": "u", "deep": {"k": nest(levels - 1)}}, {"type": "doc", "owner": "x"})
 
@@ -364,5 +402,62 @@ def test_plain_claims_size_as_the_value_path(t):
     for size in (60_000, 65_536 - 40, 65_536 - 20, 65_536, 70_000):
         claims = {"sub": "u", "note": "n", "pad": "x" * size}
         both_paths(t, claims, {"type": "doc", "owner": "x", "note": "n"})
+        text_size = len(json.dumps(claims, separators=(",", ":")))
+        assert (text_route(claims) is None) == (text_size > 65_536)
     claims = {"sub": "u", "note": "n", "pad": "\n" * 20_000}  # 6 bytes each as text
     assert both_paths(t, claims, {"type": "doc", "owner": "x", "note": "n"})["allowed"]
+
+
+def test_claims_that_are_not_plain_take_the_value_route():
+    plain = {"sub": "u", "l": [1, "a", None, True, 1.5, {"k": []}]}
+    assert text_route(plain) is not None
+    for claims in [Dict(plain), {"sub": Str("u")}, {Str("sub"): "u"}, {"sub": "u", "n": Int(1)},
+                   {"sub": "u", "t": (1, 2)}, {"sub": "u", "d": Dict()}, {"sub": "u", "n": 2**64},
+                   {"sub": "u", "x": float("nan")}, {"sub": "u", "x": float("inf")}, {"sub": "\ud800"},
+                   {"sub": "u", 1: "x"}, {"sub": "u", "x": {1}}, "{}", b"{}", ["sub"]]:
+        assert ordinance._claims_text_for_tests(claims) is None, claims
+
+
+CONFORMANCE = sorted((ROOT / "tests" / "conformance").glob("*.json"))
+
+
+def has_wide_int(value):
+    """Whether an int beyond 64 bits is in `value` (such claims take the value route)."""
+    if isinstance(value, dict):
+        return any(map(has_wide_int, value.values()))
+    if isinstance(value, list):
+        return any(map(has_wide_int, value))
+    return isinstance(value, int) and not -(2**63) <= value < 2**63
+
+
+@pytest.mark.parametrize("path", CONFORMANCE, ids=lambda p: p.name)
+def test_conformance_claims_read_the_same_by_text_and_value_route(path):
+    """Every conformance vector's claims (valid Clerk v1/v2 sessions and their invalid
+    variants) decide the same through the text route (`decide` without a context,
+    `decide_many`), the value route (a dict subclass) and JSON text."""
+    doc = json.loads(path.read_text())
+    if doc.get("directory") is not None:
+        pytest.skip("AuthZEN vectors: decided through evaluate")
+    engine = ordinance.Engine.from_file(path.parent / doc["policy"])
+    requests, expected, text_routed = [], [], 0
+    for v in doc["vectors"]:
+        claims, context, now = v["claims"], v.get("context"), v.get("now")
+        if not isinstance(claims, dict):
+            continue  # `decide` reads a str as JSON text; no claims dict, no route to compare
+        if text_route(claims) is not None:
+            text_routed += 1
+        else:
+            assert has_wide_int(claims), v["name"]
+        args = (v["action"], v["resource"])
+        value = engine.decide(Dict(claims), *args, context=context, now=now).to_dict()
+        assert engine.decide(claims, *args, context=context, now=now).to_dict() == value, v["name"]
+        assert engine.decide(json.dumps(claims), *args, context=context, now=now).to_dict() == value, v["name"]
+        if context is not None and not isinstance(context, dict):
+            continue  # `decide` reads a str context as JSON text, `decide_many` as a JSON value
+        request = {"claims": claims, "action": v["action"], "resource": v["resource"], "now": now}
+        if context is not None:
+            request["context"] = context
+        requests.append(request)
+        expected.append(value)
+    assert text_routed >= len(doc["vectors"]) // 2
+    assert [d.to_dict() for d in engine.decide_many(requests)] == expected

@@ -30,6 +30,7 @@ from ordinance._ordinance import (
     PolicyError,
     RequestError,
     Session,
+    _claims_text_for_tests,
     _panic_for_tests,
 )
 

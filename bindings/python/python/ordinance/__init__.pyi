@@ -225,6 +225,10 @@ class Engine:
 def _panic_for_tests() -> None:
     """Deliberately panics inside the engine (tests only); raises OrdinanceInternalError."""
 
+def _claims_text_for_tests(claims: object) -> Optional[str]:
+    """The JSON text ``decide`` hands to the engine for plain claims, or None when the
+    claims take the converted-value path (tests only)."""
+
 __all__ = [
     "ClaimsError",
     "Decision",
