@@ -51,31 +51,6 @@ use std::sync::Arc;
 /// Largest directory document [`Directory::from_json`] reads: 64 MiB.
 pub const MAX_DIRECTORY_BYTES: usize = 64 << 20;
 
-/// Claims with a meaning to the session decoder. A directory may not set them: it is a
-/// per-user record with no notion of the active organization or of token lifetimes.
-const REGISTERED_CLAIMS: [&str; 20] = [
-    "sub",
-    "sid",
-    "exp",
-    "nbf",
-    "iat",
-    "azp",
-    "iss",
-    "jti",
-    "act",
-    "v",
-    "sts",
-    "o",
-    "org_id",
-    "org_slug",
-    "org_role",
-    "org_permissions",
-    "org_metadata",
-    "fea",
-    "pla",
-    "fva",
-];
-
 /// Subject attributes an AuthZEN PDP looks up by `subject.id` (the scenario's PIP), since
 /// AuthZEN requests usually carry only the id.
 ///
@@ -144,7 +119,7 @@ impl Directory {
                     format!("subject `{id}` must be an object of attributes, found {}", kind_of(attrs)),
                 ));
             };
-            if let Some(key) = attrs.keys().find(|k| REGISTERED_CLAIMS.contains(&k.as_str())) {
+            if let Some(key) = attrs.keys().find(|k| crate::claims::REGISTERED.contains(&k.as_str())) {
                 return Err(InputError::new(
                     "directory",
                     format!(

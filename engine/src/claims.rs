@@ -500,8 +500,10 @@ impl ClaimSource for Map<String, Value> {
 
 /// Every claim name [`Session::read`] (and `claims_v2`) looks up, in slot order. A name
 /// missing here would read as absent from text and present from a parsed value: the
-/// property tests in `engine/tests/intake_props.rs` generate all of them.
-const REGISTERED: [&str; 20] = [
+/// property tests in `engine/tests/intake_props.rs` generate all of them. A directory
+/// (AuthZEN) may not set these: it is a per-user record with no notion of the active
+/// organization or of token lifetimes.
+pub(crate) const REGISTERED: [&str; 20] = [
     "v",
     "sts",
     "sub",

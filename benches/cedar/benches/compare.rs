@@ -25,51 +25,15 @@ use std::hint::black_box;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use ordinance::{Engine, Options, Policy, Resource, Session};
 use ordinance_cedar_bench::cedar::{self, TeamTasks};
+use ordinance_cedar_bench::floor_bench::{bench_floor, floor_inputs};
 use ordinance_cedar_bench::workload::{Request, MIX, NOW};
-use ordinance_cedar_bench::{floor_decide, floor_decide_json, Claims, Task};
 
 fn mix_len() -> u64 {
     u64::try_from(MIX.len()).unwrap_or(u64::MAX)
 }
 
 fn floor(c: &mut Criterion) {
-    let parsed: Vec<(Claims<'static>, &'static str, Task<'static>, &Request)> = MIX
-        .iter()
-        .map(|r| {
-            let claims: Claims<'static> = serde_json::from_str(r.claims).expect("claims parse");
-            let task: Task<'static> = serde_json::from_str(r.resource).expect("task parses");
-            (claims, r.action, task, r)
-        })
-        .collect();
-    for (claims, action, task, r) in &parsed {
-        assert_eq!(floor_decide(claims, action, task), r.expected, "{}", r.name);
-    }
-    for r in &MIX {
-        assert_eq!(floor_decide_json(r.claims, r.action, r.resource), r.expected, "{}", r.name);
-    }
-
-    let mut group = c.benchmark_group("floor");
-    group.throughput(Throughput::Elements(mix_len()));
-    group.bench_function("prepared", |b| {
-        b.iter(|| {
-            let mut allowed = 0u32;
-            for (claims, action, task, _) in &parsed {
-                allowed += u32::from(floor_decide(black_box(claims), black_box(action), black_box(task)));
-            }
-            allowed
-        });
-    });
-    group.bench_function("json", |b| {
-        b.iter(|| {
-            let mut allowed = 0u32;
-            for r in &MIX {
-                allowed +=
-                    u32::from(floor_decide_json(black_box(r.claims), black_box(r.action), black_box(r.resource)));
-            }
-            allowed
-        });
-    });
-    group.finish();
+    bench_floor(c, &floor_inputs().expect("the floor's inputs parse"));
 }
 
 /// The Team Task policy, embedded so that no iteration reads a file.

@@ -13,4 +13,6 @@
 
 pub mod cedar;
 
-pub use ordinance_bench_workload::{floor_decide, floor_decide_json, workload, Claims, OrgMetadata, Task, ACTIONS};
+pub use ordinance_bench_workload::{
+    floor_bench, floor_decide, floor_decide_json, workload, Claims, OrgMetadata, Task, ACTIONS,
+};

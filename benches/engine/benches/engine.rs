@@ -25,10 +25,11 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput};
 use ordinance::{Engine, Policy, Session};
-use ordinance_benches::workload::{Request, MIX, NOW};
+use ordinance_benches::floor_bench::{bench_floor, floor_inputs};
+use ordinance_benches::workload::{MIX, NOW};
 use ordinance_benches::{
-    distinct_pairs, floor_decide, floor_decide_json, options, prepared_mix, same_pair, team_tasks_engine, Case, Claims,
-    PreparedRequest, Task, ACTIONS, GENERATED_CLAIMS, TEAM_TASKS,
+    distinct_pairs, floor_decide, options, prepared_mix, same_pair, team_tasks_engine, Case, Claims, PreparedRequest,
+    Task, ACTIONS, GENERATED_CLAIMS, TEAM_TASKS,
 };
 
 /// Rule counts for the scaling and compile benchmarks over distinct pairs.
@@ -40,31 +41,15 @@ fn elements(n: usize) -> Throughput {
     Throughput::Elements(u64::try_from(n).unwrap_or(u64::MAX))
 }
 
-/// The floor's inputs: claims and task parsed beforehand with the floor's own serde types.
-fn floor_inputs() -> Vec<(Claims<'static>, &'static str, Task<'static>, &'static Request)> {
-    MIX.iter()
-        .map(|r| {
-            let claims: Claims<'static> = serde_json::from_str(r.claims).expect("claims parse");
-            let task: Task<'static> = serde_json::from_str(r.resource).expect("task parses");
-            (claims, r.action, task, r)
-        })
-        .collect()
-}
-
 /// `decide/prepared` and `floor/prepared`, then `decide/json` and `floor/json`.
 fn decide(c: &mut Criterion) {
     let engine = team_tasks_engine().expect("team_tasks compiles");
     let opts = options();
     let mix = prepared_mix().expect("the mix parses");
-    let floor = floor_inputs();
     for p in &mix {
         let r = p.request;
         assert_eq!(engine.decide_with(&p.session, p.action, &p.resource, &opts).allowed, r.expected, "{}", r.name);
         assert_eq!(engine.decide_json(r.claims, r.action, r.resource, None, Some(NOW)).allowed, r.expected);
-        assert_eq!(floor_decide_json(r.claims, r.action, r.resource), r.expected, "{}", r.name);
-    }
-    for (claims, action, task, r) in &floor {
-        assert_eq!(floor_decide(claims, action, task), r.expected, "{}", r.name);
     }
 
     let mut group = c.benchmark_group("decide");
@@ -114,28 +99,7 @@ fn decide(c: &mut Criterion) {
     });
     group.finish();
 
-    let mut group = c.benchmark_group("floor");
-    group.throughput(elements(MIX.len()));
-    group.bench_function("prepared", |b| {
-        b.iter(|| {
-            let mut allowed = 0u32;
-            for (claims, action, task, _) in &floor {
-                allowed += u32::from(floor_decide(black_box(claims), black_box(action), black_box(task)));
-            }
-            allowed
-        });
-    });
-    group.bench_function("json", |b| {
-        b.iter(|| {
-            let mut allowed = 0u32;
-            for r in &MIX {
-                allowed +=
-                    u32::from(floor_decide_json(black_box(r.claims), black_box(r.action), black_box(r.resource)));
-            }
-            allowed
-        });
-    });
-    group.finish();
+    bench_floor(c, &floor_inputs().expect("the floor's inputs parse"));
 }
 
 /// `permitted_actions/ordinance` and `permitted_actions/floor`: all five actions for each
@@ -144,7 +108,7 @@ fn permitted_actions(c: &mut Criterion) {
     let engine = team_tasks_engine().expect("team_tasks compiles");
     let opts = options();
     let mix = prepared_mix().expect("the mix parses");
-    let floor = floor_inputs();
+    let floor = floor_inputs().expect("the floor's inputs parse");
     let floor_permitted = |claims: &Claims<'_>, task: &Task<'_>| -> Vec<&'static str> {
         ACTIONS.iter().copied().filter(|a| floor_decide(claims, a, task)).collect()
     };

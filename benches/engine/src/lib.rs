@@ -33,7 +33,7 @@ use std::fmt::Write as _;
 use ordinance::{Engine, Options, Policy, PolicyError, Resource, Session};
 use ordinance_bench_workload::workload::{Request, MIX, NOW};
 
-pub use ordinance_bench_workload::{floor_decide, floor_decide_json, workload, Claims, Task, ACTIONS};
+pub use ordinance_bench_workload::{floor_bench, floor_decide, floor_decide_json, workload, Claims, Task, ACTIONS};
 
 /// The Team Task policy, `policies/team_tasks.ord`, embedded at build time so that no
 /// benchmark reads a file while timing.

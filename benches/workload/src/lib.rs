@@ -38,6 +38,7 @@ use std::fmt;
 use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
+pub mod floor_bench;
 pub mod workload;
 
 /// The five Team Task actions, in a fixed order.
