@@ -5,8 +5,10 @@
 //! `"org_permissions": "org:tasks:edit"` or `"sub": null` make the claims invalid, and a
 //! decision on invalid claims is a deny with reason `invalid_claims`.
 
+use crate::compile::{Bits, TextReads};
 use crate::json;
 use crate::limits::Limits;
+use rustc_hash::FxHashMap;
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 use std::fmt;
@@ -147,28 +149,58 @@ impl Session {
     /// decided on by a policy that never reads `claims` (see `Ast::reads_claims`) and then
     /// dropped.
     pub(crate) fn from_claims_text(text: &str, limits: &Limits, keep_claims: bool) -> Result<Session, ClaimsError> {
+        let shot = OneShot { keep_claims, reads: TextReads::ALL, permissions: None };
+        Session::from_claims_one_shot(text, limits, &shot).map(|(session, _)| session)
+    }
+
+    /// The one-pass reader, keeping what `shot` asks for: with `shot.permissions`, the
+    /// `org_permissions` of a version 1 token are looked up in the policy's permission
+    /// index as they are read and come back as bits (the session's own list is then
+    /// empty); the registered string claims whose text `shot.reads` says no rule reads are
+    /// only type-checked and kept as empty strings. Accepts and rejects exactly what the
+    /// full reader does, with the same messages (`engine/tests/intake_props.rs` compares
+    /// the decisions).
+    pub(crate) fn from_claims_one_shot(
+        text: &str,
+        limits: &Limits,
+        shot: &OneShot<'_>,
+    ) -> Result<(Session, Option<Bits>), ClaimsError> {
         if cfg!(target_arch = "wasm32") {
             // The size-bound wasm build reads claims through the strict DOM path, which
             // tests/intake_props.rs proves equal to the one-pass reader below: the reader
             // costs ~11 KB of the 150 KB gzip budget there, and the JS wrapper prepares a
             // session once per claims object anyway.
-            return Session::from_claims_json_dom(text, limits);
+            return Session::from_claims_json_dom(text, limits).map(|s| (s, None));
         }
         json::check_size(text, limits.max_claims_bytes).map_err(ClaimsError::new)?;
         let mut de = serde_json::Deserializer::from_str(text);
         let mut registered = Registered::default();
-        let other = TopLevelSeed { max_depth: limits.max_json_depth, registered: &mut registered }
+        let mut type_only = 1u32 << JTI_SLOT;
+        for (slot, read) in [
+            (SID_SLOT, shot.reads.session_id),
+            (AZP_SLOT, shot.reads.azp),
+            (ISS_SLOT, shot.reads.iss),
+            (ORG_SLUG_SLOT, shot.reads.org_slug),
+        ] {
+            if !read {
+                type_only |= 1 << slot;
+            }
+        }
+        let intern = shot.permissions.filter(|_| !shot.reads.org_permissions);
+        let seed = TopLevelSeed { max_depth: limits.max_json_depth, registered: &mut registered, type_only, intern };
+        let other = seed
             .deserialize(&mut de)
             .and_then(|other| de.end().map(|()| other))
             .map_err(|e| ClaimsError::new(e.to_string()))?;
         if let Some(value) = other {
-            return Session::from_value(value, limits);
+            return Session::from_value(value, limits).map(|s| (s, None));
         }
+        let interned = registered.interned.take();
         let (mut session, pending) = Session::read(&mut registered)?;
-        if !pending && keep_claims {
+        if !pending && shot.keep_claims {
             session.claims = ClaimsMap::from_text(text);
         }
-        Ok(session)
+        Ok((session, interned))
     }
 
     /// The strict path the one-pass reader must agree with: the whole text parsed into a
@@ -587,6 +619,18 @@ const PLA: u32 = word(*b"pla");
 #[derive(Default)]
 struct Registered {
     slots: [Option<Value>; REGISTERED.len()],
+    /// The bits of the `org_permissions` read (see [`PermissionsSeed`]), if interned.
+    interned: Option<Bits>,
+}
+
+/// What a decision from JSON needs of a claims text (see [`Session::from_claims_one_shot`]).
+pub(crate) struct OneShot<'p> {
+    /// Keep the text for [`Session::claims`] (the policy reads `claims.*`).
+    pub keep_claims: bool,
+    /// The fields some rule reads as text.
+    pub reads: TextReads,
+    /// The policy's permission index and the width of its bitsets in words.
+    pub permissions: Option<(&'p FxHashMap<Box<str>, u32>, usize)>,
 }
 
 impl ClaimSource for Registered {
@@ -614,6 +658,10 @@ impl ClaimSource for Registered {
 struct TopLevelSeed<'r> {
     max_depth: usize,
     registered: &'r mut Registered,
+    /// Slots (bit `i` for `REGISTERED[i]`) read by [`TypeOnly`].
+    type_only: u32,
+    /// Intern `org_permissions` into bits with this index (see [`PermissionsSeed`]).
+    intern: Option<(&'r FxHashMap<Box<str>, u32>, usize)>,
 }
 
 impl TopLevelSeed<'_> {
@@ -658,19 +706,22 @@ impl<'de> Visitor<'de> for TopLevelSeed<'_> {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Option<Value>, A::Error> {
         let inner = self.strict().deeper()?;
-        let registered = self.registered;
+        let Registered { slots, interned } = self.registered;
         let mut others = json::KeySet::default();
         while let Some(key) = access.next_key_seed(json::Key)? {
             // Keys and values are read in the order, and checked at the points, of the
             // strict parser: the value first, then whether the key was seen before.
             let slot_index = registered_slot(&key);
-            match slot_index.and_then(|i| registered.slots.get_mut(i)) {
-                Some(slot) => {
+            match slot_index.and_then(|i| Some((i, slots.get_mut(i)?))) {
+                Some((i, slot)) => {
                     let strict = json::Strict { depth: inner.depth, max_depth: inner.max_depth };
-                    let value = if slot_index == Some(JTI_SLOT) {
-                        access.next_value_seed(TypeOnly(strict))?
-                    } else {
-                        access.next_value_seed(strict)?
+                    let value = match self.intern {
+                        _ if self.type_only & (1 << i) != 0 => access.next_value_seed(TypeOnly(strict))?,
+                        Some((index, words)) if i == ORG_PERMISSIONS_SLOT => {
+                            let bits = interned.get_or_insert_with(|| Bits::zeroed(words));
+                            access.next_value_seed(PermissionsSeed { strict, index, bits })?
+                        }
+                        _ => access.next_value_seed(strict)?,
                     };
                     if slot.is_some() {
                         return Err(json::duplicate_key(&key));
@@ -691,10 +742,135 @@ impl<'de> Visitor<'de> for TopLevelSeed<'_> {
 
 /// The slot of `jti`, the one registered claim the session only type-checks.
 const JTI_SLOT: usize = 6;
+/// Slots of the string claims a decision from JSON may only type-check (see [`OneShot`]).
+const SID_SLOT: usize = 3;
+const AZP_SLOT: usize = 4;
+const ISS_SLOT: usize = 5;
+const ORG_SLUG_SLOT: usize = 16;
+/// The slot of `org_permissions`, which a decision from JSON may intern (see [`OneShot`]).
+const ORG_PERMISSIONS_SLOT: usize = 18;
+
+/// Reads `org_permissions` for a decision from JSON: a list's strings are looked up in
+/// the policy's permission index and set in `bits` as they are read, never built. What
+/// the claim checks see in its slot is a stand-in with the same answers (see
+/// `org_from_v1`): a list with no element when every element is a string, else a list of
+/// one value of the kind of the first other element (for the error message, which names
+/// that kind). Every element is still read as [`json::Strict`] reads it (depth, duplicate
+/// keys), so the text is accepted or refused as before; anything but a list is built.
+struct PermissionsSeed<'b> {
+    strict: json::Strict,
+    index: &'b FxHashMap<Box<str>, u32>,
+    bits: &'b mut Bits,
+}
+
+impl<'de> DeserializeSeed<'de> for PermissionsSeed<'_> {
+    type Value = Value;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for PermissionsSeed<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Value, E> {
+        self.strict.visit_bool(v)
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Value, E> {
+        self.strict.visit_i64(v)
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Value, E> {
+        self.strict.visit_u64(v)
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
+        self.strict.visit_f64(v)
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
+        self.strict.visit_str(v)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
+        self.strict.visit_unit()
+    }
+    fn visit_map<A: MapAccess<'de>>(self, access: A) -> Result<Value, A::Error> {
+        self.strict.visit_map(access)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let inner = self.strict.deeper()?;
+        let mut first_other = None;
+        let (index, bits) = (self.index, self.bits);
+        while let Some(item) = seq.next_element_seed(PermissionItem {
+            depth: inner.depth,
+            max_depth: inner.max_depth,
+            index,
+            bits: &mut *bits,
+        })? {
+            if first_other.is_none() {
+                first_other = item;
+            }
+        }
+        Ok(Value::Array(first_other.into_iter().collect()))
+    }
+}
+
+/// One element of `org_permissions` (see [`PermissionsSeed`]): `None` for a string,
+/// interned; else a value of the same kind, the element validated and not built.
+struct PermissionItem<'b> {
+    depth: usize,
+    max_depth: usize,
+    index: &'b FxHashMap<Box<str>, u32>,
+    bits: &'b mut Bits,
+}
+
+impl<'de> DeserializeSeed<'de> for PermissionItem<'_> {
+    type Value = Option<Value>;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Option<Value>, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for PermissionItem<'_> {
+    type Value = Option<Value>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Option<Value>, E> {
+        Ok(Some(Value::Bool(v)))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Option<Value>, E> {
+        Ok(Some(Value::from(v)))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Option<Value>, E> {
+        Ok(Some(Value::from(v)))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Option<Value>, E> {
+        json::Strict { depth: self.depth, max_depth: self.max_depth }.visit_f64(v).map(Some)
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Option<Value>, E> {
+        if let Some(&i) = self.index.get(v) {
+            self.bits.set(i);
+        }
+        Ok(None)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Option<Value>, E> {
+        Ok(Some(Value::Null))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Option<Value>, A::Error> {
+        json::Skip { depth: self.depth, max_depth: self.max_depth }.visit_seq(seq)?;
+        Ok(Some(Value::Array(Vec::new())))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, access: A) -> Result<Option<Value>, A::Error> {
+        json::Skip { depth: self.depth, max_depth: self.max_depth }.visit_map(access)?;
+        Ok(Some(Value::Object(Map::new())))
+    }
+}
 
 /// Reads a claim whose content the session never reads (`jti`) as [`json::Strict`]
 /// does, except that a string is kept as an empty string: its type is all that is checked.
-struct TypeOnly(json::Strict);
+pub(crate) struct TypeOnly(pub(crate) json::Strict);
 
 impl<'de> DeserializeSeed<'de> for TypeOnly {
     type Value = Value;

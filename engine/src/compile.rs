@@ -141,7 +141,7 @@ pub(crate) enum CExpr {
 #[derive(Debug)]
 pub(crate) struct PreparedSession {
     pub engine_id: u64,
-    pub permissions: Box<[u64]>,
+    pub permissions: Bits,
     /// `Err` when the declared license claim has a type other than boolean.
     pub licensed: Result<bool, String>,
 }
@@ -269,12 +269,22 @@ impl Program {
     }
 
     pub fn prepare(&self, session: &Session) -> PreparedSession {
-        let mut bits = vec![0u64; self.permission_words];
+        self.prepare_with(session, None)
+    }
+
+    /// As [`Program::prepare`], with `interned`: the bits of permissions the claims reader
+    /// already looked up in [`Program::permission_index`] instead of keeping their names
+    /// (`Engine::decide_json`), added to those of the session's own permission names.
+    pub fn prepare_with(&self, session: &Session, interned: Option<&[u64]>) -> PreparedSession {
+        let mut bits = Bits::zeroed(self.permission_words);
         if let Some(org) = &session.org {
             for p in &org.permissions {
                 if let Some(&i) = self.permission_index.get(p.as_str()) {
-                    set_bit(&mut bits, i);
+                    bits.set(i);
                 }
+            }
+            for (w, r) in bits.iter_mut().zip(interned.unwrap_or_default()) {
+                *w |= r;
             }
             if let Some(role_bits) = org.role.as_deref().and_then(|r| self.roles.get(r)) {
                 for (w, r) in bits.iter_mut().zip(role_bits.iter()) {
@@ -299,7 +309,132 @@ impl Program {
                 }
             }
         };
-        PreparedSession { engine_id: self.id, permissions: bits.into_boxed_slice(), licensed }
+        PreparedSession { engine_id: self.id, permissions: bits, licensed }
+    }
+
+    /// Which session and resource fields some rule reads as text (see [`TextReads`]).
+    pub fn text_reads(&self) -> TextReads {
+        let mut reads = TextReads::default();
+        for rule in &self.rules {
+            if let Some(c) = &rule.condition {
+                reads.note(c);
+            }
+        }
+        reads
+    }
+}
+
+/// The session and resource fields whose text some rule of a policy reads. A decision
+/// from JSON (`Engine::decide_json`) builds only these: the claims and resource it reads
+/// are dropped after one decision, so a field no rule reads is type-checked, as the strict
+/// path checks it, and not copied out of the text. Every other reader of these fields
+/// (`explain`, `filter`, the accessors) works on sessions and resources built in full.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct TextReads {
+    /// `session.id` (`sid`).
+    pub session_id: bool,
+    /// `session.azp`.
+    pub azp: bool,
+    /// `session.iss`.
+    pub iss: bool,
+    /// `org.slug` (`org_slug`).
+    pub org_slug: bool,
+    /// `org.permissions` as a list of names (`has(...)` reads permission bits instead).
+    pub org_permissions: bool,
+    /// `resource.id`.
+    pub resource_id: bool,
+}
+
+impl TextReads {
+    /// Every field read: what a session or resource kept beyond one decision needs.
+    pub const ALL: TextReads =
+        TextReads { session_id: true, azp: true, iss: true, org_slug: true, org_permissions: true, resource_id: true };
+
+    fn note(&mut self, e: &CExpr) {
+        match e {
+            CExpr::SessionId => self.session_id = true,
+            CExpr::SessionAzp => self.azp = true,
+            CExpr::SessionIss => self.iss = true,
+            CExpr::OrgSlug => self.org_slug = true,
+            CExpr::OrgPermissions => self.org_permissions = true,
+            CExpr::ResourceId => self.resource_id = true,
+            CExpr::List(items) => items.iter().for_each(|i| self.note(i)),
+            CExpr::And(a, b) | CExpr::Or(a, b) | CExpr::Cmp(_, a, b) | CExpr::In(a, b) | CExpr::Call(_, a, b) => {
+                self.note(a);
+                self.note(b);
+            }
+            CExpr::Not(a) | CExpr::Scopes(a) | CExpr::Present(a) => self.note(a),
+            // Listed, not `_`: a new variant must be sorted into reads or leaves here.
+            CExpr::Bool(_)
+            | CExpr::Int(_)
+            | CExpr::Str(_)
+            | CExpr::StrList(_)
+            | CExpr::IntList(_)
+            | CExpr::User
+            | CExpr::UserId
+            | CExpr::Org
+            | CExpr::OrgId
+            | CExpr::OrgRole
+            | CExpr::OrgMetadata(_)
+            | CExpr::Session
+            | CExpr::SessionExp
+            | CExpr::SessionNbf
+            | CExpr::SessionIat
+            | CExpr::Actor(_)
+            | CExpr::ResourceType
+            | CExpr::ResourceAttr(_)
+            | CExpr::Context(_)
+            | CExpr::Claims(_)
+            | CExpr::HasPermission(_)
+            | CExpr::HasRole(_)
+            | CExpr::HasPlan(..)
+            | CExpr::HasFeature(..)
+            | CExpr::Licensed
+            | CExpr::VerifiedWithin(..) => {}
+        }
+    }
+}
+
+/// Permission bits of one session: inline for policies of up to 128 permissions (one
+/// allocation fewer per prepared session), on the heap beyond.
+#[derive(Debug, Clone)]
+pub(crate) enum Bits {
+    Inline(usize, [u64; 2]),
+    Heap(Box<[u64]>),
+}
+
+impl Bits {
+    /// `words` zeroed words.
+    pub fn zeroed(words: usize) -> Bits {
+        if words <= 2 {
+            Bits::Inline(words, [0; 2])
+        } else {
+            Bits::Heap(vec![0; words].into_boxed_slice())
+        }
+    }
+
+    /// Sets bit `i` (ignored beyond the last word).
+    pub fn set(&mut self, i: u32) {
+        set_bit(self, i);
+    }
+}
+
+impl std::ops::Deref for Bits {
+    type Target = [u64];
+    fn deref(&self) -> &[u64] {
+        match self {
+            Bits::Inline(n, words) => words.get(..*n).unwrap_or_default(),
+            Bits::Heap(words) => words,
+        }
+    }
+}
+
+impl std::ops::DerefMut for Bits {
+    fn deref_mut(&mut self) -> &mut [u64] {
+        match self {
+            Bits::Inline(n, words) => words.get_mut(..*n).unwrap_or_default(),
+            Bits::Heap(words) => words,
+        }
     }
 }
 

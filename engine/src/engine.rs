@@ -73,6 +73,8 @@ struct Inner {
     limits: Limits,
     /// Whether the policy reads `claims.*` (else `decide_json` does not keep the claims text).
     reads_claims: bool,
+    /// The session and resource fields some rule reads (`decide_json` builds only these).
+    text_reads: crate::compile::TextReads,
 }
 
 static EMPTY_CONTEXT: std::sync::OnceLock<Context> = std::sync::OnceLock::new();
@@ -98,7 +100,8 @@ impl Engine {
     pub fn with_limits(policy: Policy, limits: Limits) -> Engine {
         let program = Program::compile(&policy);
         let reads_claims = policy.ast.reads_claims();
-        Engine { inner: Arc::new(Inner { policy, program, limits, reads_claims }), directory: None }
+        let text_reads = program.text_reads();
+        Engine { inner: Arc::new(Inner { policy, program, limits, reads_claims, text_reads }), directory: None }
     }
 
     /// Parses, validates and compiles policy text.
@@ -166,14 +169,24 @@ impl Engine {
         context: Option<&str>,
         now: Option<i64>,
     ) -> Decision {
-        let limits = &self.inner.limits;
-        let session = Session::from_claims_text(claims, limits, self.inner.reads_claims);
-        let program = &self.inner.program;
+        let inner = &*self.inner;
+        let (limits, program) = (&inner.limits, &inner.program);
+        // Built for this one decision: only what the policy reads is kept, and the
+        // permissions go straight into the session's prepared bits.
+        let shot = crate::claims::OneShot {
+            keep_claims: inner.reads_claims,
+            reads: inner.text_reads,
+            permissions: Some((&program.permission_index, program.permission_words)),
+        };
+        let session = Session::from_claims_one_shot(claims, limits, &shot).map(|(mut session, interned)| {
+            session.prepared = std::sync::OnceLock::from(program.prepare_with(&session, interned.as_deref()));
+            session
+        });
         let declared = |type_name: &str| {
             let info = program.types.get(type_name).and_then(|&t| program.type_info.get(t as usize));
             info.map(|i| i.attrs.as_slice()).unwrap_or_default()
         };
-        let resource = Resource::from_json_declared(resource, limits, Some(&declared));
+        let resource = Resource::from_json_declared(resource, limits, Some(&declared), inner.text_reads.resource_id);
         let context = context.map(|text| Context::from_json_with_limits(text, limits));
         self.decide_inputs(session, action, resource, context, now)
     }

@@ -113,28 +113,30 @@ impl Resource {
     /// into a `Value` (duplicate keys, size and depth checked) followed by
     /// [`Resource::from_value`] would (`engine/tests/intake_props.rs`).
     pub fn from_json_with_limits(text: &str, limits: &Limits) -> Result<Resource, InputError> {
-        Resource::from_json_declared(text, limits, None)
+        Resource::from_json_declared(text, limits, None, true)
     }
 
     /// As [`Resource::from_json_with_limits`]; with `declared` (the attribute names
     /// declared on a resource type, none for an unknown type), the attributes that follow
     /// `type` in the text and are not declared on it are validated and not kept. For a
     /// resource built for one decision: a policy reads only the attributes declared on
-    /// the resource's type (the validator refuses any other `resource.*` path).
+    /// the resource's type (the validator refuses any other `resource.*` path). Without
+    /// `keep_id` (no rule reads `resource.id`), `id` is type-checked and kept empty.
     pub(crate) fn from_json_declared(
         text: &str,
         limits: &Limits,
         declared: Option<Declared<'_>>,
+        keep_id: bool,
     ) -> Result<Resource, InputError> {
         if cfg!(target_arch = "wasm32") {
             // As for claims (`Session::from_claims_text`): the wasm build keeps to the
             // strict DOM path, proven equal to this reader, to stay within its size budget.
-            let _ = declared;
+            let _ = (declared, keep_id);
             return Resource::from_json_dom(text, limits);
         }
         json::check_size(text, limits.max_request_bytes).map_err(|e| InputError::new("resource", e))?;
         let mut de = serde_json::Deserializer::from_str(text);
-        let top = ResourceSeed { max_depth: limits.max_json_depth, declared }
+        let top = ResourceSeed { max_depth: limits.max_json_depth, declared, keep_id }
             .deserialize(&mut de)
             .and_then(|top| de.end().map(|()| top))
             .map_err(|e| InputError::new("resource", e.to_string()))?;
@@ -295,6 +297,8 @@ pub(crate) type Declared<'d> = &'d dyn Fn(&str) -> DeclaredAttrs<'d>;
 struct ResourceSeed<'d> {
     max_depth: usize,
     declared: Option<Declared<'d>>,
+    /// Build `id` (else type-check it only, see [`Resource::from_json_declared`]).
+    keep_id: bool,
 }
 
 impl ResourceSeed<'_> {
@@ -359,7 +363,12 @@ impl<'de> Visitor<'de> for ResourceSeed<'_> {
                 continue;
             }
             // As in the strict parser: the value first, then the duplicate check.
-            let value = access.next_value_seed(json::Strict { depth: inner.depth, max_depth: inner.max_depth })?;
+            let strict = json::Strict { depth: inner.depth, max_depth: inner.max_depth };
+            let value = if !self.keep_id && key == "id" {
+                access.next_value_seed(crate::claims::TypeOnly(strict))?
+            } else {
+                access.next_value_seed(strict)?
+            };
             let slot = match &*key {
                 "type" => &mut type_name,
                 "id" => &mut id,

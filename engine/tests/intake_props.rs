@@ -213,12 +213,28 @@ fn plausible_claims() -> impl Strategy<Value = String> {
     })
 }
 
-const POLICIES: [&str; 5] = [
+/// Reads as text every session and resource field that `decide_json` keeps only when a
+/// rule reads it (`session.id`, `.azp`, `.iss`, `org.slug`, `org.permissions`,
+/// `resource.id`); the other policies read none of them, so both ways are compared.
+const READS_EVERY_FIELD: &str = r#"
+permission org:tasks:view "View"
+permission org:tasks:edit "Edit"
+role org:admin = [org:tasks:view]
+resource task { owner_id: string, created_by_id: string }
+action view, edit, list, audit on task
+@id("by_session") permit view on task when session.id == "sess_1" and session.azp != "x" and session.iss != "y"
+@id("by_slug") permit edit on task when org.slug == "acme"
+@id("by_permissions") permit list on task when "org:tasks:edit" in org.permissions
+@id("by_id") permit audit on task when resource.id == "org_1" or has(org:tasks:view)
+"#;
+
+const POLICIES: [&str; 6] = [
     include_str!("../../policies/team_tasks.ord"),
     include_str!("../../policies/licensing.ord"),
     include_str!("../../policies/rooms.ord"),
     include_str!("../../policies/calendar_scopes.ord"),
     include_str!("../../policies/authzen_todo.ord"),
+    READS_EVERY_FIELD,
 ];
 
 const RESOURCES: [&str; 6] = [
@@ -416,6 +432,29 @@ fn hand_picked_cases_agree() {
         check_claims(text).unwrap();
         check_resource(text).unwrap();
     }
+    // The fields a policy reads are there when it decides from JSON, so the comparison
+    // above sees them.
+    let reader = &engines()[5];
+    let claims = r#"{"sub":"user_1","sid":"sess_1","azp":"a","iss":"i","org_id":"org_1","org_slug":"acme",
+        "org_role":"org:member","org_permissions":["org:tasks:edit","org:other"]}"#;
+    let task = r#"{"type":"task","id":"org_1","owner_id":"org_1","created_by_id":"user_1"}"#;
+    for action in ["view", "edit", "list", "audit"] {
+        let d = reader.decide_json(claims, action, task, None, Some(1_721_770_150));
+        assert!(d.allowed, "{action}: {d:?}");
+    }
+    let other = claims.replace("sess_1", "sess_2").replace("acme", "other").replace("\"org:tasks:edit\",", "");
+    let other_task = task.replace(r#""id":"org_1""#, r#""id":"org_2""#);
+    for action in ["view", "edit", "list", "audit"] {
+        let d = reader.decide_json(&other, action, &other_task, None, Some(1_721_770_150));
+        assert!(!d.allowed, "{action}: {d:?}");
+    }
+    // Permissions interned as read give the same bits as names kept: `has` and hints.
+    let team = &engines()[0];
+    let member = r#"{"sub":"user_1","org_id":"org_1","org_role":"org:viewer","org_permissions":["org:tasks:edit","org:x",
+        "org:tasks:e\u0064it"],"org_metadata":{"isLicensed":true}}"#;
+    check_claims(member).unwrap();
+    let own = r#"{"type":"task","owner_id":"org_1","created_by_id":"user_1"}"#;
+    assert!(team.decide_json(member, "edit", own, None, Some(0)).allowed);
     // Many unknown keys: the set switches from a list to a tree; a duplicate far apart.
     let many: Vec<String> = (0..200).map(|i| format!("\"k{i}\":{i}")).collect();
     let text = format!("{{\"sub\":\"u\",{}}}", many.join(","));

@@ -127,3 +127,40 @@ fn prepared_allow_path_does_not_allocate() {
     assert_eq!(report.len(), MIX.len());
     assert_eq!(MIX.iter().filter(|r| r.expected).count(), 5);
 }
+
+/// Allocations of one decision from JSON text (`Engine::decide_json`), per request of the
+/// mix: the claims and resource are read for this one decision, so every value kept is an
+/// allocation. The bound below is the measured count; a change that allocates more per
+/// decision on average fails here.
+#[test]
+fn json_path_allocations_stay_bounded() {
+    const MAX_TOTAL: usize = JSON_PATH_ALLOCATIONS;
+    let engine = team_tasks_engine().unwrap();
+    let mut total = 0;
+    let mut report = Vec::new();
+    for r in &MIX {
+        let first = engine.decide_json(r.claims, r.action, r.resource, None, Some(NOW));
+        assert_eq!(first.allowed, r.expected, "{}", r.name);
+        let (n, d): (usize, Decision) = allocations(|| {
+            engine.decide_json(black_box(r.claims), black_box(r.action), black_box(r.resource), None, Some(NOW))
+        });
+        assert_eq!(d, first, "{}", r.name);
+        total += n;
+        report.push(format!(
+            "{:5} {:3} allocation(s)  {} ({})",
+            if d.allowed { "allow" } else { "deny" },
+            n,
+            r.name,
+            &*d.reason
+        ));
+    }
+    println!("allocations per decide_json (team_tasks):");
+    for line in &report {
+        println!("  {line}");
+    }
+    println!("  total {total} for {} decisions", MIX.len());
+    assert!(total <= MAX_TOTAL, "decide_json allocated {total} times over the mix, bound {MAX_TOTAL}");
+}
+
+/// The measured total of [`json_path_allocations_stay_bounded`] over the 8 requests of the mix.
+const JSON_PATH_ALLOCATIONS: usize = 92;
