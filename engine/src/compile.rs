@@ -312,6 +312,18 @@ impl Program {
         PreparedSession { engine_id: self.id, permissions: bits, licensed }
     }
 
+    /// Whether every rule on resource type `t` reads the resource's attributes through
+    /// their bound slots only (`fast::Fast` leaves), never through the general evaluator
+    /// (which reads `Resource::attrs` by name): then a resource of this type decided on
+    /// once need not keep its attributes, only their values by slot (`Engine::decide_json`).
+    pub fn slots_only(&self, t: usize) -> bool {
+        let row = self.index.get(t * self.n_actions..(t + 1) * self.n_actions).unwrap_or_default();
+        row.iter()
+            .flat_map(|slot| slot.fast_permits.iter().chain(slot.fast_forbids.iter()))
+            .filter_map(|&f| self.fast_rules.get(f as usize)?.condition.as_ref())
+            .all(|c| !fast_reads_attrs(c))
+    }
+
     /// Which session and resource fields some rule reads as text (see [`TextReads`]).
     pub fn text_reads(&self) -> TextReads {
         let mut reads = TextReads::default();
@@ -343,12 +355,21 @@ pub(crate) struct TextReads {
     pub org_permissions: bool,
     /// `resource.id`.
     pub resource_id: bool,
+    /// `resource.<attribute>` (see [`Program::slots_only`] for where it is read).
+    pub resource_attrs: bool,
 }
 
 impl TextReads {
     /// Every field read: what a session or resource kept beyond one decision needs.
-    pub const ALL: TextReads =
-        TextReads { session_id: true, azp: true, iss: true, org_slug: true, org_permissions: true, resource_id: true };
+    pub const ALL: TextReads = TextReads {
+        session_id: true,
+        azp: true,
+        iss: true,
+        org_slug: true,
+        org_permissions: true,
+        resource_id: true,
+        resource_attrs: true,
+    };
 
     fn note(&mut self, e: &CExpr) {
         match e {
@@ -358,6 +379,7 @@ impl TextReads {
             CExpr::OrgSlug => self.org_slug = true,
             CExpr::OrgPermissions => self.org_permissions = true,
             CExpr::ResourceId => self.resource_id = true,
+            CExpr::ResourceAttr(_) => self.resource_attrs = true,
             CExpr::List(items) => items.iter().for_each(|i| self.note(i)),
             CExpr::And(a, b) | CExpr::Or(a, b) | CExpr::Cmp(_, a, b) | CExpr::In(a, b) | CExpr::Call(_, a, b) => {
                 self.note(a);
@@ -382,7 +404,6 @@ impl TextReads {
             | CExpr::SessionIat
             | CExpr::Actor(_)
             | CExpr::ResourceType
-            | CExpr::ResourceAttr(_)
             | CExpr::Context(_)
             | CExpr::Claims(_)
             | CExpr::HasPermission(_)
@@ -393,6 +414,33 @@ impl TextReads {
             | CExpr::VerifiedWithin(..) => {}
         }
     }
+}
+
+/// Whether a lowered condition reads a resource attribute through the general evaluator.
+fn fast_reads_attrs(e: &crate::fast::Fast) -> bool {
+    use crate::fast::Fast;
+    match e {
+        Fast::And(a, b) | Fast::Or(a, b) => fast_reads_attrs(a) || fast_reads_attrs(b),
+        Fast::Not(a) => fast_reads_attrs(a),
+        Fast::General(c) => reads_attrs(c),
+        Fast::Const(_)
+        | Fast::User
+        | Fast::Org
+        | Fast::StrEq(..)
+        | Fast::AttrStrEq(..)
+        | Fast::IntCmp(..)
+        | Fast::HasPermission(_)
+        | Fast::HasRole(_)
+        | Fast::Licensed
+        | Fast::AttrTruth(_) => false,
+    }
+}
+
+/// Whether a condition reads `resource.<attribute>`.
+fn reads_attrs(e: &CExpr) -> bool {
+    let mut reads = TextReads::default();
+    reads.note(e);
+    reads.resource_attrs
 }
 
 /// Permission bits of one session: inline for policies of up to 128 permissions (one
@@ -560,5 +608,40 @@ fn compile_path(p: &Path) -> CExpr {
         (Root::Resource, []) => CExpr::ResourceType,
         (Root::Context, _) => CExpr::Context(rest(0)),
         (Root::Claims, _) => CExpr::Claims(rest(0)),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn program(text: &str) -> Program {
+        Program::compile(&Policy::parse(text).unwrap())
+    }
+
+    #[test]
+    fn slots_only_and_text_reads_see_what_rules_read() {
+        let p = program(
+            r#"resource doc { owner_id: string, tags: [string], size?: int, public?: bool }
+            resource note { owner_id: string, tags: [string] }
+            action read, share on doc
+            action read on note
+            permit read on doc when resource.owner_id == user.id and resource.size > 1 and org.slug == "a"
+            permit share on doc when resource.public or session.iss == "i"
+            permit read on note when "x" in resource.tags"#,
+        );
+        let doc = p.types.get("doc").map(|&t| t as usize);
+        let note = p.types.get("note").map(|&t| t as usize);
+        assert_eq!(doc.map(|t| p.slots_only(t)), Some(true));
+        assert_eq!(note.map(|t| p.slots_only(t)), Some(false));
+        let reads = p.text_reads();
+        assert!(reads.org_slug && reads.iss && reads.resource_attrs);
+        assert!(!reads.session_id && !reads.azp && !reads.org_permissions && !reads.resource_id);
+        let all = program(
+            "resource doc {}\naction read on doc\npermit read on doc when resource.id in org.permissions or present(session.id) or session.azp == \"z\"",
+        );
+        let reads = all.text_reads();
+        assert!(reads.resource_id && reads.org_permissions && reads.session_id && reads.azp);
     }
 }

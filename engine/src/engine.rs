@@ -8,7 +8,7 @@ use crate::limits::Limits;
 use crate::policy::ast::AttrType;
 use crate::policy::validate::TypeSchema;
 use crate::policy::Policy;
-use crate::resource::{Context, Resource};
+use crate::resource::{Context, PreBound, Resource};
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -75,6 +75,9 @@ struct Inner {
     reads_claims: bool,
     /// The session and resource fields some rule reads (`decide_json` builds only these).
     text_reads: crate::compile::TextReads,
+    /// By type index: whether its rules read attributes through their slots only
+    /// (`Program::slots_only`; `decide_json` then binds them as it reads them).
+    slots_only: Vec<bool>,
 }
 
 static EMPTY_CONTEXT: std::sync::OnceLock<Context> = std::sync::OnceLock::new();
@@ -101,7 +104,9 @@ impl Engine {
         let program = Program::compile(&policy);
         let reads_claims = policy.ast.reads_claims();
         let text_reads = program.text_reads();
-        Engine { inner: Arc::new(Inner { policy, program, limits, reads_claims, text_reads }), directory: None }
+        let slots_only = (0..program.type_info.len()).map(|t| program.slots_only(t)).collect();
+        let inner = Inner { policy, program, limits, reads_claims, text_reads, slots_only };
+        Engine { inner: Arc::new(inner), directory: None }
     }
 
     /// Parses, validates and compiles policy text.
@@ -143,7 +148,7 @@ impl Engine {
     pub fn decide_with(&self, session: &Session, action: &str, resource: &Resource, opts: &Options) -> Decision {
         let context = opts.context.as_ref().unwrap_or_else(|| empty_context());
         let now = opts.now.unwrap_or_else(system_now);
-        let req = Request { session, resource, context, now };
+        let req = Request { session, resource, context, now, pre: None, prepared: None };
         self.decide_request_parts(&req, Some(action), true, true)
             .unwrap_or_else(|_| Decision::deny(Reason::NO_MATCHING_RULE))
     }
@@ -171,24 +176,46 @@ impl Engine {
     ) -> Decision {
         let inner = &*self.inner;
         let (limits, program) = (&inner.limits, &inner.program);
-        // Built for this one decision: only what the policy reads is kept, and the
-        // permissions go straight into the session's prepared bits.
+        // Built for this one decision: only what the policy reads is kept, the permissions
+        // go straight into the session's prepared bits and the resource's declared
+        // attributes into their slots. Unusable input is a deny naming what was wrong,
+        // claims first (as `decide_inputs`; the later inputs are then not read at all).
         let shot = crate::claims::OneShot {
             keep_claims: inner.reads_claims,
             reads: inner.text_reads,
             permissions: Some((&program.permission_index, program.permission_words)),
         };
-        let session = Session::from_claims_one_shot(claims, limits, &shot).map(|(mut session, interned)| {
-            session.prepared = std::sync::OnceLock::from(program.prepare_with(&session, interned.as_deref()));
-            session
-        });
-        let declared = |type_name: &str| {
-            let info = program.types.get(type_name).and_then(|&t| program.type_info.get(t as usize));
-            info.map(|i| i.attrs.as_slice()).unwrap_or_default()
+        let (session, interned) = match Session::from_claims_one_shot(claims, limits, &shot) {
+            Ok(read) => read,
+            Err(e) => return Decision::deny_with_error(Reason::INVALID_CLAIMS, e.to_string()),
         };
-        let resource = Resource::from_json_declared(resource, limits, Some(&declared), inner.text_reads.resource_id);
-        let context = context.map(|text| Context::from_json_with_limits(text, limits));
-        self.decide_inputs(session, action, resource, context, now)
+        let prepared = program.prepare_with(&session, interned.as_deref());
+        let declared = |type_name: &str| {
+            let t = program.types.get(type_name).map(|&t| t as usize);
+            let attrs = t.and_then(|t| program.type_info.get(t)).map(|i| i.attrs.as_slice()).unwrap_or_default();
+            let bind = t.map_or(true, |t| inner.slots_only.get(t).copied().unwrap_or(false));
+            crate::resource::DeclaredType { attrs, bind: bind && attrs.len() <= crate::resource::PRE_BOUND }
+        };
+        let mut pre = PreBound::new();
+        let keep_id = inner.text_reads.resource_id;
+        let (resource, bound) =
+            match Resource::from_json_declared(resource, limits, Some(&declared), keep_id, Some(&mut pre)) {
+                Ok(read) => read,
+                Err(e) => return Decision::deny_with_error(Reason::INVALID_RESOURCE, e.to_string()),
+            };
+        let context = match context.map(|text| Context::from_json_with_limits(text, limits)).transpose() {
+            Ok(c) => c,
+            Err(e) => return Decision::deny_with_error(Reason::INVALID_CONTEXT, e.to_string()),
+        };
+        let req = Request {
+            session: &session,
+            resource: &resource,
+            context: context.as_ref().unwrap_or_else(|| empty_context()),
+            now: now.unwrap_or_else(system_now),
+            pre: bound.then_some(&pre),
+            prepared: Some(&prepared),
+        };
+        self.decide_inner(&req, action, true)
     }
 
     /// Decides from parsed JSON values, as the bindings receive them.
@@ -238,7 +265,9 @@ impl Engine {
             Err(e) => return Decision::deny_with_error(Reason::INVALID_CONTEXT, e.to_string()),
         };
         let ctx = context.as_ref().unwrap_or_else(|| empty_context());
-        self.decide_inner(&session, action, &resource, ctx, now.unwrap_or_else(system_now), true)
+        let now = now.unwrap_or_else(system_now);
+        let req = Request { session: &session, resource: &resource, context: ctx, now, pre: None, prepared: None };
+        self.decide_inner(&req, action, true)
     }
 
     /// Decides one request object `{"claims", "action", "resource", "context"?, "now"?}`,
@@ -311,7 +340,7 @@ impl Engine {
     pub fn permitted_actions(&self, session: &Session, resource: &Resource, opts: &Options) -> Vec<String> {
         let context = opts.context.as_ref().unwrap_or_else(|| empty_context());
         let now = opts.now.unwrap_or_else(system_now);
-        let req = Request { session, resource, context, now };
+        let req = Request { session, resource, context, now, pre: None, prepared: None };
         // The session, type and attributes are resolved once for the whole row; any
         // decision there (expired, unknown type, invalid resource) denies every action.
         self.decide_request_parts(&req, None, true, false).err().unwrap_or_default()
@@ -364,17 +393,8 @@ impl Engine {
 
     /// Decides without touching the resource's binding cache: for a resource built for
     /// this one request (the JSON paths), where filling the cache would only copy strings.
-    pub(crate) fn decide_inner(
-        &self,
-        session: &Session,
-        action: &str,
-        resource: &Resource,
-        context: &Context,
-        now: i64,
-        with_hints: bool,
-    ) -> Decision {
-        let req = Request { session, resource, context, now };
-        self.decide_request_parts(&req, Some(action), false, with_hints)
+    fn decide_inner(&self, req: &Request<'_>, action: &str, with_hints: bool) -> Decision {
+        self.decide_request_parts(req, Some(action), false, with_hints)
             .unwrap_or_else(|_| Decision::deny(Reason::NO_MATCHING_RULE))
     }
 
@@ -390,14 +410,17 @@ impl Engine {
         cache: bool,
         with_hints: bool,
     ) -> Result<Decision, Vec<String>> {
-        let Request { session, resource, context, now } = *req;
+        let Request { session, resource, context, now, pre, prepared } = *req;
         match session.validity(now, LEEWAY_SECONDS) {
             Validity::Valid => {}
             Validity::Expired => return Ok(Decision::deny(Reason::SESSION_EXPIRED)),
             Validity::NotYetValid => return Ok(Decision::deny(Reason::SESSION_NOT_YET_VALID)),
         }
         let mut scratch = None;
-        let prepared = self.prepared(session, &mut scratch);
+        let prepared = match prepared {
+            Some(p) => p,
+            None => self.prepared(session, &mut scratch),
+        };
         let licensed = match &prepared.licensed {
             Ok(b) => *b,
             Err(e) => {
@@ -451,7 +474,11 @@ impl Engine {
             }
             None if attrs.len() <= 16 => {
                 let mut slots = [const { Bound::Absent }; 16];
-                if let Err(e) = bind_resource(attrs, resource, &mut slots) {
+                let bound = match pre {
+                    Some(pre) => pre.bind(attrs, &mut slots),
+                    None => bind_resource(attrs, resource, &mut slots),
+                };
+                if let Err(e) = bound {
                     return Ok(Decision::deny_with_error(Reason::INVALID_RESOURCE, format!("invalid resource: {e}")));
                 }
                 inline = slots;
@@ -459,7 +486,11 @@ impl Engine {
             }
             None => {
                 let mut slots = vec![Bound::Absent; attrs.len()];
-                if let Err(e) = bind_resource(attrs, resource, &mut slots) {
+                let bound = match pre {
+                    Some(pre) => pre.bind(attrs, &mut slots),
+                    None => bind_resource(attrs, resource, &mut slots),
+                };
+                if let Err(e) = bound {
                     return Ok(Decision::deny_with_error(Reason::INVALID_RESOURCE, format!("invalid resource: {e}")));
                 }
                 spilled = slots;
@@ -494,6 +525,10 @@ struct Request<'r> {
     resource: &'r Resource,
     context: &'r Context,
     now: i64,
+    /// The resource's declared attributes when read apart from it (`decide_json`).
+    pre: Option<&'r PreBound<'r>>,
+    /// The session prepared for this engine when done apart from it (`decide_json`).
+    prepared: Option<&'r PreparedSession>,
 }
 
 /// The rules of one (type, action) slot on a bound request.

@@ -113,36 +113,43 @@ impl Resource {
     /// into a `Value` (duplicate keys, size and depth checked) followed by
     /// [`Resource::from_value`] would (`engine/tests/intake_props.rs`).
     pub fn from_json_with_limits(text: &str, limits: &Limits) -> Result<Resource, InputError> {
-        Resource::from_json_declared(text, limits, None, true)
+        Resource::from_json_declared(text, limits, None, true, None).map(|(resource, _)| resource)
     }
 
-    /// As [`Resource::from_json_with_limits`]; with `declared` (the attribute names
-    /// declared on a resource type, none for an unknown type), the attributes that follow
-    /// `type` in the text and are not declared on it are validated and not kept. For a
-    /// resource built for one decision: a policy reads only the attributes declared on
-    /// the resource's type (the validator refuses any other `resource.*` path). Without
-    /// `keep_id` (no rule reads `resource.id`), `id` is type-checked and kept empty.
-    pub(crate) fn from_json_declared(
-        text: &str,
+    /// As [`Resource::from_json_with_limits`]; with `declared` (what the policy declares
+    /// on a resource type of a given name), the attributes that follow `type` in the text
+    /// and are not declared on it are validated and not kept. For a resource built for one
+    /// decision: a policy reads only the attributes declared on the resource's type (the
+    /// validator refuses any other `resource.*` path). When the type's rules read its
+    /// attributes through their slots only ([`DeclaredType::bind`]), the declared ones
+    /// are not kept in the resource either but come back by slot, their strings borrowed
+    /// from the text where it has no escapes, in `pre` (then `true` comes back with the
+    /// resource), for [`PreBound::bind`]. Without `keep_id` (no rule reads `resource.id`),
+    /// `id` is type-checked and kept empty.
+    pub(crate) fn from_json_declared<'t>(
+        text: &'t str,
         limits: &Limits,
         declared: Option<Declared<'_>>,
         keep_id: bool,
-    ) -> Result<Resource, InputError> {
+        pre: Option<&mut PreBound<'t>>,
+    ) -> Result<(Resource, bool), InputError> {
         if cfg!(target_arch = "wasm32") {
             // As for claims (`Session::from_claims_text`): the wasm build keeps to the
             // strict DOM path, proven equal to this reader, to stay within its size budget.
-            let _ = (declared, keep_id);
-            return Resource::from_json_dom(text, limits);
+            let _ = (declared, keep_id, pre);
+            return Resource::from_json_dom(text, limits).map(|r| (r, false));
         }
         json::check_size(text, limits.max_request_bytes).map_err(|e| InputError::new("resource", e))?;
         let mut de = serde_json::Deserializer::from_str(text);
-        let top = ResourceSeed { max_depth: limits.max_json_depth, declared, keep_id }
+        let top = ResourceSeed { max_depth: limits.max_json_depth, declared, keep_id, pre }
             .deserialize(&mut de)
             .and_then(|top| de.end().map(|()| top))
             .map_err(|e| InputError::new("resource", e.to_string()))?;
         match top {
-            ResourceText::Object { type_name, id, attrs } => Resource::from_fields(type_name, id, attrs),
-            ResourceText::Other(value) => Resource::from_value_with_limits(value, limits),
+            ResourceText::Object { type_name, id, attrs, bound } => {
+                Resource::from_fields(type_name, id, attrs).map(|r| (r, bound))
+            }
+            ResourceText::Other(value) => Resource::from_value_with_limits(value, limits).map(|r| (r, false)),
         }
     }
 
@@ -281,40 +288,260 @@ impl Context {
 /// The top level of a resource text: an object's `type`, `id` and attributes, or any
 /// other value built whole (to be refused with the same message as a parsed value).
 enum ResourceText {
-    Object { type_name: Option<Value>, id: Option<Value>, attrs: Attrs },
+    /// `bound`: the declared attributes were read into the seed's [`PreBound`].
+    Object {
+        type_name: Option<Value>,
+        id: Option<Value>,
+        attrs: Attrs,
+        bound: bool,
+    },
     Other(Value),
 }
 
 /// The attributes declared on a resource type, as the compiled policy lists them.
 pub(crate) type DeclaredAttrs<'d> = &'d [(Box<str>, crate::policy::ast::AttrType, bool)];
 
-/// The declared attributes of the resource type of a given name (none for an unknown type).
-pub(crate) type Declared<'d> = &'d dyn Fn(&str) -> DeclaredAttrs<'d>;
+/// What the policy declares on a resource type (nothing for an unknown type).
+#[derive(Clone, Copy)]
+pub(crate) struct DeclaredType<'d> {
+    pub attrs: DeclaredAttrs<'d>,
+    /// The type's rules read attributes through their slots only, and there are at most
+    /// [`PRE_BOUND`] of them: read them into a [`PreBound`] instead of the resource.
+    pub bind: bool,
+}
+
+/// What the policy declares on the resource type of a given name.
+pub(crate) type Declared<'d> = &'d dyn Fn(&str) -> DeclaredType<'d>;
+
+/// The most declared attributes a [`PreBound`] holds.
+pub(crate) const PRE_BOUND: usize = 16;
+
+/// The declared attributes of a resource read for one decision, by slot (the position of
+/// the attribute in its type's declaration): `None` when absent from the text.
+pub(crate) struct PreBound<'de> {
+    slots: [Option<Lite<'de>>; PRE_BOUND],
+}
+
+impl<'de> PreBound<'de> {
+    /// Every slot empty. (Filled in place by the reader: it is too large to move around.)
+    pub(crate) fn new() -> PreBound<'de> {
+        PreBound { slots: [const { None }; PRE_BOUND] }
+    }
+
+    /// Binds the values to `slots` exactly as `engine::bind_resource` binds the same
+    /// attributes of a resource, with the same errors.
+    pub(crate) fn bind<'r>(
+        &'r self,
+        attrs: DeclaredAttrs<'_>,
+        slots: &mut [crate::engine::Bound<'r>],
+    ) -> Result<(), String> {
+        use crate::engine::Bound;
+        use crate::policy::ast::AttrType;
+        for (i, ((name, ty, optional), slot)) in attrs.iter().zip(slots.iter_mut()).enumerate() {
+            let value = self.slots.get(i).and_then(Option::as_ref);
+            match value {
+                None | Some(Lite::Null) if *optional => *slot = Bound::Absent,
+                None => return Err(format!("attribute `{name}` is missing")),
+                Some(Lite::Null) => return Err(format!("attribute `{name}` is null but not optional")),
+                Some(v) => {
+                    let bound = match (ty, v) {
+                        (AttrType::String, Lite::Str(s)) => Some(Bound::Str(std::borrow::Cow::Borrowed(s.as_ref()))),
+                        (AttrType::Int, Lite::Number(n)) => n.as_i64().map(Bound::Int),
+                        (AttrType::Bool, Lite::Bool(b)) => Some(Bound::Bool(*b)),
+                        (AttrType::StringList, Lite::List { strings: true }) => Some(Bound::List),
+                        _ => None,
+                    };
+                    let Some(bound) = bound else {
+                        return Err(format!("attribute `{name}` must be {}, found {}", ty.keyword(), v.kind()));
+                    };
+                    *slot = bound;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What binding reads of an attribute value: its kind, and the content of a string,
+/// number or boolean; a list only as whether all its items are strings.
+enum Lite<'de> {
+    Null,
+    Bool(bool),
+    Number(serde_json::Number),
+    Str(std::borrow::Cow<'de, str>),
+    List { strings: bool },
+    Object,
+}
+
+impl Lite<'_> {
+    /// As the strict parser's value would be read (a value kept before `type` was known).
+    fn from_value(value: Value) -> Lite<'static> {
+        match value {
+            Value::Null => Lite::Null,
+            Value::Bool(b) => Lite::Bool(b),
+            Value::Number(n) => Lite::Number(n),
+            Value::String(s) => Lite::Str(std::borrow::Cow::Owned(s)),
+            Value::Array(items) => Lite::List { strings: items.iter().all(Value::is_string) },
+            Value::Object(_) => Lite::Object,
+        }
+    }
+
+    /// As `claims::kind_of` names the same value.
+    fn kind(&self) -> &'static str {
+        match self {
+            Lite::Null => "null",
+            Lite::Bool(_) => "a boolean",
+            Lite::Number(n) if n.is_i64() => "a number",
+            Lite::Number(n) if n.is_u64() => "a number beyond the 64-bit integer range",
+            Lite::Number(_) => "a non-integer number",
+            Lite::Str(_) => "a string",
+            Lite::List { .. } => "a list",
+            Lite::Object => "an object",
+        }
+    }
+}
+
+/// Reads a [`Lite`] where [`json::Strict`] at the same depth would read a value, with the
+/// same checks and errors (containers are validated by [`json::Skip`]).
+struct LiteSeed {
+    depth: usize,
+    max_depth: usize,
+}
+
+impl<'de> DeserializeSeed<'de> for LiteSeed {
+    type Value = Lite<'de>;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Lite<'de>, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for LiteSeed {
+    type Value = Lite<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Lite<'de>, E> {
+        Ok(Lite::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Lite<'de>, E> {
+        Ok(Lite::Number(v.into()))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Lite<'de>, E> {
+        Ok(Lite::Number(v.into()))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Lite<'de>, E> {
+        Ok(serde_json::Number::from_f64(v).map(Lite::Number).unwrap_or(Lite::Null))
+    }
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Lite<'de>, E> {
+        Ok(Lite::Str(std::borrow::Cow::Borrowed(v)))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Lite<'de>, E> {
+        Ok(Lite::Str(std::borrow::Cow::Owned(v.to_owned())))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Lite<'de>, E> {
+        Ok(Lite::Str(std::borrow::Cow::Owned(v)))
+    }
+    fn visit_unit<E>(self) -> Result<Lite<'de>, E> {
+        Ok(Lite::Null)
+    }
+    fn visit_none<E>(self) -> Result<Lite<'de>, E> {
+        Ok(Lite::Null)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Lite<'de>, A::Error> {
+        let inner = json::Strict { depth: self.depth, max_depth: self.max_depth }.deeper()?;
+        let mut strings = true;
+        while let Some(is_string) =
+            seq.next_element_seed(IsString { depth: inner.depth, max_depth: inner.max_depth })?
+        {
+            strings &= is_string;
+        }
+        Ok(Lite::List { strings })
+    }
+    fn visit_map<A: MapAccess<'de>>(self, access: A) -> Result<Lite<'de>, A::Error> {
+        json::Skip { depth: self.depth, max_depth: self.max_depth }.visit_map(access)?;
+        Ok(Lite::Object)
+    }
+}
+
+/// Validates one list item as [`json::Skip`] does and tells whether it is a string.
+struct IsString {
+    depth: usize,
+    max_depth: usize,
+}
+
+impl<'de> DeserializeSeed<'de> for IsString {
+    type Value = bool;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for IsString {
+    type Value = bool;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<bool, E> {
+        Ok(false)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<bool, E> {
+        Ok(false)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<bool, E> {
+        Ok(false)
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<bool, E> {
+        // As the strict builder: a number it cannot represent becomes null, not a string.
+        let _ = v;
+        Ok(false)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<bool, E> {
+        Ok(true)
+    }
+    fn visit_unit<E>(self) -> Result<bool, E> {
+        Ok(false)
+    }
+    fn visit_none<E>(self) -> Result<bool, E> {
+        Ok(false)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<bool, A::Error> {
+        json::Skip { depth: self.depth, max_depth: self.max_depth }.visit_seq(seq)?;
+        Ok(false)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, access: A) -> Result<bool, A::Error> {
+        json::Skip { depth: self.depth, max_depth: self.max_depth }.visit_map(access)?;
+        Ok(false)
+    }
+}
 
 /// Reads a [`ResourceText`] under the depth limit `max_depth`, building every value it
 /// keeps with the strict parser's own builder (see [`Resource::from_json_declared`] for
 /// `declared`).
-struct ResourceSeed<'d> {
+struct ResourceSeed<'d, 'p, 't> {
     max_depth: usize,
     declared: Option<Declared<'d>>,
     /// Build `id` (else type-check it only, see [`Resource::from_json_declared`]).
     keep_id: bool,
+    /// Where the declared attributes go if the type binds them.
+    pre: Option<&'p mut PreBound<'t>>,
 }
 
-impl ResourceSeed<'_> {
+impl ResourceSeed<'_, '_, '_> {
     fn strict(&self) -> json::Strict {
         json::Strict { depth: 0, max_depth: self.max_depth }
     }
 }
 
-impl<'de> DeserializeSeed<'de> for ResourceSeed<'_> {
+impl<'de> DeserializeSeed<'de> for ResourceSeed<'_, '_, 'de> {
     type Value = ResourceText;
     fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<ResourceText, D::Error> {
         d.deserialize_any(self)
     }
 }
 
-impl<'de> Visitor<'de> for ResourceSeed<'_> {
+impl<'de> Visitor<'de> for ResourceSeed<'_, '_, 'de> {
     type Value = ResourceText;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -345,20 +572,38 @@ impl<'de> Visitor<'de> for ResourceSeed<'_> {
         let inner = self.strict().deeper()?;
         let (mut type_name, mut id) = (None, None);
         let mut attrs = Vec::new();
-        // The attribute names to keep, once `type` is known; `None`: keep every attribute.
-        let mut keep: Option<DeclaredAttrs<'_>> = None;
+        // What the type declares, once `type` is known; `None`: keep every attribute.
+        let mut keep: Option<DeclaredType<'_>> = None;
+        // The declared attributes by slot, once `type` is known, if the type binds them.
+        let mut pre = self.pre;
+        let mut bound = false;
         // Keys are borrowed from the text: only attribute names are allocated, once known
         // to be new.
         let mut seen = json::KeySet::default();
         while let Some(key) = access.next_key_seed(json::Key)? {
-            let wanted = match (&*key, keep) {
-                ("type" | "id", _) | (_, None) => true,
-                (name, Some(declared)) => declared.iter().any(|(n, _, _)| **n == *name),
+            let (wanted, position) = match (&*key, keep) {
+                ("type" | "id", _) | (_, None) => (true, None),
+                (name, Some(declared)) => {
+                    let position = declared.attrs.iter().position(|(n, _, _)| **n == *name);
+                    (position.is_some(), position)
+                }
             };
             if !wanted {
                 access.next_value_seed(json::Skip { depth: inner.depth, max_depth: inner.max_depth })?;
                 if let Err(key) = seen.insert(key) {
                     return Err(json::duplicate_key(&key));
+                }
+                continue;
+            }
+            if let (true, Some(pre), Some(i)) = (bound, pre.as_deref_mut(), position) {
+                // As below, the value first, then the duplicate check (which also means
+                // no slot is written twice).
+                let value = access.next_value_seed(LiteSeed { depth: inner.depth, max_depth: inner.max_depth })?;
+                if let Err(key) = seen.insert(key) {
+                    return Err(json::duplicate_key(&key));
+                }
+                if let Some(slot) = pre.slots.get_mut(i) {
+                    *slot = Some(value);
                 }
                 continue;
             }
@@ -386,10 +631,22 @@ impl<'de> Visitor<'de> for ResourceSeed<'_> {
             }
             *slot = Some(value);
             if let (Some(declared), Some(Value::String(t)), "type") = (self.declared, &type_name, &*key) {
-                keep = Some(declared(t));
+                let declared = declared(t);
+                keep = Some(declared);
+                if let Some(pre) = pre.as_deref_mut().filter(|_| declared.bind && declared.attrs.len() <= PRE_BOUND) {
+                    // The attributes read before `type`: the declared ones move to their
+                    // slots, the others are not needed.
+                    for (name, value) in attrs.drain(..) {
+                        let position = declared.attrs.iter().position(|(n, _, _)| **n == *name);
+                        if let Some(slot) = position.and_then(|i| pre.slots.get_mut(i)) {
+                            *slot = Some(Lite::from_value(value));
+                        }
+                    }
+                    bound = true;
+                }
             }
         }
-        Ok(ResourceText::Object { type_name, id, attrs: Attrs(attrs) })
+        Ok(ResourceText::Object { type_name, id, attrs: Attrs(attrs), bound })
     }
 }
 

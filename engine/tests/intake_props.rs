@@ -228,22 +228,37 @@ action view, edit, list, audit on task
 @id("by_id") permit audit on task when resource.id == "org_1" or has(org:tasks:view)
 "#;
 
-const POLICIES: [&str; 6] = [
+/// Attributes of every type, optional ones, on a type whose rules read attributes only
+/// through their slots (`doc`: `decide_json` binds them as it reads them) and on one whose
+/// rules read them by name (`note`: they are kept in the resource).
+const ATTRIBUTE_TYPES: &str = r#"
+resource doc { owner_id: string, tags: [string], size?: int, public?: bool }
+resource note { owner_id: string, tags: [string], size?: int, public?: bool }
+action read, share on doc
+action read on note
+@id("own") permit read on doc when resource.owner_id == user.id and resource.size > 1
+@id("pub") permit share on doc when resource.public
+@id("tagged") permit read on note when "x" in resource.tags or resource.size == 2
+"#;
+
+const POLICIES: [&str; 7] = [
     include_str!("../../policies/team_tasks.ord"),
     include_str!("../../policies/licensing.ord"),
     include_str!("../../policies/rooms.ord"),
     include_str!("../../policies/calendar_scopes.ord"),
     include_str!("../../policies/authzen_todo.ord"),
     READS_EVERY_FIELD,
+    ATTRIBUTE_TYPES,
 ];
 
-const RESOURCES: [&str; 6] = [
+const RESOURCES: [&str; 7] = [
     r#"{"type": "task", "owner_id": "org_1", "created_by_id": "user_1"}"#,
     r#"{"type": "task", "owner_id": "user_1", "created_by_id": "user_1"}"#,
     r#"{"type": "seat", "org_id": "org_1", "license_count": 5, "licensed_count": 3, "is_licensed": false}"#,
     r#"{"type": "room", "owner_id": "org_1"}"#,
     r#"{"type": "calendar", "owner_id": "user_1"}"#,
     r#"{"type": "todo", "ownerID": "a@b.c"}"#,
+    r#"{"type": "doc", "owner_id": "user_1", "tags": ["x"], "size": 2, "public": true}"#,
 ];
 
 fn engines() -> &'static [Engine] {
@@ -323,6 +338,9 @@ fn typed_resource_text() -> impl Strategy<Value = String> {
         "licensed_count",
         "is_licensed",
         "ownerID",
+        "tags",
+        "size",
+        "public",
         "title",
         "id",
         "type",
@@ -330,16 +348,49 @@ fn typed_resource_text() -> impl Strategy<Value = String> {
     ];
     let style = || prop::sample::select(vec![0u8, 0, 0, 1, 2]);
     let attr_value = prop_oneof![
-        3 => prop::sample::select(vec![r#""org_1""#, r#""user_1""#, r#""a@b.c""#, "5", "3", "true", "false", "null"])
-            .prop_map(String::from),
+        3 => prop::sample::select(vec![
+            r#""org_1""#, r#""user_1""#, r#""a@b.c""#, "5", "3", "2", "true", "false", "null", r#"["x","y"]"#,
+            r#"["x",1]"#, "[]", r#"["x"]"#, r#""user_1""#,
+        ])
+        .prop_map(String::from),
         1 => value(),
     ];
-    let types = prop::sample::select(vec!["task", "seat", "room", "calendar", "todo", "user", "nope"]);
+    let types = prop::sample::select(vec!["task", "seat", "room", "calendar", "todo", "doc", "note", "user", "nope"]);
     (types, style(), prop::collection::vec((prop::sample::select(names), style(), attr_value), 0..6), 0usize..7)
         .prop_map(|(type_name, type_style, attrs, at)| {
             let mut entries: Vec<String> =
                 attrs.into_iter().map(|(name, style, value)| format!("{}:{value}", quoted(name, style))).collect();
             entries.insert(at.min(entries.len()), format!(r#""type":{}"#, quoted(type_name, type_style)));
+            format!("{{{}}}", entries.join(","))
+        })
+}
+
+/// `doc` and `note` resources (see [`ATTRIBUTE_TYPES`]) whose declared attributes are
+/// mostly there and mostly of the right type, so that binding gets past the first
+/// attribute: every check of every attribute type is reached, before and after `type`.
+fn attribute_types_text() -> impl Strategy<Value = String> {
+    let attr = |name: &'static str, good: Vec<&'static str>| {
+        let bad = vec!["null", "1", "1.5", "18446744073709551615", r#""s""#, "true", "[]", r#"["x",1]"#, "{}"];
+        (prop::sample::select(good), prop::sample::select(bad), 0u8..10, prop::sample::select(vec![0u8, 0, 0, 1]))
+            .prop_map(move |(good, bad, pick, style)| match pick {
+                0 => None,
+                1 | 2 => Some(format!("{}:{bad}", quoted(name, style))),
+                _ => Some(format!("{}:{good}", quoted(name, style))),
+            })
+    };
+    (
+        prop::sample::select(vec!["doc", "note"]),
+        attr("owner_id", vec![r#""user_1""#, r#""user_2""#, r#""user_1""#]),
+        attr("tags", vec![r#"["x"]"#, "[]", r#"["y","x"]"#, r#"["x"]"#]),
+        attr("size", vec!["2", "1", "3", "-5", "null"]),
+        attr("public", vec!["true", "false", "null"]),
+        prop::sample::select(vec![None, Some(r#""title":"t""#), Some(r#""id":"d1""#), Some(r#""size":2"#)]),
+        0usize..6,
+    )
+        .prop_map(|(type_name, owner, tags, size, public, extra, at)| {
+            let mut entries: Vec<String> =
+                [owner, tags, size, public, extra.map(String::from)].into_iter().flatten().collect();
+            entries.insert(at.min(entries.len()), format!(r#""type":"{type_name}""#));
             format!("{{{}}}", entries.join(","))
         })
 }
@@ -383,6 +434,12 @@ proptest! {
 
     #[test]
     fn typed_resource_text_decides_as_reference(text in typed_resource_text()) {
+        check_resource(&text)?;
+        check_resource_decisions(&text)?;
+    }
+
+    #[test]
+    fn attribute_types_decide_as_reference(text in attribute_types_text()) {
         check_resource(&text)?;
         check_resource_decisions(&text)?;
     }
@@ -447,6 +504,18 @@ fn hand_picked_cases_agree() {
     for action in ["view", "edit", "list", "audit"] {
         let d = reader.decide_json(&other, action, &other_task, None, Some(1_721_770_150));
         assert!(!d.allowed, "{action}: {d:?}");
+    }
+    // A declared list of strings that is not one, bound as read (`doc`) or from the kept
+    // attributes (`note`), before and after `type`.
+    let types = &engines()[6];
+    for text in [
+        r#"{"type":"doc","owner_id":"user_1","tags":["x",1],"size":2}"#,
+        r#"{"tags":["x",1],"type":"doc","owner_id":"user_1","size":2}"#,
+        r#"{"type":"note","owner_id":"user_1","tags":["x",1]}"#,
+    ] {
+        check_resource_decisions(text).unwrap();
+        let d = types.decide_json(r#"{"sub":"user_1"}"#, "read", text, None, Some(0));
+        assert_eq!(d.error.as_deref(), Some("invalid resource: attribute `tags` must be [string], found a list"));
     }
     // Permissions interned as read give the same bits as names kept: `has` and hints.
     let team = &engines()[0];
