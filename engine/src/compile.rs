@@ -141,7 +141,7 @@ pub(crate) enum CExpr {
 #[derive(Debug)]
 pub(crate) struct PreparedSession {
     pub engine_id: u64,
-    pub permissions: Bits,
+    pub permissions: Box<[u64]>,
     /// `Err` when the declared license claim has a type other than boolean.
     pub licensed: Result<bool, String>,
 }
@@ -269,22 +269,21 @@ impl Program {
     }
 
     pub fn prepare(&self, session: &Session) -> PreparedSession {
-        self.prepare_with(session, None)
+        let mut bits = vec![0u64; self.permission_words];
+        let licensed = self.prepare_into(session, &mut bits);
+        PreparedSession { engine_id: self.id, permissions: bits.into_boxed_slice(), licensed }
     }
 
-    /// As [`Program::prepare`], with `interned`: the bits of permissions the claims reader
-    /// already looked up in [`Program::permission_index`] instead of keeping their names
-    /// (`Engine::decide_json`), added to those of the session's own permission names.
-    pub fn prepare_with(&self, session: &Session, interned: Option<&[u64]>) -> PreparedSession {
-        let mut bits = Bits::zeroed(self.permission_words);
+    /// What [`Program::prepare`] computes, with the permission bits added to `bits`
+    /// (`permission_words` words: zeroed, or, for `Engine::decide_json`, holding the bits
+    /// of the permissions the claims reader interned instead of keeping their names); the
+    /// license flag is returned.
+    pub fn prepare_into(&self, session: &Session, bits: &mut [u64]) -> Result<bool, String> {
         if let Some(org) = &session.org {
             for p in &org.permissions {
                 if let Some(&i) = self.permission_index.get(p.as_str()) {
-                    bits.set(i);
+                    set_bit(bits, i);
                 }
-            }
-            for (w, r) in bits.iter_mut().zip(interned.unwrap_or_default()) {
-                *w |= r;
             }
             if let Some(role_bits) = org.role.as_deref().and_then(|r| self.roles.get(r)) {
                 for (w, r) in bits.iter_mut().zip(role_bits.iter()) {
@@ -292,7 +291,7 @@ impl Program {
                 }
             }
         }
-        let licensed = match &self.license {
+        match &self.license {
             None => Ok(false),
             Some(path) => {
                 let found = match self.license_root {
@@ -308,8 +307,7 @@ impl Program {
                     Some(Err(())) => Err("the license claim's parent is not an object".to_string()),
                 }
             }
-        };
-        PreparedSession { engine_id: self.id, permissions: bits, licensed }
+        }
     }
 
     /// Whether every rule on resource type `t` reads the resource's attributes through
@@ -443,8 +441,9 @@ fn reads_attrs(e: &CExpr) -> bool {
     reads.resource_attrs
 }
 
-/// Permission bits of one session: inline for policies of up to 128 permissions (one
-/// allocation fewer per prepared session), on the heap beyond.
+/// Permission bits of a session decided on once (`Engine::decide_json`): inline for
+/// policies of up to 128 permissions, on the heap beyond. (A prepared session kept for
+/// many decisions has a `Box<[u64]>`: reading these costs a branch per decision.)
 #[derive(Debug, Clone)]
 pub(crate) enum Bits {
     Inline(usize, [u64; 2]),

@@ -189,7 +189,13 @@ impl Engine {
             Ok(read) => read,
             Err(e) => return Decision::deny_with_error(Reason::INVALID_CLAIMS, e.to_string()),
         };
-        let prepared = program.prepare_with(&session, interned.as_deref());
+        // The interned bits count only in an organization (as `Program::prepare` adds the
+        // bits of the session's own names only then).
+        let mut bits = match interned {
+            Some(bits) if session.org.is_some() => bits,
+            _ => crate::compile::Bits::zeroed(program.permission_words),
+        };
+        let licensed = program.prepare_into(&session, &mut bits);
         let declared = |type_name: &str| {
             let t = program.types.get(type_name).map(|&t| t as usize);
             let attrs = t.and_then(|t| program.type_info.get(t)).map(|i| i.attrs.as_slice()).unwrap_or_default();
@@ -213,7 +219,7 @@ impl Engine {
             context: context.as_ref().unwrap_or_else(|| empty_context()),
             now: now.unwrap_or_else(system_now),
             pre: bound.then_some(&pre),
-            prepared: Some(&prepared),
+            prepared: Some((&bits, &licensed)),
         };
         self.decide_inner(&req, action, true)
     }
@@ -382,6 +388,7 @@ impl Engine {
         crate::explain::explain(&self.inner.policy, decision, session, action, resource, context)
     }
 
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
     fn prepared<'s>(&self, session: &'s Session, scratch: &'s mut Option<PreparedSession>) -> &'s PreparedSession {
         let program = &self.inner.program;
         let cached = session.prepared.get_or_init(|| program.prepare(session));
@@ -417,11 +424,14 @@ impl Engine {
             Validity::NotYetValid => return Ok(Decision::deny(Reason::SESSION_NOT_YET_VALID)),
         }
         let mut scratch = None;
-        let prepared = match prepared {
+        let (permissions, licensed) = match prepared {
             Some(p) => p,
-            None => self.prepared(session, &mut scratch),
+            None => {
+                let p = self.prepared(session, &mut scratch);
+                (&*p.permissions, &p.licensed)
+            }
         };
-        let licensed = match &prepared.licensed {
+        let licensed = match licensed {
             Ok(b) => *b,
             Err(e) => {
                 return Ok(Decision::deny_with_error(Reason::INVALID_CLAIMS, format!("invalid claims: {e}")));
@@ -497,7 +507,7 @@ impl Engine {
                 &spilled
             }
         };
-        let general = Evaluator { session, permissions: &prepared.permissions, licensed, resource, context };
+        let general = Evaluator { session, permissions, licensed, resource, context };
         let ev = crate::fast::FastEval { general, slots };
         match slot {
             Some(slot) => Ok(decide_slot(program, &ev, slot, with_hints)),
@@ -527,8 +537,9 @@ struct Request<'r> {
     now: i64,
     /// The resource's declared attributes when read apart from it (`decide_json`).
     pre: Option<&'r PreBound<'r>>,
-    /// The session prepared for this engine when done apart from it (`decide_json`).
-    prepared: Option<&'r PreparedSession>,
+    /// The session's permission bits and license flag for this engine when prepared apart
+    /// from it (`decide_json`; see `PreparedSession`).
+    prepared: Option<(&'r [u64], &'r Result<bool, String>)>,
 }
 
 /// The rules of one (type, action) slot on a bound request.
