@@ -5,7 +5,7 @@
 //! `"org_permissions": "org:tasks:edit"` or `"sub": null` make the claims invalid, and a
 //! decision on invalid claims is a deny with reason `invalid_claims`.
 
-use crate::compile::{Bits, TextReads};
+use crate::compile::{Bits, LicenseFound, TextReads};
 use crate::json;
 use crate::limits::Limits;
 use rustc_hash::FxHashMap;
@@ -149,7 +149,7 @@ impl Session {
     /// decided on by a policy that never reads `claims` (see `Ast::reads_claims`) and then
     /// dropped.
     pub(crate) fn from_claims_text(text: &str, limits: &Limits, keep_claims: bool) -> Result<Session, ClaimsError> {
-        let shot = OneShot { keep_claims, reads: TextReads::ALL, permissions: None };
+        let shot = OneShot { keep_claims, reads: TextReads::ALL, permissions: None, license: None };
         Session::from_claims_one_shot(text, limits, &shot).map(|(session, _)| session)
     }
 
@@ -164,13 +164,13 @@ impl Session {
         text: &str,
         limits: &Limits,
         shot: &OneShot<'_>,
-    ) -> Result<(Session, Option<Bits>), ClaimsError> {
+    ) -> Result<(Session, OneShotRead), ClaimsError> {
         if cfg!(target_arch = "wasm32") {
             // The size-bound wasm build reads claims through the strict DOM path, which
             // tests/intake_props.rs proves equal to the one-pass reader below: the reader
             // costs ~11 KB of the 150 KB gzip budget there, and the JS wrapper prepares a
             // session once per claims object anyway.
-            return Session::from_claims_json_dom(text, limits).map(|s| (s, None));
+            return Session::from_claims_json_dom(text, limits).map(|s| (s, OneShotRead::default()));
         }
         json::check_size(text, limits.max_claims_bytes).map_err(ClaimsError::new)?;
         let mut de = serde_json::Deserializer::from_str(text);
@@ -187,20 +187,25 @@ impl Session {
             }
         }
         let intern = shot.permissions.filter(|_| !shot.reads.org_permissions);
-        let seed = TopLevelSeed { max_depth: limits.max_json_depth, registered: &mut registered, type_only, intern };
+        let metadata = (!shot.reads.org_metadata).then(|| shot.license.unwrap_or_default());
+        let seed =
+            TopLevelSeed { max_depth: limits.max_json_depth, registered: &mut registered, type_only, intern, metadata };
         let other = seed
             .deserialize(&mut de)
             .and_then(|other| de.end().map(|()| other))
             .map_err(|e| ClaimsError::new(e.to_string()))?;
         if let Some(value) = other {
-            return Session::from_value(value, limits).map(|s| (s, None));
+            return Session::from_value(value, limits).map(|s| (s, OneShotRead::default()));
         }
-        let interned = registered.interned.take();
+        let read = OneShotRead {
+            interned: registered.interned.take(),
+            license: registered.metadata.as_ref().map(|m| m.license).filter(|_| shot.license.is_some()),
+        };
         let (mut session, pending) = Session::read(&mut registered)?;
         if !pending && shot.keep_claims {
             session.claims = ClaimsMap::from_text(text);
         }
-        Ok((session, interned))
+        Ok((session, read))
     }
 
     /// The strict path the one-pass reader must agree with: the whole text parsed into a
@@ -421,7 +426,7 @@ fn org_from_v1<S: ClaimSource>(claims: &mut S) -> Result<Option<Org>, ClaimsErro
         for key in ["org_slug", "org_role", "org_permissions", "org_metadata"] {
             // An empty `org_metadata` object carries nothing: session-token templates such as
             // `"org_metadata": "{{org.public_metadata}}"` render it in personal sessions too.
-            let empty_metadata = key == "org_metadata" && metadata.is_empty();
+            let empty_metadata = key == "org_metadata" && claims.object_is_empty(key, &metadata);
             if claims.contains_key(key) && !empty_metadata {
                 return Err(ClaimsError::new(format!("claim `{key}` is present without `org_id`")));
             }
@@ -518,6 +523,13 @@ pub(crate) trait ClaimSource {
     /// type checks of that claim answer as before (and no check reads a taken value's
     /// content: every claim is taken at most once).
     fn take_if(&mut self, key: &str, keep: fn(&Value) -> bool) -> Option<Result<Value, &Value>>;
+
+    /// Whether claim `key`, whose object (as taken or got) is `object`, has no entries.
+    /// The one-pass reader may keep an empty stand-in for an object it did not build.
+    fn object_is_empty(&self, key: &str, object: &Map<String, Value>) -> bool {
+        let _ = key;
+        object.is_empty()
+    }
 }
 
 impl ClaimSource for Map<String, Value> {
@@ -621,6 +633,17 @@ struct Registered {
     slots: [Option<Value>; REGISTERED.len()],
     /// The bits of the `org_permissions` read (see [`PermissionsSeed`]), if interned.
     interned: Option<Bits>,
+    /// `org_metadata` as probed instead of built (see [`MetadataSeed`]).
+    metadata: Option<MetadataProbe>,
+}
+
+/// What [`MetadataSeed`] found in an `org_metadata` object.
+#[derive(Default)]
+struct MetadataProbe {
+    /// The object has entries.
+    entries: bool,
+    /// Where the license path leads.
+    license: LicenseFound,
 }
 
 /// What a decision from JSON needs of a claims text (see [`Session::from_claims_one_shot`]).
@@ -631,11 +654,32 @@ pub(crate) struct OneShot<'p> {
     pub reads: TextReads,
     /// The policy's permission index and the width of its bitsets in words.
     pub permissions: Option<(&'p FxHashMap<Box<str>, u32>, usize)>,
+    /// The license path inside `org_metadata` (`license org.<path>`), if declared: when no
+    /// rule reads `org.<metadata>` (`reads.org_metadata`), `org_metadata` is validated and
+    /// this path followed as it is read, and the object is not built.
+    pub license: Option<&'p [Box<str>]>,
+}
+
+/// What [`Session::from_claims_one_shot`] read apart from the session.
+#[derive(Default)]
+pub(crate) struct OneShotRead {
+    /// The bits of the `org_permissions` read, if interned (see [`PermissionsSeed`]).
+    pub interned: Option<Bits>,
+    /// What `license org.<path>` leads to in `org_metadata`, if it was read apart (the
+    /// session's `org.metadata` is then empty).
+    pub license: Option<LicenseFound>,
 }
 
 impl ClaimSource for Registered {
     fn get(&self, key: &str) -> Option<&Value> {
         registered_slot(key).and_then(|i| self.slots.get(i)).and_then(Option::as_ref)
+    }
+
+    fn object_is_empty(&self, key: &str, object: &Map<String, Value>) -> bool {
+        match &self.metadata {
+            Some(probe) if registered_slot(key) == Some(ORG_METADATA_SLOT) => !probe.entries,
+            _ => object.is_empty(),
+        }
     }
 
     fn take_if(&mut self, key: &str, keep: fn(&Value) -> bool) -> Option<Result<Value, &Value>> {
@@ -662,6 +706,8 @@ struct TopLevelSeed<'r> {
     type_only: u32,
     /// Intern `org_permissions` into bits with this index (see [`PermissionsSeed`]).
     intern: Option<(&'r FxHashMap<Box<str>, u32>, usize)>,
+    /// Probe `org_metadata` along this license path instead of building it (see [`MetadataSeed`]).
+    metadata: Option<&'r [Box<str>]>,
 }
 
 impl TopLevelSeed<'_> {
@@ -706,7 +752,7 @@ impl<'de> Visitor<'de> for TopLevelSeed<'_> {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Option<Value>, A::Error> {
         let inner = self.strict().deeper()?;
-        let Registered { slots, interned } = self.registered;
+        let Registered { slots, interned, metadata } = self.registered;
         let mut others = json::KeySet::default();
         while let Some(key) = access.next_key_seed(json::Key)? {
             // Keys and values are read in the order, and checked at the points, of the
@@ -720,6 +766,11 @@ impl<'de> Visitor<'de> for TopLevelSeed<'_> {
                         Some((index, words)) if i == ORG_PERMISSIONS_SLOT => {
                             let bits = interned.get_or_insert_with(|| Bits::zeroed(words));
                             access.next_value_seed(PermissionsSeed { strict, index, bits })?
+                        }
+                        _ if i == ORG_METADATA_SLOT && self.metadata.is_some() => {
+                            let path = self.metadata.unwrap_or_default();
+                            let probe = metadata.insert(MetadataProbe::default());
+                            access.next_value_seed(MetadataSeed { strict, path, probe })?
                         }
                         _ => access.next_value_seed(strict)?,
                     };
@@ -749,6 +800,158 @@ const ISS_SLOT: usize = 5;
 const ORG_SLUG_SLOT: usize = 16;
 /// The slot of `org_permissions`, which a decision from JSON may intern (see [`OneShot`]).
 const ORG_PERMISSIONS_SLOT: usize = 18;
+/// The slot of `org_metadata`, which a decision from JSON may probe (see [`OneShot`]).
+const ORG_METADATA_SLOT: usize = 19;
+
+/// Reads `org_metadata` for a decision from JSON when no rule reads it: an object is
+/// validated as [`json::Skip`] validates it, the license path is followed as it is read
+/// ([`LicenseWalk`]) and whether it has entries noted; what the claim checks see in its
+/// slot is an empty object, and they ask [`ClaimSource::object_is_empty`] about entries.
+/// Anything but an object is built (to be refused with the message the strict path gives).
+struct MetadataSeed<'p> {
+    strict: json::Strict,
+    path: &'p [Box<str>],
+    probe: &'p mut MetadataProbe,
+}
+
+impl<'de> DeserializeSeed<'de> for MetadataSeed<'_> {
+    type Value = Value;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for MetadataSeed<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Value, E> {
+        self.strict.visit_bool(v)
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Value, E> {
+        self.strict.visit_i64(v)
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Value, E> {
+        self.strict.visit_u64(v)
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
+        self.strict.visit_f64(v)
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
+        self.strict.visit_str(v)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
+        self.strict.visit_unit()
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Value, A::Error> {
+        self.strict.visit_seq(seq)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, access: A) -> Result<Value, A::Error> {
+        let walk = LicenseWalk { depth: self.strict.depth, max_depth: self.strict.max_depth, path: self.path };
+        let (entries, found) = walk.object(access)?;
+        *self.probe = MetadataProbe { entries, license: found };
+        Ok(Value::Object(Map::new()))
+    }
+}
+
+/// Follows a license path through a value being read, validating it as [`json::Skip`]
+/// does (same checks, same errors), to what `compile::walk_map` finds on the built value.
+struct LicenseWalk<'p> {
+    depth: usize,
+    max_depth: usize,
+    /// The keys still to follow from this value; empty: this is the license value.
+    path: &'p [Box<str>],
+}
+
+impl LicenseWalk<'_> {
+    fn skip(&self) -> json::Skip {
+        json::Skip { depth: self.depth, max_depth: self.max_depth }
+    }
+
+    /// Reads an object's entries, following `path` into the entry its first key names;
+    /// returns whether it has entries and what the path leads to.
+    fn object<'de, A: MapAccess<'de>>(&self, mut access: A) -> Result<(bool, LicenseFound), A::Error> {
+        let inner = json::Strict { depth: self.depth, max_depth: self.max_depth }.deeper()?;
+        let mut keys = json::KeySet::default();
+        let (mut entries, mut found) = (false, LicenseFound::Absent);
+        while let Some(key) = access.next_key_seed(json::Key)? {
+            entries = true;
+            match self.path.split_first() {
+                Some((first, rest)) if first.as_ref() == key.as_ref() => {
+                    let walk = LicenseWalk { depth: inner.depth, max_depth: inner.max_depth, path: rest };
+                    found = access.next_value_seed(walk)?;
+                }
+                _ => access.next_value_seed(json::Skip { depth: inner.depth, max_depth: inner.max_depth })?,
+            }
+            if let Err(key) = keys.insert(key) {
+                return Err(json::duplicate_key(&key));
+            }
+        }
+        Ok((entries, found))
+    }
+
+    /// What the path finds at a value that is not an object: the value itself when the
+    /// path ends here, else nothing to go through.
+    fn leaf(&self, kind: &'static str) -> LicenseFound {
+        if self.path.is_empty() {
+            LicenseFound::Other(kind)
+        } else {
+            LicenseFound::ParentNotObject
+        }
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for LicenseWalk<'_> {
+    type Value = LicenseFound;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<LicenseFound, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for LicenseWalk<'_> {
+    type Value = LicenseFound;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<LicenseFound, E> {
+        Ok(if self.path.is_empty() { LicenseFound::Bool(v) } else { LicenseFound::ParentNotObject })
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<LicenseFound, E> {
+        Ok(self.leaf(kind_of(&Value::from(v))))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<LicenseFound, E> {
+        Ok(self.leaf(kind_of(&Value::from(v))))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<LicenseFound, E> {
+        // As the strict builder: a number it cannot represent becomes null.
+        let value = serde_json::Number::from_f64(v).map(Value::Number).unwrap_or(Value::Null);
+        Ok(self.leaf(kind_of(&value)))
+    }
+    fn visit_str<E>(self, _: &str) -> Result<LicenseFound, E> {
+        Ok(self.leaf("a string"))
+    }
+    fn visit_unit<E>(self) -> Result<LicenseFound, E> {
+        Ok(self.leaf("null"))
+    }
+    fn visit_none<E>(self) -> Result<LicenseFound, E> {
+        Ok(self.leaf("null"))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<LicenseFound, A::Error> {
+        self.skip().visit_seq(seq)?;
+        Ok(self.leaf("a list"))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, access: A) -> Result<LicenseFound, A::Error> {
+        if self.path.is_empty() {
+            self.skip().visit_map(access)?;
+            return Ok(LicenseFound::Other("an object"));
+        }
+        let (_, found) = self.object(access)?;
+        Ok(found)
+    }
+}
 
 /// Reads `org_permissions` for a decision from JSON: a list's strings are looked up in
 /// the policy's permission index and set in `bits` as they are read, never built. What

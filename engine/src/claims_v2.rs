@@ -54,7 +54,7 @@ pub(crate) fn org_from_v2<S: ClaimSource>(claims: &mut S, features: &[Scoped]) -
     let o = match claims.get("o") {
         None => {
             // An empty object carries nothing (see `claims::org_from_v1`).
-            let empty = matches!(claims.get("org_metadata"), Some(Value::Object(m)) if m.is_empty());
+            let empty = matches!(claims.get("org_metadata"), Some(Value::Object(m)) if claims.object_is_empty("org_metadata", m));
             if claims.contains_key("org_metadata") && !empty {
                 return Err(ClaimsError::new("claim `org_metadata` is present without an organization (`o`)"));
             }

@@ -299,15 +299,19 @@ impl Program {
                     _ => Some(walk_map(&session.claims, path)),
                 };
                 match found {
-                    None | Some(Ok(None)) => Ok(false),
-                    Some(Ok(Some(Value::Bool(b)))) => Ok(*b),
-                    Some(Ok(Some(other))) => {
-                        Err(format!("the license claim must be a boolean, found {}", crate::claims::kind_of(other)))
-                    }
-                    Some(Err(())) => Err("the license claim's parent is not an object".to_string()),
+                    None | Some(Ok(None)) => LicenseFound::Absent,
+                    Some(Ok(Some(Value::Bool(b)))) => LicenseFound::Bool(*b),
+                    Some(Ok(Some(other))) => LicenseFound::Other(crate::claims::kind_of(other)),
+                    Some(Err(())) => LicenseFound::ParentNotObject,
                 }
+                .flag()
             }
         }
+    }
+
+    /// The license path inside `org_metadata`, when the policy declares `license org.<path>`.
+    pub fn org_license_path(&self) -> Option<&[Box<str>]> {
+        self.license.as_deref().filter(|_| self.license_root == Root::Org)
     }
 
     /// Whether every rule on resource type `t` reads the resource's attributes through
@@ -351,6 +355,8 @@ pub(crate) struct TextReads {
     pub org_slug: bool,
     /// `org.permissions` as a list of names (`has(...)` reads permission bits instead).
     pub org_permissions: bool,
+    /// `org.<metadata path>` (a `license org.<path>` declaration is read apart from it).
+    pub org_metadata: bool,
     /// `resource.id`.
     pub resource_id: bool,
     /// `resource.<attribute>` (see [`Program::slots_only`] for where it is read).
@@ -365,6 +371,7 @@ impl TextReads {
         iss: true,
         org_slug: true,
         org_permissions: true,
+        org_metadata: true,
         resource_id: true,
         resource_attrs: true,
     };
@@ -376,6 +383,7 @@ impl TextReads {
             CExpr::SessionIss => self.iss = true,
             CExpr::OrgSlug => self.org_slug = true,
             CExpr::OrgPermissions => self.org_permissions = true,
+            CExpr::OrgMetadata(_) => self.org_metadata = true,
             CExpr::ResourceId => self.resource_id = true,
             CExpr::ResourceAttr(_) => self.resource_attrs = true,
             CExpr::List(items) => items.iter().for_each(|i| self.note(i)),
@@ -395,7 +403,6 @@ impl TextReads {
             | CExpr::Org
             | CExpr::OrgId
             | CExpr::OrgRole
-            | CExpr::OrgMetadata(_)
             | CExpr::Session
             | CExpr::SessionExp
             | CExpr::SessionNbf
@@ -481,6 +488,31 @@ impl std::ops::DerefMut for Bits {
         match self {
             Bits::Inline(n, words) => words.get_mut(..*n).unwrap_or_default(),
             Bits::Heap(words) => words,
+        }
+    }
+}
+
+/// What the declared license path leads to in a session's claims.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) enum LicenseFound {
+    /// Nothing there (an absent key on the way).
+    #[default]
+    Absent,
+    Bool(bool),
+    /// A value of another kind, named as `claims::kind_of` names it.
+    Other(&'static str),
+    /// A value on the way is not an object.
+    ParentNotObject,
+}
+
+impl LicenseFound {
+    /// The license flag, or why the claims cannot say.
+    pub fn flag(self) -> Result<bool, String> {
+        match self {
+            LicenseFound::Absent => Ok(false),
+            LicenseFound::Bool(b) => Ok(b),
+            LicenseFound::Other(kind) => Err(format!("the license claim must be a boolean, found {kind}")),
+            LicenseFound::ParentNotObject => Err("the license claim's parent is not an object".to_string()),
         }
     }
 }

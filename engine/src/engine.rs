@@ -184,18 +184,24 @@ impl Engine {
             keep_claims: inner.reads_claims,
             reads: inner.text_reads,
             permissions: Some((&program.permission_index, program.permission_words)),
+            license: program.org_license_path(),
         };
-        let (session, interned) = match Session::from_claims_one_shot(claims, limits, &shot) {
+        let (session, read) = match Session::from_claims_one_shot(claims, limits, &shot) {
             Ok(read) => read,
             Err(e) => return Decision::deny_with_error(Reason::INVALID_CLAIMS, e.to_string()),
         };
         // The interned bits count only in an organization (as `Program::prepare` adds the
         // bits of the session's own names only then).
-        let mut bits = match interned {
+        let mut bits = match read.interned {
             Some(bits) if session.org.is_some() => bits,
             _ => crate::compile::Bits::zeroed(program.permission_words),
         };
-        let licensed = program.prepare_into(&session, &mut bits);
+        let mut licensed = program.prepare_into(&session, &mut bits);
+        if let (Some(found), Some(_)) = (read.license, &session.org) {
+            // `org_metadata` was read apart (the session's copy is empty): the license
+            // flag is what its path led to, as `prepare_into` would find it.
+            licensed = found.flag();
+        }
         let declared = |type_name: &str| {
             let t = program.types.get(type_name).map(|&t| t as usize);
             let attrs = t.and_then(|t| program.type_info.get(t)).map(|i| i.attrs.as_slice()).unwrap_or_default();

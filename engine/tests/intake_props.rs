@@ -179,7 +179,22 @@ fn plausible_claims() -> impl Strategy<Value = String> {
         any::<bool>(),
         prop::sample::subsequence(vec!["org:tasks:edit", "org:tasks:view", "org:tasks:manage"], 0..3),
         prop::sample::select(vec!["org:admin", "org:member", "org:viewer"]),
-        prop::sample::select(vec![r#"{"isLicensed": true}"#, r#"{"isLicensed": "true"}"#, "{}", r#"{"a":{"a":1}}"#]),
+        prop::sample::select(vec![
+            r#"{"isLicensed": true}"#,
+            r#"{"isLicensed": "true"}"#,
+            "{}",
+            r#"{"a":{"a":1}}"#,
+            r#"{"isLicensed": false, "plan": {"seat": true}}"#,
+            r#"{"plan": {"seat": 1}}"#,
+            r#"{"plan": {"seat": null, "x": [1]}}"#,
+            r#"{"plan": 1}"#,
+            r#"{"plan": false, "isLicensed": true}"#,
+            r#"{"plan": {}}"#,
+            r#"{"plan": [{"seat": true}]}"#,
+            r#"{"pl\u0061n": {"s\u0065at": true}, "isLicensed": true}"#,
+            r#"{"plan": {"seat": true, "seat": false}}"#,
+            r#"{"plan": {"seat": {"a": 1}}, "isLicensed": null}"#,
+        ]),
     )
         .prop_map(|(org, meta, perms, role, metadata)| {
             let mut s = String::from(r#"{"sub": "user_1", "sid": "sess_1", "exp": 1721770193, "nbf": 1721770123"#);
@@ -215,7 +230,9 @@ fn plausible_claims() -> impl Strategy<Value = String> {
 
 /// Reads as text every session and resource field that `decide_json` keeps only when a
 /// rule reads it (`session.id`, `.azp`, `.iss`, `org.slug`, `org.permissions`,
-/// `resource.id`); the other policies read none of them, so both ways are compared.
+/// `org.metadata`, `resource.id`); the other policies read none of them, so both ways are
+/// compared. (`team_tasks` and [`ATTRIBUTE_TYPES`] declare a license in `org_metadata`,
+/// which `decide_json` then follows as it reads the claim instead of building it.)
 const READS_EVERY_FIELD: &str = r#"
 permission org:tasks:view "View"
 permission org:tasks:edit "Edit"
@@ -226,18 +243,20 @@ action view, edit, list, audit on task
 @id("by_slug") permit edit on task when org.slug == "acme"
 @id("by_permissions") permit list on task when "org:tasks:edit" in org.permissions
 @id("by_id") permit audit on task when resource.id == "org_1" or has(org:tasks:view)
+@id("by_metadata") permit view on task when org.metadata.isLicensed == true
 "#;
 
 /// Attributes of every type, optional ones, on a type whose rules read attributes only
 /// through their slots (`doc`: `decide_json` binds them as it reads them) and on one whose
 /// rules read them by name (`note`: they are kept in the resource).
 const ATTRIBUTE_TYPES: &str = r#"
+license org.metadata.plan.seat
 resource doc { owner_id: string, tags: [string], size?: int, public?: bool }
 resource note { owner_id: string, tags: [string], size?: int, public?: bool }
 action read, share on doc
 action read on note
 @id("own") permit read on doc when resource.owner_id == user.id and resource.size > 1
-@id("pub") permit share on doc when resource.public
+@id("pub") permit share on doc when resource.public or licensed
 @id("tagged") permit read on note when "x" in resource.tags or resource.size == 2
 "#;
 

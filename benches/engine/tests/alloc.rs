@@ -163,4 +163,4 @@ fn json_path_allocations_stay_bounded() {
 }
 
 /// The measured total of [`json_path_allocations_stay_bounded`] over the 8 requests of the mix.
-const JSON_PATH_ALLOCATIONS: usize = 52;
+const JSON_PATH_ALLOCATIONS: usize = 38;
