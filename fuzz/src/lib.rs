@@ -106,11 +106,22 @@ pub fn claims_checks(text: &str) {
             assert_eq!(lax.as_ref().ok(), Some(s), "strict and parsed-value claims disagree");
         }
     }
+    // `decide_json` (which keeps only what each policy reads) decides as the engine does on
+    // the strict reference session.
+    let dom = ordinance::testing::session_from_claims_json_dom(text, &Limits::default());
     for (engine, resource) in shipped().iter().zip(shipped_resources()) {
         let d = engine.decide_json(text, "view", &resource.to_string(), None, Some(1_721_770_150));
         assert_invariants(&d);
         if strict.is_err() {
             assert_eq!(d.reason, "invalid_claims", "rejected claims decided: {d:?}");
+        }
+        match (&dom, Resource::from_value(resource)) {
+            (Ok(session), Ok(resource)) => {
+                let expected = engine.decide_with(session, "view", &resource, &Options::default().at(1_721_770_150));
+                assert_eq!(d, expected, "decide_json and the strict reference session disagree");
+            }
+            (Err(e), _) => assert_eq!(d.error, Some(e.to_string()), "decide_json and the strict reference disagree"),
+            (Ok(_), Err(_)) => {}
         }
     }
     let Ok(session) = strict else { return };
@@ -156,7 +167,19 @@ pub fn intake_checks(text: &str) {
                 assert_eq!(engine.decide_request(v), d, "decide_request disagrees with decide_request_json");
             }
         }
-        assert_invariants(&engine.decide_json(claims, "edit", text, None, Some(0)));
+        // `decide_json` (which binds the declared attributes as it reads them) decides as
+        // the engine does on the strict reference resource.
+        let d = engine.decide_json(claims, "edit", text, None, Some(0));
+        assert_invariants(&d);
+        if let Ok(session) = Session::from_claims_json(claims) {
+            match ordinance::testing::resource_from_json_dom(text, &Limits::default()) {
+                Ok(resource) => {
+                    let expected = engine.decide_with(&session, "edit", &resource, &Options::default().at(0));
+                    assert_eq!(d, expected, "decide_json and the strict reference resource disagree");
+                }
+                Err(e) => assert_eq!(d.error, Some(e.to_string()), "decide_json and the strict reference disagree"),
+            }
+        }
         for r in shipped_resources() {
             assert_invariants(&engine.decide_json(claims, "view", &r.to_string(), Some(text), Some(0)));
         }
