@@ -160,6 +160,7 @@ impl Session {
     /// only type-checked and kept as empty strings. Accepts and rejects exactly what the
     /// full reader does, with the same messages (`engine/tests/intake_props.rs` compares
     /// the decisions).
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
     pub(crate) fn from_claims_one_shot(
         text: &str,
         limits: &Limits,
@@ -241,6 +242,7 @@ impl Session {
 
     /// Reads and checks the registered claims. The session's `claims` map is left empty
     /// for the caller to fill, unless the session is pending (signed out: no claims).
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
     fn read<S: ClaimSource>(claims: &mut S) -> Result<(Session, bool), ClaimsError> {
         let version = match claims.get("v") {
             None => 1,
