@@ -40,6 +40,9 @@ use wasm_bindgen::prelude::*;
 /// tables: the wrapper then reads it with `lastJson`.
 const NOT_INTERNED: u32 = u32::MAX;
 
+/// What `decideResource` returns when it failed: the error payload is in `lastJson`.
+const FAILED: u32 = u32::MAX - 1;
+
 /// How many distinct answers (or action names) an engine numbers. Decisions without an
 /// `error` come from the policy (reason, rule, hints), so real policies stay far below it;
 /// past it, answers travel as JSON text.
@@ -404,6 +407,33 @@ impl RawEngine {
         let decision =
             self.engine.decide_with(&session.session, action, &resource.resource, &Options::default().at(unix(now)));
         self.decision_id(decision, action_id)
+    }
+
+    /// The hot path of `decide` from objects seen again: `decideResourceId` for an action
+    /// numbered by `action`, returning a plain number (no `Result`, so no multi-value return
+    /// and no array per call in the JS glue). `FAILED` means an error, whose payload (as
+    /// thrown by the other methods) is then in `lastJson`.
+    #[wasm_bindgen(js_name = decideResource)]
+    pub fn decide_resource(&mut self, session: &RawSession, action: u32, resource: &RawResource, now: f64) -> u32 {
+        let result = match self.actions.get(action as usize) {
+            Some(name) => {
+                let decision = self.engine.decide_with(
+                    &session.session,
+                    name,
+                    &resource.resource,
+                    &Options::default().at(unix(now)),
+                );
+                self.decision_id(decision, action)
+            }
+            None => Err(thrown("internal", format!("no action number {action}"), None)),
+        };
+        match result {
+            Ok(id) => id,
+            Err(payload) => {
+                self.last = payload.as_string().unwrap_or_default();
+                FAILED
+            }
+        }
     }
 
     /// `permittedActions` on a prepared resource, without context, answering with the
