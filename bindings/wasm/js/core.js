@@ -233,6 +233,24 @@ function sameArray(value, node) {
   return true;
 }
 
+// Makes the snapshot's leaves the very values `value` holds where they are `===` (so equal
+// JSON): V8 then compares those strings by address on the next calls instead of by content
+// (the snapshot's own strings come from JSON.parse). Replaces nothing that is not `===`, so
+// it changes no answer of `sameJson`. Reads only plain data properties (`value` has just been
+// found equal to the snapshot, or is about to be compared with it).
+function adopt(value, node) {
+  if (typeof value !== 'object' || value === null) return;
+  const keys = node.keys;
+  const values = node.values;
+  for (let i = 0; i < values.length; i++) {
+    const d = Object.getOwnPropertyDescriptor(value, keys === null ? String(i) : keys[i]);
+    if (d === undefined || !('value' in d)) continue;
+    const s = values[i];
+    if (s instanceof JsonNode) adopt(d.value, s);
+    else if (d.value === s) values[i] = d.value;
+  }
+}
+
 // Deeply frozen objects. An object bound to a snapshot that is frozen all the way down,
 // with data properties only and plain prototypes, cannot change any more: its keys, values and
 // prototypes are fixed (for a Proxy too: the invariants of frozen targets bind its traps).
@@ -377,7 +395,10 @@ function bind(bindings, object, entry) {
     entry.last = object;
     return;
   }
-  if (entry.node === null) entry.node = snapshot(JSON.parse(entry.text));
+  if (entry.node === null) {
+    entry.node = snapshot(JSON.parse(entry.text));
+    adopt(object, entry.node);
+  }
   const node = entry.node;
   if (entry.frozen !== object && deepFrozen(object, node) && sameJson(object, node)) entry.frozen = object;
   bindings.set(object, entry);
