@@ -191,7 +191,7 @@ for (const [kind, claims] of Object.entries(requests)) {
   results.push(measure(`${kind}: decide(JS object), 128 distinct resources in turn`, () => engine.decide(claims, 'edit', { ...rows[row++ & 127] }, at), expect[kind]));
   const rawEngine = new raw.RawEngine(policyText, 'team_tasks.ord');
   const rawSession = new raw.RawSession(claimsJson);
-  if (typeof rawEngine.decideResourceId === 'function') {
+  if (typeof rawEngine.decideSessionId === 'function') {
     const editId = rawEngine.action('edit');
     const decisionId = rawEngine.decideSessionId(rawSession, editId, undefined, taskJson, undefined, NOW);
     assert.deepStrictEqual(JSON.parse(rawEngine.decision(decisionId)), expect[kind]);

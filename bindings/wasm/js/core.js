@@ -715,7 +715,7 @@ class Engine {
           typeof target === 'string'
             ? engine.decideSessionId(session, actionId, name, target, context, now)
             : actionId === NOT_INTERNED
-              ? engine.decideResourceId(session, actionId, name, target.raw, now)
+              ? engine.decideSessionId(session, actionId, name, target.text, undefined, now)
               : engine.decideResource(session, actionId, target.raw, now);
         if (id === FAILED) throw engine.lastJson();
       }

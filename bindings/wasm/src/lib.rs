@@ -392,27 +392,11 @@ impl RawEngine {
     }
 
     /// `Engine::decide_with` on a prepared session and a prepared resource, without context,
-    /// answering with the decision's number.
-    #[wasm_bindgen(js_name = decideResourceId)]
-    pub fn decide_resource_id(
-        &mut self,
-        session: &RawSession,
-        action: u32,
-        name: Option<String>,
-        resource: &RawResource,
-        now: f64,
-    ) -> Result<u32, JsValue> {
-        let action_id = action;
-        let action = self.action_name(action_id, &name)?;
-        let decision =
-            self.engine.decide_with(&session.session, action, &resource.resource, &Options::default().at(unix(now)));
-        self.decision_id(decision, action_id)
-    }
-
-    /// The hot path of `decide` from objects seen again: `decideResourceId` for an action
-    /// numbered by `action`, returning a plain number (no `Result`, so no multi-value return
-    /// and no array per call in the JS glue). `FAILED` means an error, whose payload (as
-    /// thrown by the other methods) is then in `lastJson`.
+    /// for an action numbered by `action`, answering with the decision's number
+    /// (`NOT_INTERNED`: see `lastJson`). The hot path of `decide` from objects seen again:
+    /// it returns a plain number (no `Result`, so no multi-value return and no array per
+    /// call in the JS glue); `FAILED` means an error, whose payload (as thrown by the other
+    /// methods) is then in `lastJson`. An action without a number takes `decideSessionId`.
     #[wasm_bindgen(js_name = decideResource)]
     pub fn decide_resource(&mut self, session: &RawSession, action: u32, resource: &RawResource, now: f64) -> u32 {
         let result = match self.actions.get(action as usize) {
