@@ -119,7 +119,7 @@ run "python: maturin wheel + pytest (bindings, FastAPI example, psycopg)" python
 wasm_build() {
   npm --prefix "$WASM_DIR" run build
 }
-run "wasm: build (wasm-release, wasm-bindgen nodejs + web, wasm-opt -Oz)" wasm_build
+run "wasm: build (wasm-release, wasm-bindgen nodejs + web, wasm-opt -Os --converge)" wasm_build
 run "wasm: node --test" bash -c "node --test $WASM_DIR/tests/*.test.mjs"
 browser_test() {
   local port server rc

@@ -1,4 +1,4 @@
-// Size (and speed) of the .wasm for each opt-level, with and without `wasm-opt -Oz`.
+// Size (and speed) of the .wasm for each opt-level, with and without `wasm-opt` (build.mjs: -Os --converge).
 //
 //   node bindings/wasm/bench/sizes.mjs [z s 3]
 //
@@ -30,7 +30,7 @@ for (const level of levels) {
     rows.push({ level, opt, raw: wasm.length, gzip: gzipSync(wasm, { level: 9 }).length, object: median('allow: decide(JS object)'), session: median('allow: decide(prepared Session)'), deny: median('deny: decide(JS object)') });
   }
 }
-console.log('| opt-level | wasm-opt -Oz | raw bytes | gzip -9 bytes | decide(JS object) allow | deny | decide(Session) allow |');
+console.log('| opt-level | wasm-opt | raw bytes | gzip -9 bytes | decide(JS object) allow | deny | decide(Session) allow |');
 console.log('|---|---|---:|---:|---:|---:|---:|');
 for (const r of rows) {
   const us = (ns) => `${(ns / 1000).toFixed(2)} µs`;

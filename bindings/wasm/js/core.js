@@ -191,29 +191,70 @@ function snapshot(value) {
   return new JsonNode(keys, keys.map((k) => snapshot(value[k])));
 }
 
+// A value read from the object is first compared with `===` against the snapshot's: for a
+// leaf of the snapshot (a primitive), equal means the same JSON (NaN and Infinity never are
+// in a snapshot; -0 and 0 both give "0"); a snapshot node is never `===` to a user's value,
+// so the comparison then goes down (`sameJson`). Objects and arrays have their own
+// functions, so each one's property loads see fewer shapes.
 function sameJson(value, node) {
-  if (typeof value !== 'object' || value === null) return false;
-  const values = node.values;
+  return node.keys === null ? sameArray(value, node) : sameObject(value, node);
+}
+
+// One case passes although JSON.stringify would differ: a boxed primitive (`new Number(5)`,
+// `new String('ab')`, `Object(1n)`...) whose prototype was replaced with Object.prototype
+// looks like a plain object here, while JSON.stringify converts it by its internal slot
+// (`null`, `"[object String]"`, a TypeError...). Telling it apart costs an
+// `Object.prototype.toString` call per object and call, so it is left as a documented limit
+// (docs/performance-wasm.md); no JSON-like data holds such objects by accident.
+function sameObject(value, node) {
+  if (typeof value !== 'object' || value === null || protoOf(value) !== OBJECT_PROTO || value.toJSON !== undefined) return false;
   const keys = node.keys;
-  if (keys === null) {
-    if (protoOf(value) !== ARRAY_PROTO || !isArray(value) || value.toJSON !== undefined) return false;
-    const n = values.length;
-    if (value.length !== n) return false;
-    for (let i = 0; i < n; i++) {
-      const s = values[i];
-      if (typeof s === 'object' && s !== null ? !sameJson(value[i], s) : value[i] !== s) return false;
-    }
-    return true;
-  }
-  if (protoOf(value) !== OBJECT_PROTO || value.toJSON !== undefined) return false;
+  const values = node.values;
+  const n = keys.length;
   let i = 0;
   for (const k in value) {
-    if (k !== keys[i]) return false;
+    if (i === n || k !== keys[i]) return false;
     const s = values[i];
-    if (typeof s === 'object' && s !== null ? !sameJson(value[k], s) : value[k] !== s) return false;
+    const v = value[k];
+    if (v !== s && (typeof s !== 'object' || s === null || !sameJson(v, s))) return false;
     i++;
   }
-  return i === keys.length;
+  return i === n;
+}
+
+function sameArray(value, node) {
+  if (!isArray(value) || protoOf(value) !== ARRAY_PROTO || value.toJSON !== undefined) return false;
+  const values = node.values;
+  const n = values.length;
+  if (value.length !== n) return false;
+  if (node.inner.length === 0) {
+    for (let i = 0; i < n; i++) if (value[i] !== values[i]) return false;
+    return true;
+  }
+  for (let i = 0; i < n; i++) {
+    const s = values[i];
+    const v = value[i];
+    if (v !== s && (typeof s !== 'object' || s === null || !sameJson(v, s))) return false;
+  }
+  return true;
+}
+
+// Makes the snapshot's leaves the very values `value` holds where they are `===` (so equal
+// JSON): V8 then compares those strings by address on the next calls instead of by content
+// (the snapshot's own strings come from JSON.parse). Replaces nothing that is not `===`, so
+// it changes no answer of `sameJson`. Reads only plain data properties (`value` has just been
+// found equal to the snapshot, or is about to be compared with it).
+function adopt(value, node) {
+  if (typeof value !== 'object' || value === null) return;
+  const keys = node.keys;
+  const values = node.values;
+  for (let i = 0; i < values.length; i++) {
+    const d = Object.getOwnPropertyDescriptor(value, keys === null ? String(i) : keys[i]);
+    if (d === undefined || !('value' in d)) continue;
+    const s = values[i];
+    if (s instanceof JsonNode) adopt(d.value, s);
+    else if (d.value === s) values[i] = d.value;
+  }
 }
 
 // Deeply frozen objects. An object bound to a snapshot that is frozen all the way down,
@@ -221,11 +262,9 @@ function sameJson(value, node) {
 // prototypes are fixed (for a Proxy too: the invariants of frozen targets bind its traps).
 // Only a `toJSON` can still appear (on Object.prototype / Array.prototype, or from a Proxy's
 // `get` for a property it does not have), so each call with such an object checks `toJSON`
-// on each of its objects and arrays instead of comparing every value (`sameFrozen`).
-// `frozenAt` maps such an object to the snapshot it was checked against when it was bound
-// (frozen, and equal to the snapshot then); against any other snapshot it is compared.
-const frozenAt = new WeakMap();
-
+// on each of its objects and arrays instead of comparing every value (`sameFrozen`). An
+// entry's `frozen` is the object that was found deeply frozen (and equal to the entry's
+// snapshot) when it was bound; any other object is compared.
 function deepFrozen(value, node) {
   if (!(node instanceof JsonNode)) return true;
   if (typeof value !== 'object' || value === null || !Object.isFrozen(value)) return false;
@@ -248,9 +287,37 @@ function sameFrozen(value, node) {
   return true;
 }
 
-// `value` (bound to `node`) still gives the JSON text `node` was made from.
-function same(value, node) {
-  return frozenAt.get(value) === node ? sameFrozen(value, node) : sameJson(value, node);
+// `value` (bound to `entry`) still gives the JSON text of the entry's snapshot.
+function same(value, entry) {
+  return entry.frozen === value ? sameFrozen(value, entry.node) : sameJson(value, entry.node);
+}
+
+// Objects bound to entries (a WeakMap: nothing is kept alive by it), with the last object
+// looked up or bound remembered beside it: a UI asks about the same claims and row objects
+// several times in a row, and comparing with the last object costs less than a WeakMap
+// lookup. `last` always agrees with the map (`set` updates both).
+class Bindings {
+  constructor() {
+    this.map = new WeakMap();
+    this.lastObject = null;
+    this.lastEntry = undefined;
+  }
+
+  get(object) {
+    if (object === this.lastObject) return this.lastEntry;
+    const entry = this.map.get(object);
+    if (entry !== undefined) {
+      this.lastObject = object;
+      this.lastEntry = entry;
+    }
+    return entry;
+  }
+
+  set(object, entry) {
+    this.map.set(object, entry);
+    this.lastObject = object;
+    this.lastEntry = entry;
+  }
 }
 
 // Claims given as objects are validated once per distinct JSON text: each engine keeps a
@@ -270,6 +337,7 @@ class ClaimsEntry {
     this.raw = null; // the RawSession, once prepared (null again once evicted)
     this.epoch = -1;
     this.node = null; // the snapshot, made when an object is first bound
+    this.frozen = null; // a deeply frozen object equal to the snapshot (see same)
     this.last = null; // the last object that gave this text (see bind)
   }
 }
@@ -286,6 +354,7 @@ function cachedSession(cache, text, always) {
       if (old.raw !== null && old.epoch === state.epoch) old.raw.free();
       old.raw = null;
       old.last = null;
+      old.frozen = null;
     }
     entry = new ClaimsEntry(text);
     cache.set(text, entry);
@@ -303,7 +372,7 @@ function claimsFor(claims, cache, bound, always) {
   const object = typeof claims === 'object' && claims !== null;
   if (object) {
     const entry = bound.get(claims);
-    if (entry !== undefined && entry.raw !== null && same(claims, entry.node)) {
+    if (entry !== undefined && entry.raw !== null && same(claims, entry)) {
       if (entry.epoch !== state.epoch) {
         entry.raw = new raw.RawSession(entry.text);
         entry.epoch = state.epoch;
@@ -327,15 +396,18 @@ function claimsFor(claims, cache, bound, always) {
 // row that this object gave this text: an object made anew for every call (`{...row}`) is
 // then never bound, which would cost a WeakMap entry per call for nothing. `entry.last` holds
 // the last such object strongly; the caches are small, so few objects are kept that way.
-function bind(map, object, entry) {
+function bind(bindings, object, entry) {
   if (entry.last !== object) {
     entry.last = object;
     return;
   }
-  if (entry.node === null) entry.node = snapshot(JSON.parse(entry.text));
+  if (entry.node === null) {
+    entry.node = snapshot(JSON.parse(entry.text));
+    adopt(object, entry.node);
+  }
   const node = entry.node;
-  if (frozenAt.get(object) !== node && deepFrozen(object, node) && sameJson(object, node)) frozenAt.set(object, node);
-  map.set(object, entry);
+  if (entry.frozen !== object && deepFrozen(object, node) && sameJson(object, node)) entry.frozen = object;
+  bindings.set(object, entry);
 }
 
 // Resources: the engine's parsed resource (a RawResource) is kept for the last 64 distinct
@@ -352,13 +424,14 @@ class ResourceEntry {
     this.raw = null; // the RawResource, once the text came twice (null again once evicted)
     this.epoch = -1;
     this.node = null;
+    this.frozen = null;
     this.last = null; // the last object that gave this text (see bind)
     this.bad = false; // the engine refused this text
   }
 }
 
 const resourceTexts = new Map();
-const resources = new WeakMap();
+const resources = new Bindings();
 
 // The entry with a prepared resource (current instance) for `resource`, or its JSON text.
 // Throws RequestError when the resource has no JSON text.
@@ -366,7 +439,7 @@ function resourceFor(resource) {
   const object = typeof resource === 'object' && resource !== null;
   if (object) {
     const entry = resources.get(resource);
-    if (entry !== undefined && entry.raw !== null && same(resource, entry.node)) {
+    if (entry !== undefined && entry.raw !== null && same(resource, entry)) {
       if (entry.epoch !== state.epoch) {
         entry.raw = new raw.RawResource(entry.text);
         entry.epoch = state.epoch;
@@ -384,6 +457,7 @@ function resourceFor(resource) {
       if (old.raw !== null && old.epoch === state.epoch) old.raw.free();
       old.raw = null;
       old.last = null;
+      old.frozen = null;
     }
     resourceTexts.set(text, new ResourceEntry(text));
     return text;
@@ -406,6 +480,8 @@ function resourceFor(resource) {
 // Decisions come back from the raw layer as numbers; each engine keeps the decision for each
 // number, built once, and hands out copies (callers may change what they get).
 const NOT_INTERNED = 0xffffffff;
+// What `decideResource` answers when it failed; its error payload is in `lastJson`.
+const FAILED = 0xfffffffe;
 
 function copyDecision(d) {
   const missing = d.missing;
@@ -553,10 +629,12 @@ class Engine {
   #raw = null;
   #epoch = -1;
   #sessions = new Map();
-  #bound = new WeakMap();
+  #bound = new Bindings();
   // Of the current raw engine: action name -> number, and the decision / action list built
   // for each number.
   #actions = new Map();
+  #lastAction = null; // the last action name numbered or looked up, and its number
+  #lastActionId = NOT_INTERNED;
   #decisions = [];
   #lists = [];
 
@@ -589,6 +667,7 @@ class Engine {
       }
       this.#epoch = state.epoch;
       this.#actions = new Map();
+      this.#lastAction = null;
       this.#decisions = [];
       this.#lists = [];
     }
@@ -597,10 +676,15 @@ class Engine {
 
   // The number of an action name in the raw engine (NOT_INTERNED once its table is full).
   #actionId(engine, action) {
+    if (action === this.#lastAction) return this.#lastActionId;
     let id = this.#actions.get(action);
     if (id === undefined) {
       id = engine.action(action);
       if (id !== NOT_INTERNED) this.#actions.set(action, id);
+    }
+    if (id !== NOT_INTERNED) {
+      this.#lastAction = action;
+      this.#lastActionId = id;
     }
     return id;
   }
@@ -636,7 +720,10 @@ class Engine {
         id =
           typeof target === 'string'
             ? engine.decideSessionId(session, actionId, name, target, context, now)
-            : engine.decideResourceId(session, actionId, name, target.raw, now);
+            : actionId === NOT_INTERNED
+              ? engine.decideSessionId(session, actionId, name, target.text, undefined, now)
+              : engine.decideResource(session, actionId, target.raw, now);
+        if (id === FAILED) throw engine.lastJson();
       }
       return this.#decision(engine, id);
     } catch (e) {

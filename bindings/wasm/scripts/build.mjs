@@ -4,7 +4,7 @@
 //   1. cargo build -p ordinance-wasm --target wasm32-unknown-unknown --profile wasm-release
 //   2. wasm-bindgen --target nodejs → pkg-node/ and --target web → pkg-web/
 //      (--experimental-reset-state-function: the wrapper replaces a trapped instance)
-//   3. node_modules/.bin/wasm-opt -Oz (npm binaryen; never Debian's wasm-opt 108, whose
+//   3. node_modules/.bin/wasm-opt -Os --converge (npm binaryen; never Debian's wasm-opt 108, whose
 //      output breaks wasm-bindgen's externref table). Both targets share one .wasm.
 //   4. the hand-written wrapper js/core.js, wrapped as pkg-node/index.cjs (CommonJS) and
 //      pkg-web/index.js (ES module), and the hand-written js/index.d.ts.
@@ -114,7 +114,9 @@ if (!nodeOnly) targets.push({ target: 'web', dir: join(here, 'pkg-web'), index: 
 for (const t of targets) bindgenTo(t.target, t.dir);
 
 const first = join(targets[0].dir, 'ordinance_wasm_bg.wasm');
-if (optimize) run(wasmOpt, ['-Oz', first, '-o', first]);
+// -Os --converge: 330 B gzip smaller than -Oz for this module (and no slower), for ~6 s more
+// (docs/performance-wasm.md, "Size").
+if (optimize) run(wasmOpt, ['-Os', '--converge', first, '-o', first]);
 for (const t of targets) {
   const dir = t.dir;
   mkdirSync(dir, { recursive: true });

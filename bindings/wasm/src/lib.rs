@@ -40,6 +40,9 @@ use wasm_bindgen::prelude::*;
 /// tables: the wrapper then reads it with `lastJson`.
 const NOT_INTERNED: u32 = u32::MAX;
 
+/// What `decideResource` returns when it failed: the error payload is in `lastJson`.
+const FAILED: u32 = u32::MAX - 1;
+
 /// How many distinct answers (or action names) an engine numbers. Decisions without an
 /// `error` come from the policy (reason, rule, hints), so real policies stay far below it;
 /// past it, answers travel as JSON text.
@@ -389,21 +392,32 @@ impl RawEngine {
     }
 
     /// `Engine::decide_with` on a prepared session and a prepared resource, without context,
-    /// answering with the decision's number.
-    #[wasm_bindgen(js_name = decideResourceId)]
-    pub fn decide_resource_id(
-        &mut self,
-        session: &RawSession,
-        action: u32,
-        name: Option<String>,
-        resource: &RawResource,
-        now: f64,
-    ) -> Result<u32, JsValue> {
-        let action_id = action;
-        let action = self.action_name(action_id, &name)?;
-        let decision =
-            self.engine.decide_with(&session.session, action, &resource.resource, &Options::default().at(unix(now)));
-        self.decision_id(decision, action_id)
+    /// for an action numbered by `action`, answering with the decision's number
+    /// (`NOT_INTERNED`: see `lastJson`). The hot path of `decide` from objects seen again:
+    /// it returns a plain number (no `Result`, so no multi-value return and no array per
+    /// call in the JS glue); `FAILED` means an error, whose payload (as thrown by the other
+    /// methods) is then in `lastJson`. An action without a number takes `decideSessionId`.
+    #[wasm_bindgen(js_name = decideResource)]
+    pub fn decide_resource(&mut self, session: &RawSession, action: u32, resource: &RawResource, now: f64) -> u32 {
+        let result = match self.actions.get(action as usize) {
+            Some(name) => {
+                let decision = self.engine.decide_with(
+                    &session.session,
+                    name,
+                    &resource.resource,
+                    &Options::default().at(unix(now)),
+                );
+                self.decision_id(decision, action)
+            }
+            None => Err(thrown("internal", format!("no action number {action}"), None)),
+        };
+        match result {
+            Ok(id) => id,
+            Err(payload) => {
+                self.last = payload.as_string().unwrap_or_default();
+                FAILED
+            }
+        }
     }
 
     /// `permittedActions` on a prepared resource, without context, answering with the
@@ -526,13 +540,26 @@ impl RawFilter {
         let mut opts =
             SqlOptions { first_param: usize::try_from(first_param).unwrap_or(usize::MAX), ..SqlOptions::default() };
         if let Some(text) = columns {
-            opts.columns = serde_json::from_str::<HashMap<String, String>>(&text).map_err(|e| {
+            // Read as a `Value` (the deserializer the AuthZEN requests already use) rather
+            // than a `HashMap<String, String>` of its own: a smaller .wasm.
+            let bad = |detail: String| {
                 thrown(
                     "request",
-                    format!("invalid option: `columns` must map attribute names to column names ({e})"),
+                    format!("invalid option: `columns` must map attribute names to column names ({detail})"),
                     None,
                 )
-            })?;
+            };
+            let Value::Object(map) = serde_json::from_str::<Value>(&text).map_err(|e| bad(e.to_string()))? else {
+                return Err(bad("not an object".to_owned()));
+            };
+            let mut names = HashMap::with_capacity(map.len());
+            for (attribute, column) in map {
+                let Value::String(column) = column else {
+                    return Err(bad(format!("the column of `{attribute}` is not a string")));
+                };
+                names.insert(attribute, column);
+            }
+            opts.columns = names;
         }
         let sql = self.filter.to_sql(&opts).map_err(|e| filter_error(&e))?;
         Ok(json!({ "sql": sql.sql, "params": sql.params }).to_string())

@@ -277,7 +277,11 @@ test('filter: the residual as data and as SQL', () => {
   assert.throws(() => engine.filter({ sub: 1 }, 'view', 'task', at), ClaimsError);
   assert.throws(() => engine.filter(member(), 'view', 7, at), RequestError);
   assert.throws(() => view.toSql({ firstParam: 0 }), RequestError);
-  assert.throws(() => view.toSql({ columns: { owner_id: 5 } }), (e) => e instanceof RequestError && /columns/.test(e.message));
+  assert.throws(() => view.toSql({ columns: { owner_id: 5 } }), (e) => e instanceof RequestError && e.message === 'invalid option: `columns` must map attribute names to column names (the column of `owner_id` is not a string)');
+  assert.throws(() => view.toSql({ columns: ['t.owner'] }), (e) => e instanceof RequestError && e.message === 'invalid option: `columns` must map attribute names to column names (not an object)');
+  assert.throws(() => view.toSql({ columns: { owner_id: null } }), RequestError);
+  assert.deepEqual(view.toSql({ columns: {} }), view.toSql());
+  assert.deepEqual(view.toSql({ columns: { created_by_id: 'c', owner_id: 'o' } }).sql, '"o" IS NOT NULL AND "c" IS NOT NULL AND ("o" = $1::text OR "o" = $2::text)');
 });
 
 test('evaluate and evaluations: AuthZEN with a subject directory', () => {

@@ -309,3 +309,55 @@ test('deeply frozen objects: recognised without comparing every value, never sta
   check(proxy, task, 'frozen proxy with a toJSON');
   assert.equal(engine.decide(proxy, 'delete', task, at).rule, 'org_manage');
 });
+
+test('two deeply frozen objects with the same content, in turn: each decided on its own value', () => {
+  // An entry remembers one deeply frozen object; the other is compared on every call.
+  const a = deepFreeze(member());
+  const b = deepFreeze(member());
+  const task = orgTask();
+  for (let i = 0; i < 4; i++) {
+    check(a, task, `frozen a, round ${i}`);
+    check(b, task, `frozen b, round ${i}`);
+  }
+  // A plain object with the same content, then changed: never answered from a frozen twin.
+  const c = member();
+  for (let i = 0; i < 3; i++) check(c, task, 'plain twin');
+  c.org_role = 'org:manager';
+  check(c, task, 'plain twin, changed');
+  assert.equal(engine.decide(c, 'delete', task, at).rule, 'org_manage');
+  check(a, task, 'frozen a, after the twin changed');
+});
+
+test('the last object and the last action are remembered without going stale', () => {
+  // Alternating objects and actions exercise the one-entry memories (Bindings, the action
+  // number); a change to the remembered object between two calls must be seen.
+  const claims = [member(), { ...member(), sub: 'user_alice', org_role: 'org:manager' }];
+  const tasks = [orgTask(), { type: 'task', id: 't2', owner_id: 'user_bob', created_by_id: 'user_bob' }];
+  for (let i = 0; i < 40; i++) {
+    const c = claims[i % 2];
+    const t = tasks[(i >> 1) % 2];
+    const action = ACTIONS[i % ACTIONS.length];
+    assert.deepEqual(engine.decide(c, action, t, at), oracle(c, action, t), `step ${i}`);
+    assert.deepEqual(engine.decide(c, action, t, at), oracle(c, action, t), `step ${i} again`);
+    if (i % 7 === 3) c.org_permissions = i % 2 ? ['org:tasks:view'] : ['org:tasks:view', 'org:tasks:edit'];
+    if (i % 11 === 5) t.owner_id = t.owner_id === 'org_team' ? 'org_other' : 'org_team';
+    assert.deepEqual(engine.decide(c, action, t, at), oracle(c, action, t), `step ${i} after a change`);
+  }
+});
+
+test('raw decideResource: an action number the engine never gave fails, with a payload', async () => {
+  const { createRequire } = await import('node:module');
+  const raw = createRequire(import.meta.url)('../pkg-node/ordinance_wasm.js');
+  const e = new raw.RawEngine(policy('team_tasks.ord'), 'team_tasks.ord');
+  const s = new raw.RawSession(JSON.stringify(member()));
+  const r = new raw.RawResource(JSON.stringify(orgTask()));
+  const view = e.action('view');
+  const id = e.decideResource(s, view, r, NOW);
+  assert.ok(id < 0xfffffffe);
+  assert.deepEqual(JSON.parse(e.decision(id)), engine.decide(member(), 'view', orgTask(), at));
+  for (const bad of [view + 1, 0xfffffffd, 0xffffffff]) {
+    assert.equal(e.decideResource(s, bad, r, NOW), 0xfffffffe, `action number ${bad}`);
+    assert.deepEqual(JSON.parse(e.lastJson()), { kind: 'internal', message: `no action number ${bad}` });
+  }
+  for (const h of [e, s, r]) h.free();
+});
