@@ -1171,6 +1171,12 @@ mod tests {
             assert_eq!(registered_slot(name), Some(i), "{name}");
         }
         assert_eq!(REGISTERED.get(JTI_SLOT), Some(&"jti"));
+        assert_eq!(REGISTERED.get(SID_SLOT), Some(&"sid"));
+        assert_eq!(REGISTERED.get(AZP_SLOT), Some(&"azp"));
+        assert_eq!(REGISTERED.get(ISS_SLOT), Some(&"iss"));
+        assert_eq!(REGISTERED.get(ORG_SLUG_SLOT), Some(&"org_slug"));
+        assert_eq!(REGISTERED.get(ORG_PERMISSIONS_SLOT), Some(&"org_permissions"));
+        assert_eq!(REGISTERED.get(ORG_METADATA_SLOT), Some(&"org_metadata"));
         assert_eq!(registered_slot("email"), None);
     }
 
