@@ -29,9 +29,10 @@ pub(crate) struct Program {
     pub rules: Vec<CompiledRule>,
     pub fast_rules: Vec<FastRule>,
     pub permission_index: FxHashMap<Box<str>, u32>,
-    /// Permission names by id, and the license claim as written, for `missing` hints.
-    pub permission_names: Vec<Box<str>>,
-    pub license_name: Box<str>,
+    /// Permission names by id, and the license claim as written, for `missing` hints
+    /// (shared by every hint that names them, so a deny copies no string).
+    pub permission_names: Vec<Arc<str>>,
+    pub license_name: Arc<str>,
     pub permission_words: usize,
     pub roles: FxHashMap<Box<str>, Box<[u64]>>,
     pub license: Option<Box<[Box<str>]>>,

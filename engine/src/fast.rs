@@ -7,11 +7,12 @@
 //! Anything without a specialised node falls back to the general evaluator
 //! ([`Fast::General`]), so the two always agree; the differential tests check it.
 
-use crate::compile::{has_bit, CExpr};
-use crate::decision::Requirement;
+use crate::compile::{has_bit, CExpr, ScopeSel};
+use crate::decision::{Requirement, SharedStr};
 use crate::engine::Bound;
 use crate::eval::{Evaluator, Fault};
-use crate::policy::ast::{AttrType, CmpOp};
+use crate::policy::ast::{AttrType, CmpOp, Method};
+use std::sync::Arc;
 
 /// A string-valued operand.
 #[derive(Debug, Clone)]
@@ -53,11 +54,18 @@ pub(crate) enum Fast {
     AttrStrEq(bool, usize, StrRef),
     IntCmp(CmpOp, IntRef, IntRef),
     HasPermission(u32),
-    HasRole(Box<str>),
+    /// The role's name, shared with the `missing` hints.
+    HasRole(Arc<str>),
     Licensed,
     /// A declared `bool` attribute in boolean position.
     AttrTruth(usize),
     General(Box<CExpr>),
+    /// A test on something a user can obtain, run by the general evaluator: a plan, a
+    /// feature, a recent verification, OAuth scopes. Holds the names a `missing` hint would
+    /// report, made once here so a deny shares them: the plan or feature as written,
+    /// `first_factor:10`, or the scopes of a literal argument (empty when the scopes come
+    /// from the request). See [`FastHints::obtainable_general`].
+    Obtainable(Box<CExpr>, Box<[Arc<str>]>),
 }
 
 /// Lowers a compiled condition for one resource type, whose declared attributes are
@@ -99,7 +107,7 @@ pub(crate) fn lower(e: &CExpr, attrs: &[(Box<str>, AttrType, bool)]) -> Fast {
         CExpr::User => Fast::User,
         CExpr::Org => Fast::Org,
         CExpr::HasPermission(i) => Fast::HasPermission(*i),
-        CExpr::HasRole(r) => Fast::HasRole(r.clone()),
+        CExpr::HasRole(r) => Fast::HasRole(Arc::from(r.as_ref())),
         CExpr::Licensed => Fast::Licensed,
         CExpr::ResourceAttr(name) if slot(name, AttrType::Bool).is_some() => {
             Fast::AttrTruth(slot(name, AttrType::Bool).unwrap_or(0))
@@ -118,8 +126,44 @@ pub(crate) fn lower(e: &CExpr, attrs: &[(Box<str>, AttrType, bool)]) -> Fast {
             (Some(l), Some(r)) => Fast::IntCmp(*op, l, r),
             _ => Fast::General(Box::new(e.clone())),
         },
-        other => Fast::General(Box::new(other.clone())),
+        other => match hint_names(other) {
+            Some(names) => Fast::Obtainable(Box::new(other.clone()), names),
+            None => Fast::General(Box::new(other.clone())),
+        },
     }
+}
+
+/// For a test [`FastHints::obtainable_general`] can hint at, the names it may report.
+fn hint_names(e: &CExpr) -> Option<Box<[Arc<str>]>> {
+    let one = |name: String| Some(Box::new([Arc::<str>::from(name)]) as Box<[Arc<str>]>);
+    let literal = |e: &CExpr| match e {
+        CExpr::Str(s) => Box::new([Arc::from(s.as_ref())]) as Box<[Arc<str>]>,
+        CExpr::StrList(items) => items.iter().map(|s| Arc::from(s.as_ref())).collect(),
+        _ => Box::default(),
+    };
+    match e {
+        CExpr::HasPlan(sel, name) | CExpr::HasFeature(sel, name) => one(scoped_name(*sel, name)),
+        CExpr::VerifiedWithin(m, f) => one(format!("{}:{m}", f.name())),
+        CExpr::Call(Method::ContainsAll | Method::Contains, recv, arg) if matches!(**recv, CExpr::Scopes(_)) => {
+            Some(literal(arg))
+        }
+        CExpr::In(item, list) if matches!(**list, CExpr::Scopes(_)) => Some(literal(item)),
+        _ => None,
+    }
+}
+
+/// A plan or feature name as written in the policy (`org:pro`), from its parts.
+fn scoped_name(sel: ScopeSel, name: &str) -> String {
+    match sel {
+        ScopeSel::Any => name.to_string(),
+        ScopeSel::Org => format!("org:{name}"),
+        ScopeSel::User => format!("user:{name}"),
+    }
+}
+
+/// Whether `e` is a string literal or a list of them (whose items [`hint_names`] holds).
+fn is_literal(e: &CExpr) -> bool {
+    matches!(e, CExpr::Str(_) | CExpr::StrList(_))
 }
 
 /// Evaluates lowered conditions; `slots[i]` is the value of declared attribute `i`
@@ -186,7 +230,7 @@ impl<'a> FastEval<'a> {
                 Some(Bound::Bool(b)) => Ok(*b),
                 Some(_) => Err(Fault),
             },
-            Fast::General(c) => self.general.truth(c),
+            Fast::General(c) | Fast::Obtainable(c, _) => self.general.truth(c),
         }
     }
 
@@ -239,157 +283,277 @@ pub(crate) struct FastHints<'a, 'e> {
     pub program: &'a crate::compile::Program,
 }
 
-/// One requirement while the hints are worked out: borrowed or numeric, so trying every
-/// permit rule allocates no strings; only the final list becomes [`Requirement`]s. Two
-/// needs are equal exactly when the requirements they render to are.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// One requirement while the hints are worked out: numeric, or borrowing a name the
+/// program prepared, so trying every permit rule copies no strings; only the final list
+/// becomes [`Requirement`]s, each sharing its name. Two needs are equal exactly when the
+/// requirements they render to are.
+#[derive(Debug, Clone, Copy, Default)]
 enum Need<'a> {
     Permission(u32),
-    Role(&'a str),
+    Role(&'a Arc<str>),
     License,
+    #[default]
     SignIn,
     Organization,
-    Plan(crate::compile::ScopeSel, &'a str),
-    Feature(crate::compile::ScopeSel, &'a str),
-    Verification(i64, crate::policy::ast::Factor),
+    /// A plan as written (`org:pro`).
+    Plan(&'a Arc<str>),
+    Feature(&'a Arc<str>),
+    /// `first_factor:10`.
+    Verification(&'a Arc<str>),
+    /// A scope named in the policy.
+    ScopeLit(&'a Arc<str>),
+    /// A scope named by the request (the context or the resource).
     Scope(&'a str),
 }
 
-type Cost<'a> = Option<Vec<Need<'a>>>;
+impl Need<'_> {
+    fn scope(&self) -> Option<&str> {
+        match self {
+            Need::ScopeLit(s) => Some(s),
+            Need::Scope(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+impl PartialEq for Need<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Need::Permission(a), Need::Permission(b)) => a == b,
+            (Need::Role(a), Need::Role(b))
+            | (Need::Plan(a), Need::Plan(b))
+            | (Need::Feature(a), Need::Feature(b))
+            | (Need::Verification(a), Need::Verification(b)) => a == b,
+            (Need::License, Need::License)
+            | (Need::SignIn, Need::SignIn)
+            | (Need::Organization, Need::Organization) => true,
+            // The same scope, whether the policy or the request names it.
+            _ => matches!((self.scope(), other.scope()), (Some(a), Some(b)) if a == b),
+        }
+    }
+}
+
+impl Eq for Need<'_> {}
+
+impl std::hash::Hash for Need<'_> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        // As `eq`: the kind, then the index or the text; a scope hashes alike either way.
+        let (kind, text): (u8, &str) = match self {
+            Need::Permission(i) => {
+                state.write_u32(*i);
+                (0, "")
+            }
+            Need::Role(r) => (1, r),
+            Need::License => (2, ""),
+            Need::SignIn => (3, ""),
+            Need::Organization => (4, ""),
+            Need::Plan(n) => (5, n),
+            Need::Feature(n) => (6, n),
+            Need::Verification(n) => (7, n),
+            Need::ScopeLit(n) => (8, n),
+            Need::Scope(n) => (8, n),
+        };
+        state.write_u8(kind);
+        text.hash(state);
+    }
+}
+
+/// The needs worked out so far, used as a stack: [`FastHints::cost`] appends what a
+/// condition needs at the end and reports whether it is reachable at all, so the
+/// alternatives are compared and merged in place, with nothing copied around or allocated
+/// for the usual handful.
+type Needs<'a> = Small<Need<'a>, 8>;
 
 impl<'a> FastHints<'a, '_> {
     pub fn missing(&self, slot: &'a crate::compile::Slot, forbidden: bool) -> Vec<Requirement> {
         let needs = self.needs(slot, forbidden);
-        needs.iter().map(|n| self.requirement(n)).collect()
+        // The one allocation of a deny with hints (none when nothing is missing).
+        needs.as_slice().iter().map(|n| self.requirement(n)).collect()
     }
 
-    fn needs(&self, slot: &'a crate::compile::Slot, forbidden: bool) -> Vec<Need<'a>> {
-        let mut out = Vec::new();
+    fn needs(&self, slot: &'a crate::compile::Slot, forbidden: bool) -> Needs<'a> {
+        let mut st = Needs::new();
         if forbidden {
             for fr in slot.fast_forbids.iter().filter_map(|&f| self.program.fast_rules.get(f as usize)) {
                 if let Some(c) = &fr.condition {
                     if self.ev.truth(c) == Ok(true) {
-                        if let Some(reqs) = self.cost(c, false) {
-                            merge(&mut out, reqs);
+                        let mid = st.len();
+                        if self.cost(c, false, &mut st) {
+                            st.merge_tail(0, mid);
                         }
                     }
                 }
             }
         }
-        let mut best: Option<Vec<Need<'a>>> = None;
+        // `st[..out]` is what lifts the forbids; the closest permit's needs follow it.
+        let out = st.len();
+        let mut best: Option<usize> = None;
         for fr in slot.fast_permits.iter().filter_map(|&f| self.program.fast_rules.get(f as usize)) {
-            let Some(c) = &fr.condition else { return out };
-            match self.cost(c, true) {
-                Some(reqs) if reqs.is_empty() => return out,
-                Some(reqs) if best.as_ref().map_or(true, |b| reqs.len() < b.len()) => best = Some(reqs),
-                _ => {}
+            let start = st.len();
+            let reachable = match &fr.condition {
+                Some(c) => self.cost(c, true, &mut st),
+                None => true,
+            };
+            if !reachable {
+                continue;
+            }
+            let n = st.len() - start;
+            if n == 0 {
+                st.truncate(out);
+                return st;
+            }
+            if best.map_or(true, |b| n < b) {
+                st.move_down(start, out);
+                best = Some(n);
+            } else {
+                st.truncate(start);
             }
         }
-        if let Some(reqs) = best {
-            merge(&mut out, reqs);
+        if best.is_some() {
+            st.merge_tail(0, out);
         }
-        out
+        st
     }
 
+    /// Renders a need: the kind is static and the name shared with the program, except
+    /// for a scope the request named, which is copied.
     fn requirement(&self, n: &Need<'a>) -> Requirement {
-        use crate::compile::ScopeSel;
-        let scoped = |sel: &ScopeSel, name: &str| match sel {
-            ScopeSel::Any => name.to_string(),
-            ScopeSel::Org => format!("org:{name}"),
-            ScopeSel::User => format!("user:{name}"),
-        };
-        match n {
-            Need::Permission(i) => Requirement::new(
-                "permission",
-                self.program.permission_names.get(*i as usize).map(|p| p.as_ref()).unwrap_or_default(),
-            ),
-            Need::Role(r) => Requirement::new("role", *r),
-            Need::License => Requirement::new("license", self.program.license_name.as_ref()),
-            Need::SignIn => Requirement::new("sign_in", ""),
-            Need::Organization => Requirement::new("organization", ""),
-            Need::Plan(sel, name) => Requirement::new("plan", scoped(sel, name)),
-            Need::Feature(sel, name) => Requirement::new("feature", scoped(sel, name)),
-            Need::Verification(m, f) => Requirement::new("verification", format!("{}:{m}", f.name())),
-            Need::Scope(s) => Requirement::new("scope", *s),
+        match *n {
+            Need::Permission(i) => Requirement {
+                kind: SharedStr::from_static("permission"),
+                name: self.program.permission_names.get(i as usize).map(SharedStr::shared).unwrap_or_default(),
+            },
+            Need::Role(r) => Requirement::shared("role", r),
+            Need::License => Requirement::shared("license", &self.program.license_name),
+            Need::SignIn => Requirement::new("sign_in", SharedStr::default()),
+            Need::Organization => Requirement::new("organization", SharedStr::default()),
+            Need::Plan(name) => Requirement::shared("plan", name),
+            Need::Feature(name) => Requirement::shared("feature", name),
+            Need::Verification(name) => Requirement::shared("verification", name),
+            Need::ScopeLit(s) => Requirement::shared("scope", s),
+            Need::Scope(s) => Requirement::new("scope", s),
         }
     }
 
-    fn cost(&self, e: &'a Fast, want: bool) -> Cost<'a> {
+    /// Whether something a user can obtain would make `e` evaluate to `want`; if so, the
+    /// needs are appended to `st`, else `st` is left as it was.
+    fn cost(&self, e: &'a Fast, want: bool, st: &mut Needs<'a>) -> bool {
+        let start = st.len();
         match (e, want) {
-            (Fast::Not(inner), _) => self.cost(inner, !want),
+            (Fast::Not(inner), _) => self.cost(inner, !want, st),
+            // Both: the needs of each, merged.
             (Fast::And(a, b), true) | (Fast::Or(a, b), false) => {
-                let mut x = self.operand_cost(a, want)?;
-                let y = self.operand_cost(b, want)?;
-                merge(&mut x, y);
-                Some(x)
-            }
-            (Fast::And(a, b), false) | (Fast::Or(a, b), true) => {
-                match (self.operand_cost(a, want), self.operand_cost(b, want)) {
-                    (Some(x), Some(y)) => Some(if y.len() < x.len() { y } else { x }),
-                    (x, None) => x,
-                    (None, y) => y,
+                if !self.operand_cost(a, want, st) {
+                    return false;
                 }
+                let mid = st.len();
+                if !self.operand_cost(b, want, st) {
+                    st.truncate(start);
+                    return false;
+                }
+                st.merge_tail(start, mid);
+                true
             }
-            _ => self.leaf_cost(e, want),
+            // Either: the one that needs fewer, the first on a tie.
+            (Fast::And(a, b), false) | (Fast::Or(a, b), true) => {
+                let x = self.operand_cost(a, want, st);
+                let mid = st.len();
+                if x && mid == start {
+                    // Nothing needed: no alternative can need less.
+                    return true;
+                }
+                let y = self.operand_cost(b, want, st);
+                if x && y {
+                    let (nx, ny) = (mid - start, st.len() - mid);
+                    if ny < nx {
+                        st.move_down(mid, start);
+                    } else {
+                        st.truncate(mid);
+                    }
+                }
+                x || y
+            }
+            _ => self.leaf_cost(e, want, st),
         }
     }
 
     /// [`FastHints::cost`] of an operand, without a call for a leaf.
     #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
-    fn operand_cost(&self, e: &'a Fast, want: bool) -> Cost<'a> {
+    fn operand_cost(&self, e: &'a Fast, want: bool, st: &mut Needs<'a>) -> bool {
         match e {
-            Fast::And(..) | Fast::Or(..) | Fast::Not(_) => self.cost(e, want),
-            leaf => self.leaf_cost(leaf, want),
+            Fast::And(..) | Fast::Or(..) | Fast::Not(_) => self.cost(e, want, st),
+            leaf => self.leaf_cost(leaf, want, st),
         }
     }
 
     #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
-    fn leaf_cost(&self, e: &'a Fast, want: bool) -> Cost<'a> {
+    fn leaf_cost(&self, e: &'a Fast, want: bool, st: &mut Needs<'a>) -> bool {
         match self.ev.leaf(e) {
-            Ok(v) if v == want => Some(Vec::new()),
-            Ok(_) if want => self.obtainable(e),
-            _ => None,
+            Ok(v) if v == want => true,
+            Ok(_) if want => self.obtainable(e, st),
+            _ => false,
         }
     }
 
-    fn obtainable(&self, e: &'a Fast) -> Cost<'a> {
+    /// What the user could obtain to make a false leaf true, appended to `st`.
+    fn obtainable(&self, e: &'a Fast, st: &mut Needs<'a>) -> bool {
         let in_org = self.ev.general.session.org.is_some();
-        let org_needed = |n: Need<'a>| {
-            if in_org {
-                Some(vec![n])
-            } else {
-                Some(vec![Need::Organization, n])
+        let mut org_needed = |n: Need<'a>| {
+            if !in_org {
+                st.push(Need::Organization);
             }
+            st.push(n);
+            true
         };
         match e {
             Fast::HasPermission(i) => {
-                self.program.permission_names.get(*i as usize)?;
-                org_needed(Need::Permission(*i))
+                self.program.permission_names.get(*i as usize).is_some() && org_needed(Need::Permission(*i))
             }
             Fast::HasRole(r) => org_needed(Need::Role(r)),
             Fast::Licensed => org_needed(Need::License),
-            Fast::User => Some(vec![Need::SignIn]),
-            Fast::Org => Some(vec![Need::Organization]),
-            Fast::General(c) => self.obtainable_general(c),
-            _ => None,
+            Fast::User => {
+                st.push(Need::SignIn);
+                true
+            }
+            Fast::Org => {
+                st.push(Need::Organization);
+                true
+            }
+            Fast::Obtainable(c, names) => {
+                let start = st.len();
+                let found = self.obtainable_general(c, names, st);
+                if found.is_none() {
+                    st.truncate(start);
+                }
+                found.is_some()
+            }
+            _ => false,
         }
     }
 
-    fn obtainable_general(&self, c: &'a CExpr) -> Cost<'a> {
+    /// `names` are the test's prepared names (see [`Fast::Obtainable`]). On `None` the
+    /// caller drops whatever was appended.
+    fn obtainable_general(&self, c: &'a CExpr, names: &'a [Arc<str>], st: &mut Needs<'a>) -> Option<()> {
         match c {
-            CExpr::HasPlan(sel, name) => Some(vec![Need::Plan(*sel, name)]),
-            CExpr::HasFeature(sel, name) => Some(vec![Need::Feature(*sel, name)]),
-            CExpr::VerifiedWithin(m, f) => Some(vec![Need::Verification(*m, *f)]),
-            CExpr::Call(crate::policy::ast::Method::ContainsAll | crate::policy::ast::Method::Contains, recv, arg)
-                if matches!(**recv, CExpr::Scopes(_)) =>
-            {
+            CExpr::HasPlan(..) => st.push(Need::Plan(names.first()?)),
+            CExpr::HasFeature(..) => st.push(Need::Feature(names.first()?)),
+            CExpr::VerifiedWithin(..) => st.push(Need::Verification(names.first()?)),
+            CExpr::Call(Method::ContainsAll | Method::Contains, recv, arg) if matches!(**recv, CExpr::Scopes(_)) => {
                 let have = self.strings(recv)?;
+                if is_literal(arg) {
+                    // The literal's items, in order, as the evaluator would list them.
+                    for s in names {
+                        if !have.contains(&s.as_ref()) {
+                            st.push(Need::ScopeLit(s));
+                        }
+                    }
+                    return Some(());
+                }
                 let want = self.ev.general.value(arg).ok()??;
-                let mut reqs = Vec::new();
                 let mut push = |v: &crate::eval::Val<'a>| match v {
                     crate::eval::Val::Str(s) => {
                         if !have.contains(s) {
-                            reqs.push(Need::Scope(s));
+                            st.push(Need::Scope(s));
                         }
                         Ok(false)
                     }
@@ -399,22 +563,30 @@ impl<'a> FastHints<'a, '_> {
                     // Not a list: a single wanted scope (or something unusable).
                     push(&want).ok()?;
                 }
-                Some(reqs)
             }
             CExpr::In(item, list) if matches!(**list, CExpr::Scopes(_)) => {
                 let have = self.strings(list)?;
+                if is_literal(item) {
+                    match (&**item, names.first()) {
+                        (CExpr::Str(_), Some(s)) if !have.contains(&s.as_ref()) => st.push(Need::ScopeLit(s)),
+                        _ => return None,
+                    }
+                    return Some(());
+                }
                 match self.ev.general.value(item).ok()?? {
-                    crate::eval::Val::Str(s) if !have.contains(&s) => Some(vec![Need::Scope(s)]),
-                    _ => None,
+                    crate::eval::Val::Str(s) if !have.contains(&s) => st.push(Need::Scope(s)),
+                    _ => return None,
                 }
             }
-            _ => None,
+            _ => return None,
         }
+        Some(())
     }
 
-    fn strings(&self, e: &'a CExpr) -> Option<Vec<&'a str>> {
+    /// The items of a list of strings (the scopes a session has), inline for the usual few.
+    fn strings(&self, e: &'a CExpr) -> Option<Small<&'a str, 8>> {
         let v = self.ev.general.value(e).ok()??;
-        let mut out = Vec::new();
+        let mut out = Small::new();
         v.any_item(|i| match i {
             crate::eval::Val::Str(s) => {
                 out.push(*s);
@@ -427,16 +599,198 @@ impl<'a> FastHints<'a, '_> {
     }
 }
 
-/// Adds the needs of `reqs` not already in `out`, in order (moving `reqs` when `out` is
-/// empty, the usual case, so no list is built twice).
-fn merge<'a>(out: &mut Vec<Need<'a>>, reqs: Vec<Need<'a>>) {
-    if out.is_empty() {
-        *out = reqs;
-        return;
-    }
-    for r in reqs {
-        if !out.contains(&r) {
-            out.push(r);
+impl<'a> Needs<'a> {
+    /// Merges the needs from `mid` on into those in `start..mid`: each is kept, in order,
+    /// unless one equal to it is already there (as `hints::merge`, duplicates within the
+    /// merged part included).
+    fn merge_tail(&mut self, start: usize, mid: usize) {
+        let end = self.len();
+        let items = self.as_mut_slice();
+        let mut kept = mid;
+        if end.saturating_sub(start) <= 16 {
+            for i in mid..end {
+                let Some(&need) = items.get(i) else { break };
+                if !items.get(start..kept).is_some_and(|seen| seen.contains(&need)) {
+                    if let Some(slot) = items.get_mut(kept) {
+                        *slot = need;
+                    }
+                    kept += 1;
+                }
+            }
+        } else {
+            // Thousands of missing scopes (a long request list) must not cost a quadratic dedup.
+            let mut seen: std::collections::HashSet<Need<'a>> =
+                items.get(start..mid).unwrap_or_default().iter().copied().collect();
+            for i in mid..end {
+                let Some(&need) = items.get(i) else { break };
+                if seen.insert(need) {
+                    if let Some(slot) = items.get_mut(kept) {
+                        *slot = need;
+                    }
+                    kept += 1;
+                }
+            }
         }
+        self.truncate(kept);
+    }
+}
+
+/// A list of up to `N` copyable items kept inline, moving to the heap past that: working
+/// out a deny's hints (a handful of needs per rule) then allocates nothing.
+///
+/// Hand-written rather than the `smallvec` crate: the items are `Copy`, so a plain array
+/// with a length needs no `unsafe` and no dependency (and adds little to the wasm module).
+#[derive(Debug, Clone)]
+pub(crate) enum Small<T: Copy + Default, const N: usize> {
+    /// The first `len` items are the list; the rest are filler.
+    Inline(usize, [T; N]),
+    Heap(Vec<T>),
+}
+
+impl<T: Copy + Default + PartialEq, const N: usize> Small<T, N> {
+    pub(crate) fn new() -> Self {
+        Small::Inline(0, [T::default(); N])
+    }
+
+    pub(crate) fn as_slice(&self) -> &[T] {
+        match self {
+            Small::Inline(len, items) => items.get(..*len).unwrap_or_default(),
+            Small::Heap(items) => items,
+        }
+    }
+
+    pub(crate) fn as_mut_slice(&mut self) -> &mut [T] {
+        match self {
+            Small::Inline(len, items) => items.get_mut(..*len).unwrap_or_default(),
+            Small::Heap(items) => items,
+        }
+    }
+
+    /// Keeps the first `len` items.
+    pub(crate) fn truncate(&mut self, len: usize) {
+        match self {
+            Small::Inline(n, _) => *n = len.min(*n),
+            Small::Heap(items) => items.truncate(len),
+        }
+    }
+
+    /// Moves the items from `from` on down to start at `to` (`to <= from`), dropping
+    /// those in between.
+    pub(crate) fn move_down(&mut self, from: usize, to: usize) {
+        let items = self.as_mut_slice();
+        let moved = items.len().saturating_sub(from);
+        if to > from {
+            return;
+        }
+        for k in 0..moved {
+            if let Some(&item) = items.get(from + k) {
+                if let Some(slot) = items.get_mut(to + k) {
+                    *slot = item;
+                }
+            }
+        }
+        self.truncate(to + moved);
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            Small::Inline(len, _) => *len,
+            Small::Heap(items) => items.len(),
+        }
+    }
+
+    pub(crate) fn contains(&self, item: &T) -> bool {
+        self.as_slice().contains(item)
+    }
+
+    pub(crate) fn push(&mut self, item: T) {
+        match self {
+            Small::Inline(len, items) => {
+                if let Some(free) = items.get_mut(*len) {
+                    *free = item;
+                    *len += 1;
+                    return;
+                }
+                let mut spilled = Vec::with_capacity(2 * N);
+                spilled.extend_from_slice(items);
+                spilled.push(item);
+                *self = Small::Heap(spilled);
+            }
+            Small::Heap(items) => items.push(item),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+
+    #[test]
+    fn small_keeps_order_inline_and_after_spilling() {
+        let mut s: Small<u32, 3> = Small::new();
+        assert!(s.len() == 0 && s.as_slice().is_empty());
+        for i in 0..3 {
+            s.push(i * 10);
+        }
+        assert!(matches!(s, Small::Inline(3, _)));
+        assert_eq!(s.as_slice(), &[0, 10, 20]);
+        s.push(30);
+        assert!(matches!(s, Small::Heap(_)));
+        s.push(40);
+        assert_eq!(s.as_slice(), &[0, 10, 20, 30, 40]);
+        assert_eq!(s.len(), 5);
+        assert!(s.contains(&30) && !s.contains(&5));
+        s.move_down(3, 1);
+        assert_eq!(s.as_slice(), &[0, 30, 40]);
+        s.truncate(2);
+        assert_eq!(s.as_slice(), &[0, 30]);
+        s.move_down(1, 2);
+        assert_eq!(s.as_slice(), &[0, 30], "moving up is refused");
+        let mut t: Small<u32, 4> = Small::new();
+        t.push(5);
+        t.push(6);
+        t.move_down(1, 0);
+        assert_eq!(t.as_slice(), &[6]);
+    }
+
+    #[test]
+    fn merge_tail_keeps_the_first_of_equal_needs_in_order() {
+        let (a, b): (Arc<str>, Arc<str>) = (Arc::from("a"), Arc::from("b"));
+        let mut st: Needs<'_> = Small::new();
+        // [SignIn | a, SignIn, a, b] merged from 1: the duplicates within go too.
+        for n in [Need::SignIn, Need::ScopeLit(&a), Need::SignIn, Need::Scope("a"), Need::ScopeLit(&b)] {
+            st.push(n);
+        }
+        st.merge_tail(0, 1);
+        assert_eq!(st.as_slice(), &[Need::SignIn, Need::ScopeLit(&a), Need::ScopeLit(&b)]);
+        // A long list (the hash-set path) gives the same.
+        let names: Vec<Arc<str>> = (0..40).map(|i| Arc::from(format!("s{}", i % 25).as_str())).collect();
+        let mut long: Needs<'_> = Small::new();
+        long.push(Need::ScopeLit(&names[3]));
+        for n in &names {
+            long.push(Need::ScopeLit(n));
+        }
+        long.merge_tail(0, 1);
+        let got: Vec<&str> = long.as_slice().iter().filter_map(|n| n.scope()).collect();
+        let want: Vec<String> =
+            std::iter::once(3).chain((0..25).filter(|&i| i != 3)).map(|i| format!("s{i}")).collect();
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn a_scope_is_one_need_whoever_names_it() {
+        let lit: Arc<str> = Arc::from("a");
+        let other: Arc<str> = Arc::from("b");
+        assert_eq!(Need::ScopeLit(&lit), Need::Scope("a"));
+        assert_eq!(Need::Scope("a"), Need::ScopeLit(&lit));
+        assert_ne!(Need::ScopeLit(&other), Need::Scope("a"));
+        // Same text, other kinds: different requirements.
+        assert_ne!(Need::Plan(&lit), Need::Feature(&lit));
+        assert_ne!(Need::Plan(&lit), Need::ScopeLit(&lit));
+        assert_ne!(Need::Role(&lit), Need::Scope("a"));
+        assert_eq!(Need::Permission(1), Need::Permission(1));
+        assert_ne!(Need::Permission(1), Need::Permission(2));
+        assert_ne!(Need::SignIn, Need::Organization);
     }
 }
