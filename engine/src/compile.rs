@@ -62,6 +62,9 @@ pub(crate) struct Slot {
 pub(crate) struct FastRule {
     pub rule: u32,
     pub condition: Option<crate::fast::Fast>,
+    /// The condition's `and` chain flattened (`a and (b and c)`: `a, b, c`), for the
+    /// `missing` hints of a permit (see `FastHints::permit_cost`); empty without a condition.
+    pub conjuncts: Box<[crate::fast::Fast]>,
 }
 
 #[derive(Debug)]
@@ -190,6 +193,10 @@ impl Program {
                         fast_rules.push(FastRule {
                             rule: i as u32,
                             condition: condition.as_ref().map(|c| crate::fast::lower(c, attrs)),
+                            conjuncts: condition
+                                .as_ref()
+                                .map(|c| crate::fast::lower_conjuncts(c, attrs))
+                                .unwrap_or_default(),
                         });
                         let f = (fast_rules.len() - 1) as u32;
                         lowered.push((*t, f));

@@ -133,6 +133,23 @@ pub(crate) fn lower(e: &CExpr, attrs: &[(Box<str>, AttrType, bool)]) -> Fast {
     }
 }
 
+/// The operands of `e`'s chain of `and`s, in order, each lowered (`e` itself when it is
+/// not an `and`).
+pub(crate) fn lower_conjuncts(e: &CExpr, attrs: &[(Box<str>, AttrType, bool)]) -> Box<[Fast]> {
+    fn walk<'e>(e: &'e CExpr, out: &mut Vec<&'e CExpr>) {
+        match e {
+            CExpr::And(x, y) => {
+                walk(x, out);
+                walk(y, out);
+            }
+            other => out.push(other),
+        }
+    }
+    let mut operands = Vec::new();
+    walk(e, &mut operands);
+    operands.into_iter().map(|c| lower(c, attrs)).collect()
+}
+
 /// For a test [`FastHints::obtainable_general`] can hint at, the names it may report.
 fn hint_names(e: &CExpr) -> Option<Box<[Arc<str>]>> {
     let one = |name: String| Some(Box::new([Arc::<str>::from(name)]) as Box<[Arc<str>]>);
@@ -164,6 +181,21 @@ fn scoped_name(sel: ScopeSel, name: &str) -> String {
 /// Whether `e` is a string literal or a list of them (whose items [`hint_names`] holds).
 fn is_literal(e: &CExpr) -> bool {
     matches!(e, CExpr::Str(_) | CExpr::StrList(_))
+}
+
+impl Fast {
+    /// A leaf a user could make true by obtaining something (see [`FastHints::obtainable`]).
+    fn may_be_obtained(&self) -> bool {
+        matches!(
+            self,
+            Fast::HasPermission(_) | Fast::HasRole(_) | Fast::Licensed | Fast::User | Fast::Org | Fast::Obtainable(..)
+        )
+    }
+
+    /// A leaf whose hint is nothing or out of reach: it must already hold.
+    fn is_fixed_leaf(&self) -> bool {
+        !matches!(self, Fast::And(..) | Fast::Or(..) | Fast::Not(_)) && !self.may_be_obtained()
+    }
 }
 
 /// Evaluates lowered conditions; `slots[i]` is the value of declared attribute `i`
@@ -365,20 +397,25 @@ impl std::hash::Hash for Need<'_> {
 type Needs<'a> = Small<Need<'a>, 8>;
 
 impl<'a> FastHints<'a, '_> {
-    pub fn missing(&self, slot: &'a crate::compile::Slot, forbidden: bool) -> Vec<Requirement> {
-        let needs = self.needs(slot, forbidden);
+    /// The `missing` hint of a deny on `slot`. `forbidden` is the position in
+    /// `slot.fast_forbids` of the forbid that denied (the first that matched), if one did.
+    pub fn missing(&self, slot: &'a crate::compile::Slot, forbidden: Option<usize>) -> Vec<Requirement> {
+        let mut st = Needs::new();
+        self.needs(slot, forbidden, &mut st);
         // The one allocation of a deny with hints (none when nothing is missing).
-        needs.as_slice().iter().map(|n| self.requirement(n)).collect()
+        st.as_slice().iter().map(|n| self.requirement(n)).collect()
     }
 
-    fn needs(&self, slot: &'a crate::compile::Slot, forbidden: bool) -> Needs<'a> {
-        let mut st = Needs::new();
-        if forbidden {
-            for fr in slot.fast_forbids.iter().filter_map(|&f| self.program.fast_rules.get(f as usize)) {
-                if let Some(c) = &fr.condition {
-                    if self.ev.truth(c) == Ok(true) {
+    fn needs(&self, slot: &'a crate::compile::Slot, forbidden: Option<usize>, st: &mut Needs<'a>) {
+        if let Some(first) = forbidden {
+            // Every matching forbid: the ones before the first that matched did not, and
+            // that one did, so only those after it are evaluated again.
+            let forbids = slot.fast_forbids.get(first..).unwrap_or_default();
+            for (k, &f) in forbids.iter().enumerate() {
+                if let Some(c) = self.program.fast_rules.get(f as usize).and_then(|fr| fr.condition.as_ref()) {
+                    if k == 0 || self.ev.truth(c) == Ok(true) {
                         let mid = st.len();
-                        if self.cost(c, false, &mut st) {
+                        if self.cost(c, false, st) {
                             st.merge_tail(0, mid);
                         }
                     }
@@ -390,17 +427,14 @@ impl<'a> FastHints<'a, '_> {
         let mut best: Option<usize> = None;
         for fr in slot.fast_permits.iter().filter_map(|&f| self.program.fast_rules.get(f as usize)) {
             let start = st.len();
-            let reachable = match &fr.condition {
-                Some(c) => self.cost(c, true, &mut st),
-                None => true,
-            };
+            let reachable = fr.condition.is_none() || self.permit_cost(&fr.conjuncts, st);
             if !reachable {
                 continue;
             }
             let n = st.len() - start;
             if n == 0 {
                 st.truncate(out);
-                return st;
+                return;
             }
             if best.map_or(true, |b| n < b) {
                 st.move_down(start, out);
@@ -412,7 +446,36 @@ impl<'a> FastHints<'a, '_> {
         if best.is_some() {
             st.merge_tail(0, out);
         }
-        st
+    }
+
+    /// [`FastHints::cost`] of a permit's condition wanted true, given as its `and` chain:
+    /// the same answer as on the nested form (the needs of every operand merged in order,
+    /// the first operand's as they are), worked out in two passes. Evaluation has no
+    /// effects, so the operands whose hint is nothing or out of reach are checked first: a
+    /// permit that failed on the resource (`resource.owner_id == user.id`) is given up at
+    /// once, with no needs collected for the operands before it.
+    fn permit_cost(&self, conjuncts: &'a [Fast], st: &mut Needs<'a>) -> bool {
+        for c in conjuncts {
+            if c.is_fixed_leaf() && self.ev.leaf(c) != Ok(true) {
+                return false;
+            }
+        }
+        let start = st.len();
+        for (i, c) in conjuncts.iter().enumerate() {
+            if c.is_fixed_leaf() {
+                // True, so it needs nothing (and merging nothing changes nothing).
+                continue;
+            }
+            let mid = st.len();
+            if !self.operand_cost(c, true, st) {
+                st.truncate(start);
+                return false;
+            }
+            if i > 0 {
+                st.merge_tail(start, mid);
+            }
+        }
+        true
     }
 
     /// Renders a need: the kind is static and the name shared with the program, except
@@ -490,7 +553,7 @@ impl<'a> FastHints<'a, '_> {
     fn leaf_cost(&self, e: &'a Fast, want: bool, st: &mut Needs<'a>) -> bool {
         match self.ev.leaf(e) {
             Ok(v) if v == want => true,
-            Ok(_) if want => self.obtainable(e, st),
+            Ok(_) if want && e.may_be_obtained() => self.obtainable(e, st),
             _ => false,
         }
     }
