@@ -152,30 +152,29 @@ pub(crate) fn lower_conjuncts(e: &CExpr, attrs: &[(Box<str>, AttrType, bool)]) -
 
 /// For a test [`FastHints::obtainable_general`] can hint at, the names it may report.
 fn hint_names(e: &CExpr) -> Option<Box<[Arc<str>]>> {
-    let one = |name: String| Some(Box::new([Arc::<str>::from(name)]) as Box<[Arc<str>]>);
-    let literal = |e: &CExpr| match e {
-        CExpr::Str(s) => Box::new([Arc::from(s.as_ref())]) as Box<[Arc<str>]>,
-        CExpr::StrList(items) => items.iter().map(|s| Arc::from(s.as_ref())).collect(),
-        _ => Box::default(),
-    };
-    match e {
-        CExpr::HasPlan(sel, name) | CExpr::HasFeature(sel, name) => one(scoped_name(*sel, name)),
-        CExpr::VerifiedWithin(m, f) => one(format!("{}:{m}", f.name())),
-        CExpr::Call(Method::ContainsAll | Method::Contains, recv, arg) if matches!(**recv, CExpr::Scopes(_)) => {
-            Some(literal(arg))
+    let names: Vec<Arc<str>> = match e {
+        CExpr::HasPlan(sel, name) | CExpr::HasFeature(sel, name) => {
+            // As written in the policy: `org:pro`.
+            let prefix = match sel {
+                ScopeSel::Any => "",
+                ScopeSel::Org => "org:",
+                ScopeSel::User => "user:",
+            };
+            vec![format!("{prefix}{name}").into()]
         }
-        CExpr::In(item, list) if matches!(**list, CExpr::Scopes(_)) => Some(literal(item)),
-        _ => None,
-    }
-}
-
-/// A plan or feature name as written in the policy (`org:pro`), from its parts.
-fn scoped_name(sel: ScopeSel, name: &str) -> String {
-    match sel {
-        ScopeSel::Any => name.to_string(),
-        ScopeSel::Org => format!("org:{name}"),
-        ScopeSel::User => format!("user:{name}"),
-    }
+        CExpr::VerifiedWithin(m, f) => vec![format!("{}:{m}", f.name()).into()],
+        CExpr::Call(Method::ContainsAll | Method::Contains, recv, wanted) | CExpr::In(wanted, recv)
+            if matches!(**recv, CExpr::Scopes(_)) =>
+        {
+            match &**wanted {
+                CExpr::Str(s) => vec![Arc::from(&**s)],
+                CExpr::StrList(items) => items.iter().map(|s| Arc::from(&**s)).collect(),
+                _ => Vec::new(),
+            }
+        }
+        _ => return None,
+    };
+    Some(names.into_boxed_slice())
 }
 
 /// Whether `e` is a string literal or a list of them (whose items [`hint_names`] holds).
@@ -338,8 +337,8 @@ enum Need<'a> {
     Scope(&'a str),
 }
 
-impl Need<'_> {
-    fn scope(&self) -> Option<&str> {
+impl<'a> Need<'a> {
+    fn scope(self) -> Option<&'a str> {
         match self {
             Need::ScopeLit(s) => Some(s),
             Need::Scope(s) => Some(s),
@@ -366,29 +365,6 @@ impl PartialEq for Need<'_> {
 }
 
 impl Eq for Need<'_> {}
-
-impl std::hash::Hash for Need<'_> {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        // As `eq`: the kind, then the index or the text; a scope hashes alike either way.
-        let (kind, text): (u8, &str) = match self {
-            Need::Permission(i) => {
-                state.write_u32(*i);
-                (0, "")
-            }
-            Need::Role(r) => (1, r),
-            Need::License => (2, ""),
-            Need::SignIn => (3, ""),
-            Need::Organization => (4, ""),
-            Need::Plan(n) => (5, n),
-            Need::Feature(n) => (6, n),
-            Need::Verification(n) => (7, n),
-            Need::ScopeLit(n) => (8, n),
-            Need::Scope(n) => (8, n),
-        };
-        state.write_u8(kind);
-        text.hash(state);
-    }
-}
 
 /// The needs worked out so far, used as a stack: [`FastHints::cost`] appends what a
 /// condition needs at the end and reports whether it is reachable at all, so the
@@ -456,7 +432,8 @@ impl<'a> FastHints<'a, '_> {
     /// once, with no needs collected for the operands before it.
     fn permit_cost(&self, conjuncts: &'a [Fast], st: &mut Needs<'a>) -> bool {
         for c in conjuncts {
-            if c.is_fixed_leaf() && self.ev.leaf(c) != Ok(true) {
+            // (For such a leaf, `leaf_cost` is whether it holds, and appends nothing.)
+            if c.is_fixed_leaf() && !self.leaf_cost(c, true, st) {
                 return false;
             }
         }
@@ -669,29 +646,31 @@ impl<'a> Needs<'a> {
     fn merge_tail(&mut self, start: usize, mid: usize) {
         let end = self.len();
         let items = self.as_mut_slice();
-        let mut kept = mid;
-        if end.saturating_sub(start) <= 16 {
-            for i in mid..end {
-                let Some(&need) = items.get(i) else { break };
-                if !items.get(start..kept).is_some_and(|seen| seen.contains(&need)) {
-                    if let Some(slot) = items.get_mut(kept) {
-                        *slot = need;
-                    }
-                    kept += 1;
+        // Thousands of missing scopes (a long request list) must not cost a quadratic
+        // dedup: past 16, scopes go through a set. Other needs come from the policy's
+        // text, so they are few, and are compared one by one.
+        let mut scopes: Option<std::collections::HashSet<&'a str>> = None;
+        if end.saturating_sub(start) > 16 {
+            let mut set = std::collections::HashSet::new();
+            for need in items.get(start..mid).unwrap_or_default() {
+                if let Some(scope) = need.scope() {
+                    set.insert(scope);
                 }
             }
-        } else {
-            // Thousands of missing scopes (a long request list) must not cost a quadratic dedup.
-            let mut seen: std::collections::HashSet<Need<'a>> =
-                items.get(start..mid).unwrap_or_default().iter().copied().collect();
-            for i in mid..end {
-                let Some(&need) = items.get(i) else { break };
-                if seen.insert(need) {
-                    if let Some(slot) = items.get_mut(kept) {
-                        *slot = need;
-                    }
-                    kept += 1;
+            scopes = Some(set);
+        }
+        let mut kept = mid;
+        for i in mid..end {
+            let Some(&need) = items.get(i) else { break };
+            let new = match (need.scope(), scopes.as_mut()) {
+                (Some(scope), Some(set)) => set.insert(scope),
+                _ => !items.get(start..kept).is_some_and(|seen| seen.contains(&need)),
+            };
+            if new {
+                if let Some(slot) = items.get_mut(kept) {
+                    *slot = need;
                 }
+                kept += 1;
             }
         }
         self.truncate(kept);
