@@ -272,11 +272,6 @@ impl Requirement {
     pub(crate) fn new(kind: &'static str, name: impl Into<SharedStr>) -> Requirement {
         Requirement { kind: SharedStr::from_static(kind), name: name.into() }
     }
-
-    /// A requirement from a fixed kind and a name shared with the compiled program.
-    pub(crate) fn shared(kind: &'static str, name: &Arc<str>) -> Requirement {
-        Requirement { kind: SharedStr::from_static(kind), name: SharedStr::shared(name) }
-    }
 }
 
 impl fmt::Display for Requirement {

@@ -10,7 +10,7 @@
 use crate::compile::{has_bit, CExpr, ScopeSel};
 use crate::decision::{Requirement, SharedStr};
 use crate::engine::Bound;
-use crate::eval::{Evaluator, Fault};
+use crate::eval::{Evaluator, Fault, Members};
 use crate::policy::ast::{AttrType, CmpOp, Method};
 use std::sync::Arc;
 
@@ -314,63 +314,95 @@ pub(crate) struct FastHints<'a, 'e> {
     pub program: &'a crate::compile::Program,
 }
 
-/// One requirement while the hints are worked out: numeric, or borrowing a name the
-/// program prepared, so trying every permit rule copies no strings; only the final list
-/// becomes [`Requirement`]s, each sharing its name. Two needs are equal exactly when the
-/// requirements they render to are.
-#[derive(Debug, Clone, Copy, Default)]
-enum Need<'a> {
-    Permission(u32),
-    Role(&'a Arc<str>),
-    License,
-    #[default]
-    SignIn,
-    Organization,
-    /// A plan as written (`org:pro`).
-    Plan(&'a Arc<str>),
-    Feature(&'a Arc<str>),
-    /// `first_factor:10`.
-    Verification(&'a Arc<str>),
-    /// A scope named in the policy.
-    ScopeLit(&'a Arc<str>),
-    /// A scope named by the request (the context or the resource).
-    Scope(&'a str),
-}
+/// The requirements worked out so far, used as a stack: [`FastHints::cost`] appends what
+/// a condition needs at the end and reports whether it is reachable at all, so the
+/// alternatives are compared and merged in place, and the stack is the hint in the end.
+/// Names come shared from the program (an `Arc` clone, no copy), so a deny allocates this
+/// one list, and only once something is missing. (Only a scope the request names is
+/// copied.)
+type Needs = Vec<Requirement>;
 
-impl<'a> Need<'a> {
-    fn scope(self) -> Option<&'a str> {
-        match self {
-            Need::ScopeLit(s) => Some(s),
-            Need::Scope(s) => Some(s),
-            _ => None,
-        }
+/// The scopes a session has, for membership tests (a set when the list is long: a
+/// request may carry thousands).
+struct Have<'v, 'a>(Members<'v, 'a>);
+
+impl Have<'_, '_> {
+    fn contains(&self, scope: &str) -> bool {
+        self.0.contains(&crate::eval::Val::Str(scope)) == Ok(true)
     }
 }
 
-impl PartialEq for Need<'_> {
-    fn eq(&self, other: &Self) -> bool {
-        match (self, other) {
-            (Need::Permission(a), Need::Permission(b)) => a == b,
-            (Need::Role(a), Need::Role(b))
-            | (Need::Plan(a), Need::Plan(b))
-            | (Need::Feature(a), Need::Feature(b))
-            | (Need::Verification(a), Need::Verification(b)) => a == b,
-            (Need::License, Need::License)
-            | (Need::SignIn, Need::SignIn)
-            | (Need::Organization, Need::Organization) => true,
-            // The same scope, whether the policy or the request names it.
-            _ => matches!((self.scope(), other.scope()), (Some(a), Some(b)) if a == b),
-        }
+/// A requirement named in the policy: the name the program prepared, shared.
+fn need(kind: &'static str, name: &Arc<str>) -> Requirement {
+    Requirement { kind: SharedStr::from_static(kind), name: SharedStr::shared(name) }
+}
+
+const SIGN_IN: Requirement = Requirement { kind: SharedStr::from_static("sign_in"), name: SharedStr::from_static("") };
+const ORGANIZATION: Requirement =
+    Requirement { kind: SharedStr::from_static("organization"), name: SharedStr::from_static("") };
+
+/// Appends to the stack; the first need makes room for the usual handful at once.
+fn push(st: &mut Needs, r: Requirement) {
+    if st.capacity() == 0 {
+        st.reserve_exact(8);
+    }
+    st.push(r);
+}
+
+/// The name of a scope requirement.
+fn scope_name(r: &Requirement) -> Option<&str> {
+    (r.kind == "scope").then_some(r.name.as_str())
+}
+
+/// Drops the needs in `to..from`, moving those after down.
+fn move_down(st: &mut Needs, from: usize, to: usize) {
+    if to <= from && from <= st.len() {
+        st.drain(to..from);
     }
 }
 
-impl Eq for Need<'_> {}
-
-/// The needs worked out so far, used as a stack: [`FastHints::cost`] appends what a
-/// condition needs at the end and reports whether it is reachable at all, so the
-/// alternatives are compared and merged in place, with nothing copied around or allocated
-/// for the usual handful.
-type Needs<'a> = Small<Need<'a>, 8>;
+/// Merges the needs from `mid` on into those in `start..mid`: each is kept, in order,
+/// unless one equal to it is already there (as `hints::merge`, duplicates within the
+/// merged part included; the part before `mid` is kept as it is).
+fn merge_tail(st: &mut Needs, start: usize, mid: usize) {
+    let end = st.len();
+    if end.saturating_sub(start) <= 16 {
+        let mut kept = mid;
+        for i in mid..end {
+            let new = match (st.get(start..kept), st.get(i)) {
+                (Some(seen), Some(r)) => !seen.contains(r),
+                _ => false,
+            };
+            if new {
+                st.swap(kept, i);
+                kept += 1;
+            }
+        }
+        st.truncate(kept);
+        return;
+    }
+    // Thousands of missing scopes (a long request list) must not cost a quadratic dedup:
+    // scopes go through a set. Other needs come from the policy's text, so they are few,
+    // and are compared one by one.
+    let tail = st.split_off(start.min(end));
+    let Some((kept, merged)) = tail.split_at_checked(mid.saturating_sub(start)) else { return };
+    let mut scopes: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    for r in kept {
+        if let Some(scope) = scope_name(r) {
+            scopes.insert(scope);
+        }
+        st.push(r.clone());
+    }
+    for r in merged {
+        let new = match scope_name(r) {
+            Some(scope) => scopes.insert(scope),
+            None => !st.get(start..).is_some_and(|seen| seen.contains(r)),
+        };
+        if new {
+            st.push(r.clone());
+        }
+    }
+}
 
 impl<'a> FastHints<'a, '_> {
     /// The `missing` hint of a deny on `slot`. `forbidden` is the position in
@@ -378,11 +410,10 @@ impl<'a> FastHints<'a, '_> {
     pub fn missing(&self, slot: &'a crate::compile::Slot, forbidden: Option<usize>) -> Vec<Requirement> {
         let mut st = Needs::new();
         self.needs(slot, forbidden, &mut st);
-        // The one allocation of a deny with hints (none when nothing is missing).
-        st.as_slice().iter().map(|n| self.requirement(n)).collect()
+        st
     }
 
-    fn needs(&self, slot: &'a crate::compile::Slot, forbidden: Option<usize>, st: &mut Needs<'a>) {
+    fn needs(&self, slot: &'a crate::compile::Slot, forbidden: Option<usize>, st: &mut Needs) {
         if let Some(first) = forbidden {
             // Every matching forbid: the ones before the first that matched did not, and
             // that one did, so only those after it are evaluated again.
@@ -392,7 +423,7 @@ impl<'a> FastHints<'a, '_> {
                     if k == 0 || self.ev.truth(c) == Ok(true) {
                         let mid = st.len();
                         if self.cost(c, false, st) {
-                            st.merge_tail(0, mid);
+                            merge_tail(st, 0, mid);
                         }
                     }
                 }
@@ -413,14 +444,14 @@ impl<'a> FastHints<'a, '_> {
                 return;
             }
             if best.map_or(true, |b| n < b) {
-                st.move_down(start, out);
+                move_down(st, start, out);
                 best = Some(n);
             } else {
                 st.truncate(start);
             }
         }
         if best.is_some() {
-            st.merge_tail(0, out);
+            merge_tail(st, 0, out);
         }
     }
 
@@ -430,7 +461,7 @@ impl<'a> FastHints<'a, '_> {
     /// effects, so the operands whose hint is nothing or out of reach are checked first: a
     /// permit that failed on the resource (`resource.owner_id == user.id`) is given up at
     /// once, with no needs collected for the operands before it.
-    fn permit_cost(&self, conjuncts: &'a [Fast], st: &mut Needs<'a>) -> bool {
+    fn permit_cost(&self, conjuncts: &'a [Fast], st: &mut Needs) -> bool {
         for c in conjuncts {
             // (For such a leaf, `leaf_cost` is whether it holds, and appends nothing.)
             if c.is_fixed_leaf() && !self.leaf_cost(c, true, st) {
@@ -449,35 +480,15 @@ impl<'a> FastHints<'a, '_> {
                 return false;
             }
             if i > 0 {
-                st.merge_tail(start, mid);
+                merge_tail(st, start, mid);
             }
         }
         true
     }
 
-    /// Renders a need: the kind is static and the name shared with the program, except
-    /// for a scope the request named, which is copied.
-    fn requirement(&self, n: &Need<'a>) -> Requirement {
-        match *n {
-            Need::Permission(i) => Requirement {
-                kind: SharedStr::from_static("permission"),
-                name: self.program.permission_names.get(i as usize).map(SharedStr::shared).unwrap_or_default(),
-            },
-            Need::Role(r) => Requirement::shared("role", r),
-            Need::License => Requirement::shared("license", &self.program.license_name),
-            Need::SignIn => Requirement::new("sign_in", SharedStr::default()),
-            Need::Organization => Requirement::new("organization", SharedStr::default()),
-            Need::Plan(name) => Requirement::shared("plan", name),
-            Need::Feature(name) => Requirement::shared("feature", name),
-            Need::Verification(name) => Requirement::shared("verification", name),
-            Need::ScopeLit(s) => Requirement::shared("scope", s),
-            Need::Scope(s) => Requirement::new("scope", s),
-        }
-    }
-
     /// Whether something a user can obtain would make `e` evaluate to `want`; if so, the
     /// needs are appended to `st`, else `st` is left as it was.
-    fn cost(&self, e: &'a Fast, want: bool, st: &mut Needs<'a>) -> bool {
+    fn cost(&self, e: &'a Fast, want: bool, st: &mut Needs) -> bool {
         let start = st.len();
         match (e, want) {
             (Fast::Not(inner), _) => self.cost(inner, !want, st),
@@ -491,7 +502,7 @@ impl<'a> FastHints<'a, '_> {
                     st.truncate(start);
                     return false;
                 }
-                st.merge_tail(start, mid);
+                merge_tail(st, start, mid);
                 true
             }
             // Either: the one that needs fewer, the first on a tie.
@@ -506,7 +517,7 @@ impl<'a> FastHints<'a, '_> {
                 if x && y {
                     let (nx, ny) = (mid - start, st.len() - mid);
                     if ny < nx {
-                        st.move_down(mid, start);
+                        move_down(st, mid, start);
                     } else {
                         st.truncate(mid);
                     }
@@ -519,7 +530,7 @@ impl<'a> FastHints<'a, '_> {
 
     /// [`FastHints::cost`] of an operand, without a call for a leaf.
     #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
-    fn operand_cost(&self, e: &'a Fast, want: bool, st: &mut Needs<'a>) -> bool {
+    fn operand_cost(&self, e: &'a Fast, want: bool, st: &mut Needs) -> bool {
         match e {
             Fast::And(..) | Fast::Or(..) | Fast::Not(_) => self.cost(e, want, st),
             leaf => self.leaf_cost(leaf, want, st),
@@ -527,7 +538,7 @@ impl<'a> FastHints<'a, '_> {
     }
 
     #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
-    fn leaf_cost(&self, e: &'a Fast, want: bool, st: &mut Needs<'a>) -> bool {
+    fn leaf_cost(&self, e: &'a Fast, want: bool, st: &mut Needs) -> bool {
         match self.ev.leaf(e) {
             Ok(v) if v == want => true,
             Ok(_) if want && e.may_be_obtained() => self.obtainable(e, st),
@@ -536,27 +547,28 @@ impl<'a> FastHints<'a, '_> {
     }
 
     /// What the user could obtain to make a false leaf true, appended to `st`.
-    fn obtainable(&self, e: &'a Fast, st: &mut Needs<'a>) -> bool {
+    fn obtainable(&self, e: &'a Fast, st: &mut Needs) -> bool {
         let in_org = self.ev.general.session.org.is_some();
-        let mut org_needed = |n: Need<'a>| {
+        let mut org_needed = |n: Requirement| {
             if !in_org {
-                st.push(Need::Organization);
+                push(st, ORGANIZATION);
             }
-            st.push(n);
+            push(st, n);
             true
         };
         match e {
             Fast::HasPermission(i) => {
-                self.program.permission_names.get(*i as usize).is_some() && org_needed(Need::Permission(*i))
+                let Some(name) = self.program.permission_names.get(*i as usize) else { return false };
+                org_needed(need("permission", name))
             }
-            Fast::HasRole(r) => org_needed(Need::Role(r)),
-            Fast::Licensed => org_needed(Need::License),
+            Fast::HasRole(r) => org_needed(need("role", r)),
+            Fast::Licensed => org_needed(need("license", &self.program.license_name)),
             Fast::User => {
-                st.push(Need::SignIn);
+                push(st, SIGN_IN);
                 true
             }
             Fast::Org => {
-                st.push(Need::Organization);
+                push(st, ORGANIZATION);
                 true
             }
             Fast::Obtainable(c, names) => {
@@ -573,48 +585,52 @@ impl<'a> FastHints<'a, '_> {
 
     /// `names` are the test's prepared names (see [`Fast::Obtainable`]). On `None` the
     /// caller drops whatever was appended.
-    fn obtainable_general(&self, c: &'a CExpr, names: &'a [Arc<str>], st: &mut Needs<'a>) -> Option<()> {
+    fn obtainable_general(&self, c: &'a CExpr, names: &'a [Arc<str>], st: &mut Needs) -> Option<()> {
         match c {
-            CExpr::HasPlan(..) => st.push(Need::Plan(names.first()?)),
-            CExpr::HasFeature(..) => st.push(Need::Feature(names.first()?)),
-            CExpr::VerifiedWithin(..) => st.push(Need::Verification(names.first()?)),
+            CExpr::HasPlan(..) => push(st, need("plan", names.first()?)),
+            CExpr::HasFeature(..) => push(st, need("feature", names.first()?)),
+            CExpr::VerifiedWithin(..) => push(st, need("verification", names.first()?)),
             CExpr::Call(Method::ContainsAll | Method::Contains, recv, arg) if matches!(**recv, CExpr::Scopes(_)) => {
-                let have = self.strings(recv)?;
+                let list = self.strings(recv)?;
+                let have = Have(Members::new(&list).ok()?);
                 if is_literal(arg) {
                     // The literal's items, in order, as the evaluator would list them.
                     for s in names {
-                        if !have.contains(&s.as_ref()) {
-                            st.push(Need::ScopeLit(s));
+                        if !have.contains(s) {
+                            push(st, need("scope", s));
                         }
                     }
                     return Some(());
                 }
                 let want = self.ev.general.value(arg).ok()??;
-                let mut push = |v: &crate::eval::Val<'a>| match v {
+                let mut add = |v: &crate::eval::Val<'a>| match v {
                     crate::eval::Val::Str(s) => {
                         if !have.contains(s) {
-                            st.push(Need::Scope(s));
+                            push(st, Requirement { kind: SharedStr::from_static("scope"), name: SharedStr::from(*s) });
                         }
                         Ok(false)
                     }
                     _ => Err(Fault),
                 };
-                if want.any_item(&mut push).is_err() {
+                if want.any_item(&mut add).is_err() {
                     // Not a list: a single wanted scope (or something unusable).
-                    push(&want).ok()?;
+                    add(&want).ok()?;
                 }
             }
             CExpr::In(item, list) if matches!(**list, CExpr::Scopes(_)) => {
-                let have = self.strings(list)?;
+                let list = self.strings(list)?;
+                let have = Have(Members::new(&list).ok()?);
                 if is_literal(item) {
                     match (&**item, names.first()) {
-                        (CExpr::Str(_), Some(s)) if !have.contains(&s.as_ref()) => st.push(Need::ScopeLit(s)),
+                        (CExpr::Str(_), Some(s)) if !have.contains(s) => push(st, need("scope", s)),
                         _ => return None,
                     }
                     return Some(());
                 }
                 match self.ev.general.value(item).ok()?? {
-                    crate::eval::Val::Str(s) if !have.contains(&s) => st.push(Need::Scope(s)),
+                    crate::eval::Val::Str(s) if !have.contains(s) => {
+                        push(st, Requirement { kind: SharedStr::from_static("scope"), name: SharedStr::from(s) })
+                    }
                     _ => return None,
                 }
             }
@@ -623,143 +639,15 @@ impl<'a> FastHints<'a, '_> {
         Some(())
     }
 
-    /// The items of a list of strings (the scopes a session has), inline for the usual few.
-    fn strings(&self, e: &'a CExpr) -> Option<Small<&'a str, 8>> {
+    /// The scopes a session has (`None` unless a list of strings).
+    fn strings(&self, e: &'a CExpr) -> Option<crate::eval::Val<'a>> {
         let v = self.ev.general.value(e).ok()??;
-        let mut out = Small::new();
         v.any_item(|i| match i {
-            crate::eval::Val::Str(s) => {
-                out.push(*s);
-                Ok(false)
-            }
+            crate::eval::Val::Str(_) => Ok(false),
             _ => Err(Fault),
         })
         .ok()?;
-        Some(out)
-    }
-}
-
-impl<'a> Needs<'a> {
-    /// Merges the needs from `mid` on into those in `start..mid`: each is kept, in order,
-    /// unless one equal to it is already there (as `hints::merge`, duplicates within the
-    /// merged part included).
-    fn merge_tail(&mut self, start: usize, mid: usize) {
-        let end = self.len();
-        let items = self.as_mut_slice();
-        // Thousands of missing scopes (a long request list) must not cost a quadratic
-        // dedup: past 16, scopes go through a set. Other needs come from the policy's
-        // text, so they are few, and are compared one by one.
-        let mut scopes: Option<std::collections::HashSet<&'a str>> = None;
-        if end.saturating_sub(start) > 16 {
-            let mut set = std::collections::HashSet::new();
-            for need in items.get(start..mid).unwrap_or_default() {
-                if let Some(scope) = need.scope() {
-                    set.insert(scope);
-                }
-            }
-            scopes = Some(set);
-        }
-        let mut kept = mid;
-        for i in mid..end {
-            let Some(&need) = items.get(i) else { break };
-            let new = match (need.scope(), scopes.as_mut()) {
-                (Some(scope), Some(set)) => set.insert(scope),
-                _ => !items.get(start..kept).is_some_and(|seen| seen.contains(&need)),
-            };
-            if new {
-                if let Some(slot) = items.get_mut(kept) {
-                    *slot = need;
-                }
-                kept += 1;
-            }
-        }
-        self.truncate(kept);
-    }
-}
-
-/// A list of up to `N` copyable items kept inline, moving to the heap past that: working
-/// out a deny's hints (a handful of needs per rule) then allocates nothing.
-///
-/// Hand-written rather than the `smallvec` crate: the items are `Copy`, so a plain array
-/// with a length needs no `unsafe` and no dependency (and adds little to the wasm module).
-#[derive(Debug, Clone)]
-pub(crate) enum Small<T: Copy + Default, const N: usize> {
-    /// The first `len` items are the list; the rest are filler.
-    Inline(usize, [T; N]),
-    Heap(Vec<T>),
-}
-
-impl<T: Copy + Default + PartialEq, const N: usize> Small<T, N> {
-    pub(crate) fn new() -> Self {
-        Small::Inline(0, [T::default(); N])
-    }
-
-    pub(crate) fn as_slice(&self) -> &[T] {
-        match self {
-            Small::Inline(len, items) => items.get(..*len).unwrap_or_default(),
-            Small::Heap(items) => items,
-        }
-    }
-
-    pub(crate) fn as_mut_slice(&mut self) -> &mut [T] {
-        match self {
-            Small::Inline(len, items) => items.get_mut(..*len).unwrap_or_default(),
-            Small::Heap(items) => items,
-        }
-    }
-
-    /// Keeps the first `len` items.
-    pub(crate) fn truncate(&mut self, len: usize) {
-        match self {
-            Small::Inline(n, _) => *n = len.min(*n),
-            Small::Heap(items) => items.truncate(len),
-        }
-    }
-
-    /// Moves the items from `from` on down to start at `to` (`to <= from`), dropping
-    /// those in between.
-    pub(crate) fn move_down(&mut self, from: usize, to: usize) {
-        let items = self.as_mut_slice();
-        let moved = items.len().saturating_sub(from);
-        if to > from {
-            return;
-        }
-        for k in 0..moved {
-            if let Some(&item) = items.get(from + k) {
-                if let Some(slot) = items.get_mut(to + k) {
-                    *slot = item;
-                }
-            }
-        }
-        self.truncate(to + moved);
-    }
-
-    pub(crate) fn len(&self) -> usize {
-        match self {
-            Small::Inline(len, _) => *len,
-            Small::Heap(items) => items.len(),
-        }
-    }
-
-    pub(crate) fn contains(&self, item: &T) -> bool {
-        self.as_slice().contains(item)
-    }
-
-    pub(crate) fn push(&mut self, item: T) {
-        match self {
-            Small::Inline(len, items) => {
-                if let Some(free) = items.get_mut(*len) {
-                    *free = item;
-                    *len += 1;
-                    return;
-                }
-                let mut spilled = Vec::with_capacity(2 * N);
-                spilled.extend_from_slice(items);
-                spilled.push(item);
-                *self = Small::Heap(spilled);
-            }
-            Small::Heap(items) => items.push(item),
-        }
+        Some(v)
     }
 }
 
@@ -768,71 +656,43 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
     use super::*;
 
-    #[test]
-    fn small_keeps_order_inline_and_after_spilling() {
-        let mut s: Small<u32, 3> = Small::new();
-        assert!(s.len() == 0 && s.as_slice().is_empty());
-        for i in 0..3 {
-            s.push(i * 10);
-        }
-        assert!(matches!(s, Small::Inline(3, _)));
-        assert_eq!(s.as_slice(), &[0, 10, 20]);
-        s.push(30);
-        assert!(matches!(s, Small::Heap(_)));
-        s.push(40);
-        assert_eq!(s.as_slice(), &[0, 10, 20, 30, 40]);
-        assert_eq!(s.len(), 5);
-        assert!(s.contains(&30) && !s.contains(&5));
-        s.move_down(3, 1);
-        assert_eq!(s.as_slice(), &[0, 30, 40]);
-        s.truncate(2);
-        assert_eq!(s.as_slice(), &[0, 30]);
-        s.move_down(1, 2);
-        assert_eq!(s.as_slice(), &[0, 30], "moving up is refused");
-        let mut t: Small<u32, 4> = Small::new();
-        t.push(5);
-        t.push(6);
-        t.move_down(1, 0);
-        assert_eq!(t.as_slice(), &[6]);
+    fn scope(name: &str) -> Requirement {
+        Requirement { kind: SharedStr::from_static("scope"), name: SharedStr::from(name) }
     }
 
     #[test]
     fn merge_tail_keeps_the_first_of_equal_needs_in_order() {
-        let (a, b): (Arc<str>, Arc<str>) = (Arc::from("a"), Arc::from("b"));
-        let mut st: Needs<'_> = Small::new();
-        // [SignIn | a, SignIn, a, b] merged from 1: the duplicates within go too.
-        for n in [Need::SignIn, Need::ScopeLit(&a), Need::SignIn, Need::Scope("a"), Need::ScopeLit(&b)] {
-            st.push(n);
+        let mut st: Needs = vec![SIGN_IN, scope("a"), SIGN_IN, scope("a"), scope("b")];
+        // [sign_in | a, sign_in, a, b] merged from 1: the duplicates within go too.
+        merge_tail(&mut st, 0, 1);
+        assert_eq!(st, vec![SIGN_IN, scope("a"), scope("b")]);
+        // Only the part from `mid` on is deduplicated.
+        let mut st: Needs = vec![scope("a"), scope("a"), scope("b"), scope("a"), scope("c")];
+        merge_tail(&mut st, 0, 2);
+        assert_eq!(st, vec![scope("a"), scope("a"), scope("b"), scope("c")]);
+        // A long list (the hash-set path) gives what merging one by one gives; what comes
+        // before `start` is not looked at.
+        let names: Vec<String> = (0..40).map(|i| format!("s{}", i % 25)).collect();
+        let mut long: Needs = vec![ORGANIZATION, scope("s3"), scope("s3")];
+        long.extend(names.iter().map(|n| scope(n)));
+        long.extend([ORGANIZATION, SIGN_IN, SIGN_IN]);
+        let mut want = long[..3].to_vec();
+        for r in &long[3..] {
+            if !want[1..].contains(r) {
+                want.push(r.clone());
+            }
         }
-        st.merge_tail(0, 1);
-        assert_eq!(st.as_slice(), &[Need::SignIn, Need::ScopeLit(&a), Need::ScopeLit(&b)]);
-        // A long list (the hash-set path) gives the same.
-        let names: Vec<Arc<str>> = (0..40).map(|i| Arc::from(format!("s{}", i % 25).as_str())).collect();
-        let mut long: Needs<'_> = Small::new();
-        long.push(Need::ScopeLit(&names[3]));
-        for n in &names {
-            long.push(Need::ScopeLit(n));
-        }
-        long.merge_tail(0, 1);
-        let got: Vec<&str> = long.as_slice().iter().filter_map(|n| n.scope()).collect();
-        let want: Vec<String> =
-            std::iter::once(3).chain((0..25).filter(|&i| i != 3)).map(|i| format!("s{i}")).collect();
-        assert_eq!(got, want);
+        merge_tail(&mut long, 1, 3);
+        assert_eq!(long, want);
+        assert_eq!(long.len(), 3 + 24 + 2);
     }
 
     #[test]
-    fn a_scope_is_one_need_whoever_names_it() {
-        let lit: Arc<str> = Arc::from("a");
-        let other: Arc<str> = Arc::from("b");
-        assert_eq!(Need::ScopeLit(&lit), Need::Scope("a"));
-        assert_eq!(Need::Scope("a"), Need::ScopeLit(&lit));
-        assert_ne!(Need::ScopeLit(&other), Need::Scope("a"));
-        // Same text, other kinds: different requirements.
-        assert_ne!(Need::Plan(&lit), Need::Feature(&lit));
-        assert_ne!(Need::Plan(&lit), Need::ScopeLit(&lit));
-        assert_ne!(Need::Role(&lit), Need::Scope("a"));
-        assert_eq!(Need::Permission(1), Need::Permission(1));
-        assert_ne!(Need::Permission(1), Need::Permission(2));
-        assert_ne!(Need::SignIn, Need::Organization);
+    fn move_down_drops_the_gap() {
+        let mut st: Needs = vec![scope("a"), scope("b"), scope("c"), scope("d")];
+        move_down(&mut st, 3, 1);
+        assert_eq!(st, vec![scope("a"), scope("d")]);
+        move_down(&mut st, 1, 2);
+        assert_eq!(st, vec![scope("a"), scope("d")], "moving up is refused");
     }
 }
