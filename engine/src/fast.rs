@@ -333,6 +333,7 @@ impl Have<'_, '_> {
 }
 
 /// A requirement named in the policy: the name the program prepared, shared.
+#[cfg_attr(target_arch = "wasm32", inline(never))]
 fn need(kind: &'static str, name: &Arc<str>) -> Requirement {
     Requirement { kind: SharedStr::from_static(kind), name: SharedStr::shared(name) }
 }
@@ -342,6 +343,7 @@ const ORGANIZATION: Requirement =
     Requirement { kind: SharedStr::from_static("organization"), name: SharedStr::from_static("") };
 
 /// Appends to the stack; the first need makes room for the usual handful at once.
+#[cfg_attr(target_arch = "wasm32", inline(never))]
 fn push(st: &mut Needs, r: Requirement) {
     if st.capacity() == 0 {
         st.reserve_exact(8);
@@ -586,57 +588,55 @@ impl<'a> FastHints<'a, '_> {
     /// `names` are the test's prepared names (see [`Fast::Obtainable`]). On `None` the
     /// caller drops whatever was appended.
     fn obtainable_general(&self, c: &'a CExpr, names: &'a [Arc<str>], st: &mut Needs) -> Option<()> {
-        match c {
-            CExpr::HasPlan(..) => push(st, need("plan", names.first()?)),
-            CExpr::HasFeature(..) => push(st, need("feature", names.first()?)),
-            CExpr::VerifiedWithin(..) => push(st, need("verification", names.first()?)),
-            CExpr::Call(Method::ContainsAll | Method::Contains, recv, arg) if matches!(**recv, CExpr::Scopes(_)) => {
-                let list = self.strings(recv)?;
-                let have = Have(Members::new(&list).ok()?);
-                if is_literal(arg) {
-                    // The literal's items, in order, as the evaluator would list them.
-                    for s in names {
-                        if !have.contains(s) {
-                            push(st, need("scope", s));
-                        }
-                    }
-                    return Some(());
-                }
-                let want = self.ev.general.value(arg).ok()??;
-                let mut add = |v: &crate::eval::Val<'a>| match v {
-                    crate::eval::Val::Str(s) => {
-                        if !have.contains(s) {
-                            push(st, Requirement { kind: SharedStr::from_static("scope"), name: SharedStr::from(*s) });
-                        }
-                        Ok(false)
-                    }
-                    _ => Err(Fault),
+        // `scopes(..).contains_all(wanted)` (or `contains`): every wanted scope the session
+        // lacks; `wanted in scopes(..)` (`single`): that one, if lacking.
+        let (scopes, wanted, single) = match c {
+            CExpr::HasPlan(..) | CExpr::HasFeature(..) | CExpr::VerifiedWithin(..) => {
+                let kind = match c {
+                    CExpr::HasPlan(..) => "plan",
+                    CExpr::HasFeature(..) => "feature",
+                    _ => "verification",
                 };
-                if want.any_item(&mut add).is_err() {
-                    // Not a list: a single wanted scope (or something unusable).
-                    add(&want).ok()?;
-                }
+                push(st, need(kind, names.first()?));
+                return Some(());
             }
-            CExpr::In(item, list) if matches!(**list, CExpr::Scopes(_)) => {
-                let list = self.strings(list)?;
-                let have = Have(Members::new(&list).ok()?);
-                if is_literal(item) {
-                    match (&**item, names.first()) {
-                        (CExpr::Str(_), Some(s)) if !have.contains(s) => push(st, need("scope", s)),
-                        _ => return None,
-                    }
-                    return Some(());
-                }
-                match self.ev.general.value(item).ok()?? {
-                    crate::eval::Val::Str(s) if !have.contains(s) => {
-                        push(st, Requirement { kind: SharedStr::from_static("scope"), name: SharedStr::from(s) })
-                    }
-                    _ => return None,
-                }
+            CExpr::Call(Method::ContainsAll | Method::Contains, recv, arg) if matches!(**recv, CExpr::Scopes(_)) => {
+                (recv, arg, false)
             }
+            CExpr::In(item, list) if matches!(**list, CExpr::Scopes(_)) => (list, item, true),
             _ => return None,
+        };
+        let list = self.strings(scopes)?;
+        let have = Have(Members::new(&list).ok()?);
+        let before = st.len();
+        if is_literal(wanted) {
+            if single && !matches!(**wanted, CExpr::Str(_)) {
+                return None;
+            }
+            // The literal's items, in order, as the evaluator would list them.
+            for s in names {
+                if !have.contains(s) {
+                    push(st, need("scope", s));
+                }
+            }
+        } else {
+            let want = self.ev.general.value(wanted).ok()??;
+            let mut add = |v: &crate::eval::Val<'a>| match v {
+                crate::eval::Val::Str(s) => {
+                    if !have.contains(s) {
+                        push(st, Requirement { kind: SharedStr::from_static("scope"), name: SharedStr::from(*s) });
+                    }
+                    Ok(false)
+                }
+                _ => Err(Fault),
+            };
+            // Not a list: a single wanted scope (or something unusable).
+            if single || want.any_item(&mut add).is_err() {
+                add(&want).ok()?;
+            }
         }
-        Some(())
+        // A scope the session has already is no hint for `in`: that test failed otherwise.
+        (!single || st.len() > before).then_some(())
     }
 
     /// The scopes a session has (`None` unless a list of strings).
