@@ -60,12 +60,6 @@ pub(crate) enum Fast {
     /// A declared `bool` attribute in boolean position.
     AttrTruth(usize),
     General(Box<CExpr>),
-    /// A test on something a user can obtain, run by the general evaluator: a plan, a
-    /// feature, a recent verification, OAuth scopes. Holds the names a `missing` hint would
-    /// report, made once here so a deny shares them: the plan or feature as written,
-    /// `first_factor:10`, or the scopes of a literal argument (empty when the scopes come
-    /// from the request). See [`FastHints::obtainable_general`].
-    Obtainable(Box<CExpr>, Box<[Arc<str>]>),
 }
 
 /// Lowers a compiled condition for one resource type, whose declared attributes are
@@ -126,10 +120,7 @@ pub(crate) fn lower(e: &CExpr, attrs: &[(Box<str>, AttrType, bool)]) -> Fast {
             (Some(l), Some(r)) => Fast::IntCmp(*op, l, r),
             _ => Fast::General(Box::new(e.clone())),
         },
-        other => match hint_names(other) {
-            Some(names) => Fast::Obtainable(Box::new(other.clone()), names),
-            None => Fast::General(Box::new(other.clone())),
-        },
+        other => Fast::General(Box::new(other.clone())),
     }
 }
 
@@ -150,44 +141,13 @@ pub(crate) fn lower_conjuncts(e: &CExpr, attrs: &[(Box<str>, AttrType, bool)]) -
     operands.into_iter().map(|c| lower(c, attrs)).collect()
 }
 
-/// For a test [`FastHints::obtainable_general`] can hint at, the names it may report.
-fn hint_names(e: &CExpr) -> Option<Box<[Arc<str>]>> {
-    let names: Vec<Arc<str>> = match e {
-        CExpr::HasPlan(sel, name) | CExpr::HasFeature(sel, name) => {
-            // As written in the policy: `org:pro`.
-            let prefix = match sel {
-                ScopeSel::Any => "",
-                ScopeSel::Org => "org:",
-                ScopeSel::User => "user:",
-            };
-            vec![format!("{prefix}{name}").into()]
-        }
-        CExpr::VerifiedWithin(m, f) => vec![format!("{}:{m}", f.name()).into()],
-        CExpr::Call(Method::ContainsAll | Method::Contains, recv, wanted) | CExpr::In(wanted, recv)
-            if matches!(**recv, CExpr::Scopes(_)) =>
-        {
-            match &**wanted {
-                CExpr::Str(s) => vec![Arc::from(&**s)],
-                CExpr::StrList(items) => items.iter().map(|s| Arc::from(&**s)).collect(),
-                _ => Vec::new(),
-            }
-        }
-        _ => return None,
-    };
-    Some(names.into_boxed_slice())
-}
-
-/// Whether `e` is a string literal or a list of them (whose items [`hint_names`] holds).
-fn is_literal(e: &CExpr) -> bool {
-    matches!(e, CExpr::Str(_) | CExpr::StrList(_))
-}
-
 impl Fast {
     /// A leaf a user could make true by obtaining something (see [`FastHints::obtainable`]).
     fn may_be_obtained(&self) -> bool {
         matches!(
             self,
-            Fast::HasPermission(_) | Fast::HasRole(_) | Fast::Licensed | Fast::User | Fast::Org | Fast::Obtainable(..)
+            // (`General`: a plan, a feature, a verification or scopes, possibly.)
+            Fast::HasPermission(_) | Fast::HasRole(_) | Fast::Licensed | Fast::User | Fast::Org | Fast::General(_)
         )
     }
 
@@ -261,7 +221,7 @@ impl<'a> FastEval<'a> {
                 Some(Bound::Bool(b)) => Ok(*b),
                 Some(_) => Err(Fault),
             },
-            Fast::General(c) | Fast::Obtainable(c, _) => self.general.truth(c),
+            Fast::General(c) => self.general.truth(c),
         }
     }
 
@@ -573,9 +533,9 @@ impl<'a> FastHints<'a, '_> {
                 push(st, ORGANIZATION);
                 true
             }
-            Fast::Obtainable(c, names) => {
+            Fast::General(c) => {
                 let start = st.len();
-                let found = self.obtainable_general(c, names, st);
+                let found = self.obtainable_general(c, st);
                 if found.is_none() {
                     st.truncate(start);
                 }
@@ -585,19 +545,26 @@ impl<'a> FastHints<'a, '_> {
         }
     }
 
-    /// `names` are the test's prepared names (see [`Fast::Obtainable`]). On `None` the
-    /// caller drops whatever was appended.
-    fn obtainable_general(&self, c: &'a CExpr, names: &'a [Arc<str>], st: &mut Needs) -> Option<()> {
+    /// A plan, a feature, a recent verification or OAuth scopes (named as written, so
+    /// copied); `None` for anything else. The caller drops whatever was appended then.
+    fn obtainable_general(&self, c: &'a CExpr, st: &mut Needs) -> Option<()> {
         // `scopes(..).contains_all(wanted)` (or `contains`): every wanted scope the session
         // lacks; `wanted in scopes(..)` (`single`): that one, if lacking.
         let (scopes, wanted, single) = match c {
-            CExpr::HasPlan(..) | CExpr::HasFeature(..) | CExpr::VerifiedWithin(..) => {
-                let kind = match c {
-                    CExpr::HasPlan(..) => "plan",
-                    CExpr::HasFeature(..) => "feature",
-                    _ => "verification",
+            CExpr::HasPlan(sel, name) | CExpr::HasFeature(sel, name) => {
+                let kind = if matches!(c, CExpr::HasPlan(..)) { "plan" } else { "feature" };
+                let prefix = match sel {
+                    ScopeSel::Any => "",
+                    ScopeSel::Org => "org:",
+                    ScopeSel::User => "user:",
                 };
-                push(st, need(kind, names.first()?));
+                let name = SharedStr::from([prefix, name.as_ref()].concat());
+                push(st, Requirement { kind: SharedStr::from_static(kind), name });
+                return Some(());
+            }
+            CExpr::VerifiedWithin(m, f) => {
+                let name = SharedStr::from(format!("{}:{m}", f.name()));
+                push(st, Requirement { kind: SharedStr::from_static("verification"), name });
                 return Some(());
             }
             CExpr::Call(Method::ContainsAll | Method::Contains, recv, arg) if matches!(**recv, CExpr::Scopes(_)) => {
@@ -609,31 +576,19 @@ impl<'a> FastHints<'a, '_> {
         let list = self.strings(scopes)?;
         let have = Have(Members::new(&list).ok()?);
         let before = st.len();
-        if is_literal(wanted) {
-            if single && !matches!(**wanted, CExpr::Str(_)) {
-                return None;
-            }
-            // The literal's items, in order, as the evaluator would list them.
-            for s in names {
+        let want = self.ev.general.value(wanted).ok()??;
+        let mut add = |v: &crate::eval::Val<'a>| match v {
+            crate::eval::Val::Str(s) => {
                 if !have.contains(s) {
-                    push(st, need("scope", s));
+                    push(st, Requirement { kind: SharedStr::from_static("scope"), name: SharedStr::from(*s) });
                 }
+                Ok(false)
             }
-        } else {
-            let want = self.ev.general.value(wanted).ok()??;
-            let mut add = |v: &crate::eval::Val<'a>| match v {
-                crate::eval::Val::Str(s) => {
-                    if !have.contains(s) {
-                        push(st, Requirement { kind: SharedStr::from_static("scope"), name: SharedStr::from(*s) });
-                    }
-                    Ok(false)
-                }
-                _ => Err(Fault),
-            };
-            // Not a list: a single wanted scope (or something unusable).
-            if single || want.any_item(&mut add).is_err() {
-                add(&want).ok()?;
-            }
+            _ => Err(Fault),
+        };
+        // Not a list: a single wanted scope (or something unusable).
+        if single || want.any_item(&mut add).is_err() {
+            add(&want).ok()?;
         }
         // A scope the session has already is no hint for `in`: that test failed otherwise.
         (!single || st.len() > before).then_some(())
