@@ -29,9 +29,10 @@ pub(crate) struct Program {
     pub rules: Vec<CompiledRule>,
     pub fast_rules: Vec<FastRule>,
     pub permission_index: FxHashMap<Box<str>, u32>,
-    /// Permission names by id, and the license claim as written, for `missing` hints.
-    pub permission_names: Vec<Box<str>>,
-    pub license_name: Box<str>,
+    /// Permission names by id, and the license claim as written, for `missing` hints
+    /// (shared by every hint that names them, so a deny copies no string).
+    pub permission_names: Vec<Arc<str>>,
+    pub license_name: Arc<str>,
     pub permission_words: usize,
     pub roles: FxHashMap<Box<str>, Box<[u64]>>,
     pub license: Option<Box<[Box<str>]>>,
@@ -61,6 +62,9 @@ pub(crate) struct Slot {
 pub(crate) struct FastRule {
     pub rule: u32,
     pub condition: Option<crate::fast::Fast>,
+    /// The condition's `and` chain flattened (`a and (b and c)`: `a, b, c`), for the
+    /// `missing` hints of a permit (see `FastHints::permit_cost`); empty without a condition.
+    pub conjuncts: Box<[crate::fast::Fast]>,
 }
 
 #[derive(Debug)]
@@ -189,6 +193,10 @@ impl Program {
                         fast_rules.push(FastRule {
                             rule: i as u32,
                             condition: condition.as_ref().map(|c| crate::fast::lower(c, attrs)),
+                            conjuncts: condition
+                                .as_ref()
+                                .map(|c| crate::fast::lower_conjuncts(c, attrs))
+                                .unwrap_or_default(),
                         });
                         let f = (fast_rules.len() - 1) as u32;
                         lowered.push((*t, f));

@@ -1,7 +1,10 @@
 //! The answer to a request: allowed or not, why, and what would change a deny.
 
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::borrow::Borrow;
+use std::cmp::Ordering;
 use std::fmt;
+use std::hash::{Hash, Hasher};
 use std::ops::Deref;
 use std::sync::Arc;
 
@@ -46,6 +49,32 @@ macro_rules! text_newtype {
                 self.0.as_str()
             }
         }
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                self.0.as_str()
+            }
+        }
+        // Hash, Eq and Ord all follow the text, so borrowing as `str` is sound for maps.
+        impl Borrow<str> for $name {
+            fn borrow(&self) -> &str {
+                self.0.as_str()
+            }
+        }
+        impl Hash for $name {
+            fn hash<H: Hasher>(&self, state: &mut H) {
+                self.as_str().hash(state)
+            }
+        }
+        impl PartialOrd for $name {
+            fn partial_cmp(&self, other: &$name) -> Option<Ordering> {
+                Some(self.cmp(other))
+            }
+        }
+        impl Ord for $name {
+            fn cmp(&self, other: &$name) -> Ordering {
+                self.as_str().cmp(other.as_str())
+            }
+        }
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str(self.as_str())
@@ -69,6 +98,21 @@ macro_rules! text_newtype {
         impl PartialEq<String> for $name {
             fn eq(&self, other: &String) -> bool {
                 self.as_str() == other
+            }
+        }
+        impl PartialEq<$name> for str {
+            fn eq(&self, other: &$name) -> bool {
+                self == other.as_str()
+            }
+        }
+        impl PartialEq<$name> for &str {
+            fn eq(&self, other: &$name) -> bool {
+                *self == other.as_str()
+            }
+        }
+        impl PartialEq<$name> for String {
+            fn eq(&self, other: &$name) -> bool {
+                self == other.as_str()
             }
         }
         impl Serialize for $name {
@@ -99,6 +143,91 @@ text_newtype!(
     RuleId
 );
 
+text_newtype!(
+    /// The text of a [`Requirement`]'s `kind` or `name`: a string that is cheap to clone.
+    ///
+    /// The engine builds hints from names it prepared when the policy was compiled, so a
+    /// deny shares them instead of copying. It reads like a `&str` (`Deref`, `as_str`,
+    /// comparisons with `str`, `&str` and `String` either way round), prints and serializes
+    /// as one, and is built from one with `From`/`into()`.
+    ///
+    /// ```
+    /// use ordinance::{Requirement, SharedStr};
+    /// let r = Requirement { kind: "permission".into(), name: String::from("org:tasks:edit").into() };
+    /// assert!(r.kind == "permission" && "permission" == r.kind);
+    /// assert_eq!(r.name.as_str(), "org:tasks:edit");
+    /// assert!(r.name.starts_with("org:"));
+    /// let copy: SharedStr = r.name.clone();
+    /// assert_eq!(copy, r.name);
+    /// assert_eq!(serde_json::to_string(&r).unwrap(), r#"{"kind":"permission","name":"org:tasks:edit"}"#);
+    /// ```
+    SharedStr
+);
+
+impl SharedStr {
+    /// A string known at compile time, with no allocation.
+    ///
+    /// ```
+    /// assert_eq!(ordinance::SharedStr::from_static("role"), "role");
+    /// ```
+    pub const fn from_static(text: &'static str) -> SharedStr {
+        SharedStr(Text::Static(text))
+    }
+
+    pub(crate) fn shared(text: &Arc<str>) -> SharedStr {
+        SharedStr(Text::Shared(Arc::clone(text)))
+    }
+}
+
+impl Default for SharedStr {
+    /// The empty string.
+    fn default() -> SharedStr {
+        SharedStr::from_static("")
+    }
+}
+
+impl From<&str> for SharedStr {
+    fn from(text: &str) -> SharedStr {
+        if text.is_empty() {
+            return SharedStr::default();
+        }
+        SharedStr(Text::Shared(Arc::from(text)))
+    }
+}
+
+impl From<String> for SharedStr {
+    fn from(text: String) -> SharedStr {
+        if text.is_empty() {
+            return SharedStr::default();
+        }
+        SharedStr(Text::Shared(Arc::from(text)))
+    }
+}
+
+impl From<std::borrow::Cow<'_, str>> for SharedStr {
+    fn from(text: std::borrow::Cow<'_, str>) -> SharedStr {
+        SharedStr::from(text.as_ref())
+    }
+}
+
+impl From<Arc<str>> for SharedStr {
+    fn from(text: Arc<str>) -> SharedStr {
+        SharedStr(Text::Shared(text))
+    }
+}
+
+impl From<SharedStr> for String {
+    fn from(text: SharedStr) -> String {
+        text.as_str().to_owned()
+    }
+}
+
+impl<'de> Deserialize<'de> for SharedStr {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<SharedStr, D::Error> {
+        String::deserialize(d).map(SharedStr::from)
+    }
+}
+
 impl Reason {
     pub(crate) const PERMIT: Reason = Reason(Text::Static("permit"));
     pub(crate) const NO_MATCHING_RULE: Reason = Reason(Text::Static("no_matching_rule"));
@@ -120,34 +249,49 @@ impl Reason {
 /// request with `reauthorize({ additionalScopes })`), `plan`, `feature`, `organization` (an
 /// active organization), `sign_in`, and `verification` (name: `first_factor:10` —
 /// reverify within that many minutes).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize)]
+///
+/// Both fields are [`SharedStr`]s: the engine fills them from names it prepared when it
+/// compiled the policy, so a deny's hint costs no string copies.
+///
+/// ```
+/// use ordinance::Requirement;
+/// let r = Requirement { kind: "license".into(), name: "org.metadata.isLicensed".into() };
+/// assert_eq!(r.to_string(), "license required");
+/// let back: Requirement = serde_json::from_value(serde_json::to_value(&r).unwrap()).unwrap();
+/// assert_eq!(back, r);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Requirement {
     /// The kind of requirement, see above.
-    pub kind: String,
+    pub kind: SharedStr,
     /// What exactly is required.
-    pub name: String,
+    pub name: SharedStr,
 }
 
 impl Requirement {
-    pub(crate) fn new(kind: &str, name: impl Into<String>) -> Requirement {
-        Requirement { kind: kind.to_string(), name: name.into() }
+    pub(crate) fn new(kind: &'static str, name: impl Into<SharedStr>) -> Requirement {
+        Requirement { kind: SharedStr::from_static(kind), name: name.into() }
     }
 }
 
 impl fmt::Display for Requirement {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.kind.as_str() {
-            "permission" => write!(f, "requires the `{}` permission", self.name),
-            "role" => write!(f, "requires the `{}` role", self.name),
-            "license" => f.write_str("license required"),
-            "scope" => write!(f, "approve the OAuth scope `{}`", self.name),
-            "plan" => write!(f, "requires the `{}` plan", self.name),
-            "feature" => write!(f, "requires the `{}` feature", self.name),
-            "organization" => f.write_str("select an organization"),
-            "sign_in" => f.write_str("sign in"),
-            "verification" => write!(f, "verify again ({})", self.name),
-            _ => write!(f, "{} {}", self.kind, self.name),
-        }
+        // The name between fixed words (a table rather than a `write!` each: smaller wasm).
+        let (before, after) = match self.kind.as_str() {
+            "permission" => ("requires the `", "` permission"),
+            "role" => ("requires the `", "` role"),
+            "license" => return f.write_str("license required"),
+            "scope" => ("approve the OAuth scope `", "`"),
+            "plan" => ("requires the `", "` plan"),
+            "feature" => ("requires the `", "` feature"),
+            "organization" => return f.write_str("select an organization"),
+            "sign_in" => return f.write_str("sign in"),
+            "verification" => ("verify again (", ")"),
+            _ => return write!(f, "{} {}", self.kind, self.name),
+        };
+        f.write_str(before)?;
+        f.write_str(&self.name)?;
+        f.write_str(after)
     }
 }
 
@@ -192,5 +336,45 @@ impl Decision {
     /// ```
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn requirements_read_as_before() {
+        let text = |kind: &str, name: &str| Requirement { kind: kind.into(), name: name.into() }.to_string();
+        assert_eq!(text("permission", "org:a"), "requires the `org:a` permission");
+        assert_eq!(text("role", "org:admin"), "requires the `org:admin` role");
+        assert_eq!(text("license", "org.metadata.lic"), "license required");
+        assert_eq!(text("scope", "email"), "approve the OAuth scope `email`");
+        assert_eq!(text("plan", "org:pro"), "requires the `org:pro` plan");
+        assert_eq!(text("feature", "x"), "requires the `x` feature");
+        assert_eq!(text("organization", ""), "select an organization");
+        assert_eq!(text("sign_in", ""), "sign in");
+        assert_eq!(text("verification", "first_factor:10"), "verify again (first_factor:10)");
+        assert_eq!(text("other", "n"), "other n");
+    }
+
+    #[test]
+    fn shared_str_behaves_like_a_string() {
+        let s = SharedStr::from(String::from("abc"));
+        assert_eq!(s, "abc");
+        assert_eq!("abc", s);
+        assert_eq!(String::from("abc"), s);
+        assert_eq!(s, SharedStr::from_static("abc"), "equal whether static or shared");
+        let (a, b) = (SharedStr::from("a"), SharedStr::from("b"));
+        assert!(a < b && b.cmp(&a) == Ordering::Greater);
+        let mut set = std::collections::HashSet::new();
+        set.insert(s.clone());
+        assert!(set.contains("abc"), "Borrow<str> agrees with Hash and Eq");
+        assert_eq!(format!("{s} {s:?}"), "abc \"abc\"");
+        assert_eq!(String::from(s), "abc");
+        let r: Requirement = serde_json::from_str(r#"{"kind":"scope","name":"email"}"#).unwrap();
+        assert_eq!(serde_json::to_string(&r).unwrap(), r#"{"kind":"scope","name":"email"}"#);
+        assert!(SharedStr::from("").is_empty());
     }
 }

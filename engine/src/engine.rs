@@ -557,7 +557,7 @@ fn decide_slot<'a>(
     with_hints: bool,
 ) -> Decision {
     let mut errored: Option<u32> = None;
-    for &f in slot.fast_forbids.iter() {
+    for (position, &f) in slot.fast_forbids.iter().enumerate() {
         let Some(fr) = program.fast_rules.get(f as usize) else { continue };
         let outcome = match &fr.condition {
             None => Ok(true),
@@ -569,7 +569,7 @@ fn decide_slot<'a>(
                 let mut d = Decision::deny(rule.deny_reason.clone());
                 d.rule = Some(rule.id.clone());
                 if with_hints {
-                    d.missing = crate::fast::FastHints { ev, program }.missing(slot, true);
+                    d.missing = crate::fast::FastHints { ev, program }.missing(slot, Some(position));
                 }
                 return d;
             }
@@ -604,7 +604,7 @@ fn decide_slot<'a>(
     }
     let mut d = Decision::deny(Reason::NO_MATCHING_RULE);
     if with_hints {
-        d.missing = crate::fast::FastHints { ev, program }.missing(slot, false);
+        d.missing = crate::fast::FastHints { ev, program }.missing(slot, None);
     }
     d
 }

@@ -335,7 +335,7 @@ pub(crate) fn call(m: Method, recv: &Val, arg: &Val) -> R<bool> {
 /// into a hash set once (std's SipHash: the strings come from requests), so two lists of
 /// n items cost O(n), not O(n^2): 16,000 approved scopes against 16,000 tags, which fit in
 /// 64 KiB, took 0.9 s item by item. Other lists compare item by item, with `member`'s errors.
-struct Members<'v, 'a> {
+pub(crate) struct Members<'v, 'a> {
     list: &'v Val<'a>,
     strings: Option<std::collections::HashSet<&'a str>>,
 }
@@ -343,7 +343,7 @@ struct Members<'v, 'a> {
 impl<'v, 'a> Members<'v, 'a> {
     const SMALL: usize = 16;
 
-    fn new(list: &'v Val<'a>) -> R<Members<'v, 'a>> {
+    pub(crate) fn new(list: &'v Val<'a>) -> R<Members<'v, 'a>> {
         if list.len()? <= Self::SMALL {
             return Ok(Members { list, strings: None });
         }
@@ -361,7 +361,7 @@ impl<'v, 'a> Members<'v, 'a> {
         Ok(Members { list, strings: all_strings.then_some(set) })
     }
 
-    fn contains(&self, item: &Val) -> R<bool> {
+    pub(crate) fn contains(&self, item: &Val) -> R<bool> {
         match (&self.strings, item) {
             (Some(set), Val::Str(s)) => Ok(set.contains(s)),
             _ => member(self.list, item),

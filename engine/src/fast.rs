@@ -7,11 +7,12 @@
 //! Anything without a specialised node falls back to the general evaluator
 //! ([`Fast::General`]), so the two always agree; the differential tests check it.
 
-use crate::compile::{has_bit, CExpr};
-use crate::decision::Requirement;
+use crate::compile::{has_bit, CExpr, ScopeSel};
+use crate::decision::{Requirement, SharedStr};
 use crate::engine::Bound;
-use crate::eval::{Evaluator, Fault};
-use crate::policy::ast::{AttrType, CmpOp};
+use crate::eval::{Evaluator, Fault, Members};
+use crate::policy::ast::{AttrType, CmpOp, Method};
+use std::sync::Arc;
 
 /// A string-valued operand.
 #[derive(Debug, Clone)]
@@ -53,7 +54,8 @@ pub(crate) enum Fast {
     AttrStrEq(bool, usize, StrRef),
     IntCmp(CmpOp, IntRef, IntRef),
     HasPermission(u32),
-    HasRole(Box<str>),
+    /// The role's name, shared with the `missing` hints.
+    HasRole(Arc<str>),
     Licensed,
     /// A declared `bool` attribute in boolean position.
     AttrTruth(usize),
@@ -99,7 +101,7 @@ pub(crate) fn lower(e: &CExpr, attrs: &[(Box<str>, AttrType, bool)]) -> Fast {
         CExpr::User => Fast::User,
         CExpr::Org => Fast::Org,
         CExpr::HasPermission(i) => Fast::HasPermission(*i),
-        CExpr::HasRole(r) => Fast::HasRole(r.clone()),
+        CExpr::HasRole(r) => Fast::HasRole(Arc::from(r.as_ref())),
         CExpr::Licensed => Fast::Licensed,
         CExpr::ResourceAttr(name) if slot(name, AttrType::Bool).is_some() => {
             Fast::AttrTruth(slot(name, AttrType::Bool).unwrap_or(0))
@@ -119,6 +121,39 @@ pub(crate) fn lower(e: &CExpr, attrs: &[(Box<str>, AttrType, bool)]) -> Fast {
             _ => Fast::General(Box::new(e.clone())),
         },
         other => Fast::General(Box::new(other.clone())),
+    }
+}
+
+/// The operands of `e`'s chain of `and`s, in order, each lowered (`e` itself when it is
+/// not an `and`).
+pub(crate) fn lower_conjuncts(e: &CExpr, attrs: &[(Box<str>, AttrType, bool)]) -> Box<[Fast]> {
+    fn walk<'e>(e: &'e CExpr, out: &mut Vec<&'e CExpr>) {
+        match e {
+            CExpr::And(x, y) => {
+                walk(x, out);
+                walk(y, out);
+            }
+            other => out.push(other),
+        }
+    }
+    let mut operands = Vec::new();
+    walk(e, &mut operands);
+    operands.into_iter().map(|c| lower(c, attrs)).collect()
+}
+
+impl Fast {
+    /// A leaf a user could make true by obtaining something (see [`FastHints::obtainable`]).
+    fn may_be_obtained(&self) -> bool {
+        matches!(
+            self,
+            // (`General`: a plan, a feature, a verification or scopes, possibly.)
+            Fast::HasPermission(_) | Fast::HasRole(_) | Fast::Licensed | Fast::User | Fast::Org | Fast::General(_)
+        )
+    }
+
+    /// A leaf whose hint is nothing or out of reach: it must already hold.
+    fn is_fixed_leaf(&self) -> bool {
+        !matches!(self, Fast::And(..) | Fast::Or(..) | Fast::Not(_)) && !self.may_be_obtained()
     }
 }
 
@@ -239,204 +274,380 @@ pub(crate) struct FastHints<'a, 'e> {
     pub program: &'a crate::compile::Program,
 }
 
-/// One requirement while the hints are worked out: borrowed or numeric, so trying every
-/// permit rule allocates no strings; only the final list becomes [`Requirement`]s. Two
-/// needs are equal exactly when the requirements they render to are.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Need<'a> {
-    Permission(u32),
-    Role(&'a str),
-    License,
-    SignIn,
-    Organization,
-    Plan(crate::compile::ScopeSel, &'a str),
-    Feature(crate::compile::ScopeSel, &'a str),
-    Verification(i64, crate::policy::ast::Factor),
-    Scope(&'a str),
+/// The requirements worked out so far, used as a stack: [`FastHints::cost`] appends what
+/// a condition needs at the end and reports whether it is reachable at all, so the
+/// alternatives are compared and merged in place, and the stack is the hint in the end.
+/// Names come shared from the program (an `Arc` clone, no copy), so a deny allocates this
+/// one list, and only once something is missing. (Only a scope the request names is
+/// copied.)
+type Needs = Vec<Requirement>;
+
+/// The scopes a session has, for membership tests (a set when the list is long: a
+/// request may carry thousands).
+struct Have<'v, 'a>(Members<'v, 'a>);
+
+impl Have<'_, '_> {
+    fn contains(&self, scope: &str) -> bool {
+        self.0.contains(&crate::eval::Val::Str(scope)) == Ok(true)
+    }
 }
 
-type Cost<'a> = Option<Vec<Need<'a>>>;
+/// A requirement named in the policy: the name the program prepared, shared.
+#[cfg_attr(target_arch = "wasm32", inline(never))]
+fn need(kind: &'static str, name: &Arc<str>) -> Requirement {
+    Requirement { kind: SharedStr::from_static(kind), name: SharedStr::shared(name) }
+}
+
+const SIGN_IN: Requirement = Requirement { kind: SharedStr::from_static("sign_in"), name: SharedStr::from_static("") };
+const ORGANIZATION: Requirement =
+    Requirement { kind: SharedStr::from_static("organization"), name: SharedStr::from_static("") };
+
+/// Appends to the stack; the first need makes room for the usual handful at once.
+#[cfg_attr(target_arch = "wasm32", inline(never))]
+fn push(st: &mut Needs, r: Requirement) {
+    if st.capacity() == 0 {
+        st.reserve_exact(8);
+    }
+    st.push(r);
+}
+
+/// The name of a scope requirement.
+fn scope_name(r: &Requirement) -> Option<&str> {
+    (r.kind == "scope").then_some(r.name.as_str())
+}
+
+/// Drops the needs in `to..from`, moving those after down.
+fn move_down(st: &mut Needs, from: usize, to: usize) {
+    if to <= from && from <= st.len() {
+        st.drain(to..from);
+    }
+}
+
+/// Merges the needs from `mid` on into those in `start..mid`: each is kept, in order,
+/// unless one equal to it is already there (as `hints::merge`, duplicates within the
+/// merged part included; the part before `mid` is kept as it is).
+fn merge_tail(st: &mut Needs, start: usize, mid: usize) {
+    let end = st.len();
+    if end.saturating_sub(start) <= 16 {
+        let mut kept = mid;
+        for i in mid..end {
+            let new = match (st.get(start..kept), st.get(i)) {
+                (Some(seen), Some(r)) => !seen.contains(r),
+                _ => false,
+            };
+            if new {
+                st.swap(kept, i);
+                kept += 1;
+            }
+        }
+        st.truncate(kept);
+        return;
+    }
+    // Thousands of missing scopes (a long request list) must not cost a quadratic dedup:
+    // scopes go through a set. Other needs come from the policy's text, so they are few,
+    // and are compared one by one.
+    let tail = st.split_off(start.min(end));
+    let Some((kept, merged)) = tail.split_at_checked(mid.saturating_sub(start)) else { return };
+    let mut scopes: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    for r in kept {
+        if let Some(scope) = scope_name(r) {
+            scopes.insert(scope);
+        }
+        st.push(r.clone());
+    }
+    for r in merged {
+        let new = match scope_name(r) {
+            Some(scope) => scopes.insert(scope),
+            None => !st.get(start..).is_some_and(|seen| seen.contains(r)),
+        };
+        if new {
+            st.push(r.clone());
+        }
+    }
+}
 
 impl<'a> FastHints<'a, '_> {
-    pub fn missing(&self, slot: &'a crate::compile::Slot, forbidden: bool) -> Vec<Requirement> {
-        let needs = self.needs(slot, forbidden);
-        needs.iter().map(|n| self.requirement(n)).collect()
+    /// The `missing` hint of a deny on `slot`. `forbidden` is the position in
+    /// `slot.fast_forbids` of the forbid that denied (the first that matched), if one did.
+    pub fn missing(&self, slot: &'a crate::compile::Slot, forbidden: Option<usize>) -> Vec<Requirement> {
+        let mut st = Needs::new();
+        self.needs(slot, forbidden, &mut st);
+        st
     }
 
-    fn needs(&self, slot: &'a crate::compile::Slot, forbidden: bool) -> Vec<Need<'a>> {
-        let mut out = Vec::new();
-        if forbidden {
-            for fr in slot.fast_forbids.iter().filter_map(|&f| self.program.fast_rules.get(f as usize)) {
-                if let Some(c) = &fr.condition {
-                    if self.ev.truth(c) == Ok(true) {
-                        if let Some(reqs) = self.cost(c, false) {
-                            merge(&mut out, reqs);
+    fn needs(&self, slot: &'a crate::compile::Slot, forbidden: Option<usize>, st: &mut Needs) {
+        if let Some(first) = forbidden {
+            // Every matching forbid: the ones before the first that matched did not, and
+            // that one did, so only those after it are evaluated again.
+            let forbids = slot.fast_forbids.get(first..).unwrap_or_default();
+            for (k, &f) in forbids.iter().enumerate() {
+                if let Some(c) = self.program.fast_rules.get(f as usize).and_then(|fr| fr.condition.as_ref()) {
+                    if k == 0 || self.ev.truth(c) == Ok(true) {
+                        let mid = st.len();
+                        if self.cost(c, false, st) {
+                            merge_tail(st, 0, mid);
                         }
                     }
                 }
             }
         }
-        let mut best: Option<Vec<Need<'a>>> = None;
+        // `st[..out]` is what lifts the forbids; the closest permit's needs follow it.
+        let out = st.len();
+        let mut best: Option<usize> = None;
         for fr in slot.fast_permits.iter().filter_map(|&f| self.program.fast_rules.get(f as usize)) {
-            let Some(c) = &fr.condition else { return out };
-            match self.cost(c, true) {
-                Some(reqs) if reqs.is_empty() => return out,
-                Some(reqs) if best.as_ref().map_or(true, |b| reqs.len() < b.len()) => best = Some(reqs),
-                _ => {}
+            let start = st.len();
+            let reachable = fr.condition.is_none() || self.permit_cost(&fr.conjuncts, st);
+            if !reachable {
+                continue;
+            }
+            let n = st.len() - start;
+            if n == 0 {
+                st.truncate(out);
+                return;
+            }
+            if best.map_or(true, |b| n < b) {
+                move_down(st, start, out);
+                best = Some(n);
+            } else {
+                st.truncate(start);
             }
         }
-        if let Some(reqs) = best {
-            merge(&mut out, reqs);
-        }
-        out
-    }
-
-    fn requirement(&self, n: &Need<'a>) -> Requirement {
-        use crate::compile::ScopeSel;
-        let scoped = |sel: &ScopeSel, name: &str| match sel {
-            ScopeSel::Any => name.to_string(),
-            ScopeSel::Org => format!("org:{name}"),
-            ScopeSel::User => format!("user:{name}"),
-        };
-        match n {
-            Need::Permission(i) => Requirement::new(
-                "permission",
-                self.program.permission_names.get(*i as usize).map(|p| p.as_ref()).unwrap_or_default(),
-            ),
-            Need::Role(r) => Requirement::new("role", *r),
-            Need::License => Requirement::new("license", self.program.license_name.as_ref()),
-            Need::SignIn => Requirement::new("sign_in", ""),
-            Need::Organization => Requirement::new("organization", ""),
-            Need::Plan(sel, name) => Requirement::new("plan", scoped(sel, name)),
-            Need::Feature(sel, name) => Requirement::new("feature", scoped(sel, name)),
-            Need::Verification(m, f) => Requirement::new("verification", format!("{}:{m}", f.name())),
-            Need::Scope(s) => Requirement::new("scope", *s),
+        if best.is_some() {
+            merge_tail(st, 0, out);
         }
     }
 
-    fn cost(&self, e: &'a Fast, want: bool) -> Cost<'a> {
+    /// [`FastHints::cost`] of a permit's condition wanted true, given as its `and` chain:
+    /// the same answer as on the nested form (the needs of every operand merged in order,
+    /// the first operand's as they are), worked out in two passes. Evaluation has no
+    /// effects, so the operands whose hint is nothing or out of reach are checked first: a
+    /// permit that failed on the resource (`resource.owner_id == user.id`) is given up at
+    /// once, with no needs collected for the operands before it.
+    fn permit_cost(&self, conjuncts: &'a [Fast], st: &mut Needs) -> bool {
+        for c in conjuncts {
+            // (For such a leaf, `leaf_cost` is whether it holds, and appends nothing.)
+            if c.is_fixed_leaf() && !self.leaf_cost(c, true, st) {
+                return false;
+            }
+        }
+        let start = st.len();
+        for (i, c) in conjuncts.iter().enumerate() {
+            if c.is_fixed_leaf() {
+                // True, so it needs nothing (and merging nothing changes nothing).
+                continue;
+            }
+            let mid = st.len();
+            if !self.operand_cost(c, true, st) {
+                st.truncate(start);
+                return false;
+            }
+            if i > 0 {
+                merge_tail(st, start, mid);
+            }
+        }
+        true
+    }
+
+    /// Whether something a user can obtain would make `e` evaluate to `want`; if so, the
+    /// needs are appended to `st`, else `st` is left as it was.
+    fn cost(&self, e: &'a Fast, want: bool, st: &mut Needs) -> bool {
+        let start = st.len();
         match (e, want) {
-            (Fast::Not(inner), _) => self.cost(inner, !want),
+            (Fast::Not(inner), _) => self.cost(inner, !want, st),
+            // Both: the needs of each, merged.
             (Fast::And(a, b), true) | (Fast::Or(a, b), false) => {
-                let mut x = self.operand_cost(a, want)?;
-                let y = self.operand_cost(b, want)?;
-                merge(&mut x, y);
-                Some(x)
-            }
-            (Fast::And(a, b), false) | (Fast::Or(a, b), true) => {
-                match (self.operand_cost(a, want), self.operand_cost(b, want)) {
-                    (Some(x), Some(y)) => Some(if y.len() < x.len() { y } else { x }),
-                    (x, None) => x,
-                    (None, y) => y,
+                if !self.operand_cost(a, want, st) {
+                    return false;
                 }
+                let mid = st.len();
+                if !self.operand_cost(b, want, st) {
+                    st.truncate(start);
+                    return false;
+                }
+                merge_tail(st, start, mid);
+                true
             }
-            _ => self.leaf_cost(e, want),
+            // Either: the one that needs fewer, the first on a tie.
+            (Fast::And(a, b), false) | (Fast::Or(a, b), true) => {
+                let x = self.operand_cost(a, want, st);
+                let mid = st.len();
+                if x && mid == start {
+                    // Nothing needed: no alternative can need less.
+                    return true;
+                }
+                let y = self.operand_cost(b, want, st);
+                if x && y {
+                    let (nx, ny) = (mid - start, st.len() - mid);
+                    if ny < nx {
+                        move_down(st, mid, start);
+                    } else {
+                        st.truncate(mid);
+                    }
+                }
+                x || y
+            }
+            _ => self.leaf_cost(e, want, st),
         }
     }
 
     /// [`FastHints::cost`] of an operand, without a call for a leaf.
     #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
-    fn operand_cost(&self, e: &'a Fast, want: bool) -> Cost<'a> {
+    fn operand_cost(&self, e: &'a Fast, want: bool, st: &mut Needs) -> bool {
         match e {
-            Fast::And(..) | Fast::Or(..) | Fast::Not(_) => self.cost(e, want),
-            leaf => self.leaf_cost(leaf, want),
+            Fast::And(..) | Fast::Or(..) | Fast::Not(_) => self.cost(e, want, st),
+            leaf => self.leaf_cost(leaf, want, st),
         }
     }
 
     #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
-    fn leaf_cost(&self, e: &'a Fast, want: bool) -> Cost<'a> {
+    fn leaf_cost(&self, e: &'a Fast, want: bool, st: &mut Needs) -> bool {
         match self.ev.leaf(e) {
-            Ok(v) if v == want => Some(Vec::new()),
-            Ok(_) if want => self.obtainable(e),
-            _ => None,
+            Ok(v) if v == want => true,
+            Ok(_) if want && e.may_be_obtained() => self.obtainable(e, st),
+            _ => false,
         }
     }
 
-    fn obtainable(&self, e: &'a Fast) -> Cost<'a> {
+    /// What the user could obtain to make a false leaf true, appended to `st`.
+    fn obtainable(&self, e: &'a Fast, st: &mut Needs) -> bool {
         let in_org = self.ev.general.session.org.is_some();
-        let org_needed = |n: Need<'a>| {
-            if in_org {
-                Some(vec![n])
-            } else {
-                Some(vec![Need::Organization, n])
+        let mut org_needed = |n: Requirement| {
+            if !in_org {
+                push(st, ORGANIZATION);
             }
+            push(st, n);
+            true
         };
         match e {
             Fast::HasPermission(i) => {
-                self.program.permission_names.get(*i as usize)?;
-                org_needed(Need::Permission(*i))
+                let Some(name) = self.program.permission_names.get(*i as usize) else { return false };
+                org_needed(need("permission", name))
             }
-            Fast::HasRole(r) => org_needed(Need::Role(r)),
-            Fast::Licensed => org_needed(Need::License),
-            Fast::User => Some(vec![Need::SignIn]),
-            Fast::Org => Some(vec![Need::Organization]),
-            Fast::General(c) => self.obtainable_general(c),
-            _ => None,
+            Fast::HasRole(r) => org_needed(need("role", r)),
+            Fast::Licensed => org_needed(need("license", &self.program.license_name)),
+            Fast::User => {
+                push(st, SIGN_IN);
+                true
+            }
+            Fast::Org => {
+                push(st, ORGANIZATION);
+                true
+            }
+            Fast::General(c) => {
+                let start = st.len();
+                let found = self.obtainable_general(c, st);
+                if found.is_none() {
+                    st.truncate(start);
+                }
+                found.is_some()
+            }
+            _ => false,
         }
     }
 
-    fn obtainable_general(&self, c: &'a CExpr) -> Cost<'a> {
-        match c {
-            CExpr::HasPlan(sel, name) => Some(vec![Need::Plan(*sel, name)]),
-            CExpr::HasFeature(sel, name) => Some(vec![Need::Feature(*sel, name)]),
-            CExpr::VerifiedWithin(m, f) => Some(vec![Need::Verification(*m, *f)]),
-            CExpr::Call(crate::policy::ast::Method::ContainsAll | crate::policy::ast::Method::Contains, recv, arg)
-                if matches!(**recv, CExpr::Scopes(_)) =>
-            {
-                let have = self.strings(recv)?;
-                let want = self.ev.general.value(arg).ok()??;
-                let mut reqs = Vec::new();
-                let mut push = |v: &crate::eval::Val<'a>| match v {
-                    crate::eval::Val::Str(s) => {
-                        if !have.contains(s) {
-                            reqs.push(Need::Scope(s));
-                        }
-                        Ok(false)
-                    }
-                    _ => Err(Fault),
+    /// A plan, a feature, a recent verification or OAuth scopes (named as written, so
+    /// copied); `None` for anything else. The caller drops whatever was appended then.
+    fn obtainable_general(&self, c: &'a CExpr, st: &mut Needs) -> Option<()> {
+        // `scopes(..).contains_all(wanted)` (or `contains`): every wanted scope the session
+        // lacks; `wanted in scopes(..)` (`single`): that one, if lacking.
+        let (scopes, wanted, single) = match c {
+            CExpr::HasPlan(sel, name) | CExpr::HasFeature(sel, name) => {
+                let kind = if matches!(c, CExpr::HasPlan(..)) { "plan" } else { "feature" };
+                let prefix = match sel {
+                    ScopeSel::Any => "",
+                    ScopeSel::Org => "org:",
+                    ScopeSel::User => "user:",
                 };
-                if want.any_item(&mut push).is_err() {
-                    // Not a list: a single wanted scope (or something unusable).
-                    push(&want).ok()?;
-                }
-                Some(reqs)
+                let name = SharedStr::from([prefix, name.as_ref()].concat());
+                push(st, Requirement { kind: SharedStr::from_static(kind), name });
+                return Some(());
             }
-            CExpr::In(item, list) if matches!(**list, CExpr::Scopes(_)) => {
-                let have = self.strings(list)?;
-                match self.ev.general.value(item).ok()?? {
-                    crate::eval::Val::Str(s) if !have.contains(&s) => Some(vec![Need::Scope(s)]),
-                    _ => None,
-                }
+            CExpr::VerifiedWithin(m, f) => {
+                let name = SharedStr::from(format!("{}:{m}", f.name()));
+                push(st, Requirement { kind: SharedStr::from_static("verification"), name });
+                return Some(());
             }
-            _ => None,
-        }
-    }
-
-    fn strings(&self, e: &'a CExpr) -> Option<Vec<&'a str>> {
-        let v = self.ev.general.value(e).ok()??;
-        let mut out = Vec::new();
-        v.any_item(|i| match i {
+            CExpr::Call(Method::ContainsAll | Method::Contains, recv, arg) if matches!(**recv, CExpr::Scopes(_)) => {
+                (recv, arg, false)
+            }
+            CExpr::In(item, list) if matches!(**list, CExpr::Scopes(_)) => (list, item, true),
+            _ => return None,
+        };
+        let list = self.strings(scopes)?;
+        let have = Have(Members::new(&list).ok()?);
+        let before = st.len();
+        let want = self.ev.general.value(wanted).ok()??;
+        let mut add = |v: &crate::eval::Val<'a>| match v {
             crate::eval::Val::Str(s) => {
-                out.push(*s);
+                if !have.contains(s) {
+                    push(st, Requirement { kind: SharedStr::from_static("scope"), name: SharedStr::from(*s) });
+                }
                 Ok(false)
             }
             _ => Err(Fault),
+        };
+        // Not a list: a single wanted scope (or something unusable).
+        if single || want.any_item(&mut add).is_err() {
+            add(&want).ok()?;
+        }
+        // A scope the session has already is no hint for `in`: that test failed otherwise.
+        (!single || st.len() > before).then_some(())
+    }
+
+    /// The scopes a session has (`None` unless a list of strings).
+    fn strings(&self, e: &'a CExpr) -> Option<crate::eval::Val<'a>> {
+        let v = self.ev.general.value(e).ok()??;
+        v.any_item(|i| match i {
+            crate::eval::Val::Str(_) => Ok(false),
+            _ => Err(Fault),
         })
         .ok()?;
-        Some(out)
+        Some(v)
     }
 }
 
-/// Adds the needs of `reqs` not already in `out`, in order (moving `reqs` when `out` is
-/// empty, the usual case, so no list is built twice).
-fn merge<'a>(out: &mut Vec<Need<'a>>, reqs: Vec<Need<'a>>) {
-    if out.is_empty() {
-        *out = reqs;
-        return;
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+
+    fn scope(name: &str) -> Requirement {
+        Requirement { kind: SharedStr::from_static("scope"), name: SharedStr::from(name) }
     }
-    for r in reqs {
-        if !out.contains(&r) {
-            out.push(r);
+
+    #[test]
+    fn merge_tail_keeps_the_first_of_equal_needs_in_order() {
+        let mut st: Needs = vec![SIGN_IN, scope("a"), SIGN_IN, scope("a"), scope("b")];
+        // [sign_in | a, sign_in, a, b] merged from 1: the duplicates within go too.
+        merge_tail(&mut st, 0, 1);
+        assert_eq!(st, vec![SIGN_IN, scope("a"), scope("b")]);
+        // Only the part from `mid` on is deduplicated.
+        let mut st: Needs = vec![scope("a"), scope("a"), scope("b"), scope("a"), scope("c")];
+        merge_tail(&mut st, 0, 2);
+        assert_eq!(st, vec![scope("a"), scope("a"), scope("b"), scope("c")]);
+        // A long list (the hash-set path) gives what merging one by one gives; what comes
+        // before `start` is not looked at.
+        let names: Vec<String> = (0..40).map(|i| format!("s{}", i % 25)).collect();
+        let mut long: Needs = vec![ORGANIZATION, scope("s3"), scope("s3")];
+        long.extend(names.iter().map(|n| scope(n)));
+        long.extend([ORGANIZATION, SIGN_IN, SIGN_IN]);
+        let mut want = long[..3].to_vec();
+        for r in &long[3..] {
+            if !want[1..].contains(r) {
+                want.push(r.clone());
+            }
         }
+        merge_tail(&mut long, 1, 3);
+        assert_eq!(long, want);
+        assert_eq!(long.len(), 3 + 24 + 2);
+    }
+
+    #[test]
+    fn move_down_drops_the_gap() {
+        let mut st: Needs = vec![scope("a"), scope("b"), scope("c"), scope("d")];
+        move_down(&mut st, 3, 1);
+        assert_eq!(st, vec![scope("a"), scope("d")]);
+        move_down(&mut st, 1, 2);
+        assert_eq!(st, vec![scope("a"), scope("d")], "moving up is refused");
     }
 }

@@ -200,7 +200,7 @@ fn context() -> impl Strategy<Value = Value> {
         json_choice(vec![json!("a b"), json!(["a"]), json!(["a", "b"]), json!(3)]),
         json_choice(vec![json!(1), json!(5)]),
         json_choice(vec![json!(true), json!(false), json!("yes")]),
-        json_choice(vec![json!(["a", "d"]), json!("b c"), json!([1]), json!(["a", 2])]),
+        json_choice(vec![json!(["a", "d"]), json!("b c"), json!([1]), json!(["a", 2]), json!(["d", "a", "d"])]),
     )
         .prop_map(|(s, n, flag, want)| {
             let mut c = serde_json::Map::new();
@@ -293,6 +293,15 @@ fn hint_atom() -> impl Strategy<Value = String> {
         Just("resource.owner == user.id".to_string()),
         Just("resource.level < 3".to_string()),
         Just("resource.owner == org.id".to_string()),
+        // A declared bool attribute in boolean position (a leaf of its own when lowered).
+        Just("resource.flag".to_string()),
+        // Scopes named by the request, and literals that repeat or overlap them: one
+        // requirement per scope, whoever names it.
+        Just("scopes(context.s).contains_all(context.want)".to_string()),
+        Just("scopes(context.s).contains_all([\"d\", \"a\", \"d\"])".to_string()),
+        Just("\"a\" in scopes(context.s)".to_string()),
+        Just("has_plan(\"pro\")".to_string()),
+        Just("verified_within(5, multi_factor)".to_string()),
     ]
 }
 
@@ -333,6 +342,46 @@ proptest! {
             let want = reference_missing(&policy, &session, "write", &resource, &context, forbidden);
             prop_assert_eq!(&d.missing, &want, "policy:\n{}\nclaims {}", text, claims);
         }
+    }
+}
+
+/// A scope wanted twice is missing once, as the naive hints say: the compiled hints kept
+/// both copies when the list was the whole hint (they moved it instead of merging it).
+#[test]
+fn a_scope_wanted_twice_is_missing_once() {
+    for cond in [
+        "scopes(context.s).contains_all([\"a\", \"a\"])",
+        "scopes(context.s).contains_all(context.w)",
+        "user and scopes(context.s).contains_all(context.w)",
+        "\"a\" in scopes(context.s) and scopes(context.s).contains_all(context.w)",
+    ] {
+        let text = format!("resource doc {{}}\naction read on doc\npermit read on doc when {cond}\n");
+        let policy = Policy::parse(&text).unwrap();
+        let engine = Engine::new(policy.clone());
+        let session = Session::from_claims_json(r#"{"sub": "u"}"#).unwrap();
+        let context = Context::from_json(r#"{"s": "b", "w": ["a", "a"]}"#).unwrap();
+        let doc = Resource::new("doc");
+        let d = engine.decide_with(&session, "read", &doc, &Options::default().at(0).with_context(context.clone()));
+        assert_eq!(d.to_json()["missing"], json!([{"kind": "scope", "name": "a"}]), "{cond}");
+        assert_eq!(d.missing, reference_missing(&policy, &session, "read", &doc, &context, false), "{cond}");
+    }
+}
+
+/// A permit whose resource test fails (here a bool attribute, a leaf of its own) is out of
+/// reach, so it names nothing, whatever else it would need; the compiled hints check such
+/// tests first.
+#[test]
+fn a_failed_resource_test_puts_its_permit_out_of_reach() {
+    let text = format!("{HEADER}permit write on doc when resource.flag and has(p:c)\npermit read on doc when has(p:b) and resource.owner == user.id\npermit read, share on folder when resource.owner == user.id\n");
+    let policy = Policy::parse(&text).unwrap();
+    let engine = Engine::new(policy.clone());
+    let session = Session::from_claims_json(r#"{"sub": "u1", "org_id": "o1", "org_permissions": ["p:a"]}"#).unwrap();
+    for (flag, missing) in [(json!(false), json!([])), (json!(true), json!([{"kind": "permission", "name": "p:c"}]))] {
+        let doc =
+            Resource::from_value(json!({"type": "doc", "owner": "u1", "level": 1, "tags": [], "flag": flag})).unwrap();
+        let d = engine.decide_with(&session, "write", &doc, &Options::default().at(0));
+        assert_eq!(d.to_json()["missing"], missing, "flag {flag}");
+        assert_eq!(d.missing, reference_missing(&policy, &session, "write", &doc, &Context::default(), false));
     }
 }
 

@@ -1,4 +1,5 @@
-//! No heap allocation on the allow path of a prepared decision (issue 3).
+//! No heap allocation on the allow path of a prepared decision (issue 3), and exactly one
+//! on a deny whose hint names something (the `missing` list itself; none when it is empty).
 //!
 //! A counting global allocator wraps `System`. Implementing `GlobalAlloc` takes an
 //! `unsafe impl`, and the workspace forbids `unsafe_code` (a `forbid` cannot be lifted by an
@@ -16,7 +17,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::hint::black_box;
 
-use ordinance::Decision;
+use ordinance::{Context, Decision, Engine, Options, Policy, Resource, Session};
 use ordinance_benches::workload::{MIX, NOW};
 use ordinance_benches::{options, prepared_mix, team_tasks_engine};
 
@@ -116,9 +117,12 @@ fn prepared_allow_path_does_not_allocate() {
         ));
         if d.allowed {
             assert_eq!(n, 0, "allow path allocated {n} time(s): {}", p.request.name);
+        } else {
+            // The hint is worked out without the heap; only the final list is allocated.
+            let expected = usize::from(!d.missing.is_empty());
+            assert_eq!(n, expected, "deny path allocated {n} time(s): {} {:?}", p.request.name, d.missing);
         }
     }
-    // Deny decisions compute `missing` (the hint), which may allocate: reported, not asserted.
     // `cargo test -p ordinance-benches --test alloc -- --nocapture` shows the table.
     println!("allocations per prepared decision (team_tasks, after warm-up):");
     for line in &report {
@@ -164,3 +168,105 @@ fn json_path_allocations_stay_bounded() {
 
 /// The measured total of [`json_path_allocations_stay_bounded`] over the 8 requests of the mix.
 const JSON_PATH_ALLOCATIONS: usize = 38;
+
+/// The mix's denies, one by one: a missing permission (no rule matched), a missing license
+/// (a forbid matched), nothing to obtain (another organization's task).
+#[test]
+fn prepared_deny_allocates_only_its_missing_list() {
+    let engine = team_tasks_engine().unwrap();
+    let opts = options();
+    let mix = prepared_mix().unwrap();
+    let deny = |name: &str| mix.iter().find(|p| p.request.name == name).unwrap();
+    for (name, reason, missing) in [
+        (
+            "member edits another member's org task",
+            "no_matching_rule",
+            r#"[{"kind":"permission","name":"org:tasks:manage"}]"#,
+        ),
+        (
+            "unlicensed member creates an org task",
+            "forbidden:license_required",
+            r#"[{"kind":"license","name":"org.metadata.isLicensed"}]"#,
+        ),
+        ("member views another org's task", "no_matching_rule", "[]"),
+    ] {
+        let p = deny(name);
+        engine.decide_with(&p.session, p.action, &p.resource, &opts);
+        let (n, d) = allocations(|| engine.decide_with(black_box(&p.session), p.action, &p.resource, &opts));
+        assert!(!d.allowed, "{name}");
+        assert_eq!(&*d.reason, reason, "{name}");
+        assert_eq!(serde_json::to_string(&d.missing).unwrap(), missing, "{name}");
+        let expected = usize::from(missing != "[]");
+        assert_eq!(n, expected, "{name}: {n} allocation(s)");
+        // Dropping the decision frees that one list and nothing else needs the heap.
+        let (n, ()) = allocations(|| drop(black_box(d)));
+        assert_eq!(n, 0);
+    }
+}
+
+/// Hints that need more than one requirement: one allocation for the list, however long.
+/// Permission, role and license names are shared with the compiled policy; OAuth scopes,
+/// plans, features and verifications are written into their hint, one allocation each
+/// (sharing those too did not fit the wasm size budget).
+#[test]
+fn deny_with_several_requirements_allocates_the_list_once() {
+    let engine = Engine::new(Policy::parse(include_str!("../../../policies/calendar_scopes.ord")).unwrap());
+    let session = Session::from_claims_json(r#"{"sub": "user_1"}"#).unwrap();
+    let calendar = Resource::from_json(r#"{"type": "calendar", "owner_id": "user_1"}"#).unwrap();
+    let context = Context::from_json(r#"{"approved_scopes": "openid email"}"#).unwrap();
+    let opts = Options::default().at(NOW).with_context(context);
+    engine.decide_with(&session, "book_direct", &calendar, &opts);
+    let (n, d) = allocations(|| engine.decide_with(black_box(&session), "book_direct", &calendar, &opts));
+    assert_eq!(&*d.reason, "no_matching_rule");
+    let names: Vec<&str> = d.missing.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["https://www.googleapis.com/auth/calendar.readonly", "https://www.googleapis.com/auth/calendar.events"]
+    );
+    assert!(d.missing.iter().all(|r| r.kind == "scope"));
+    assert_eq!(n, 1 + 2, "the list and two scope names");
+
+    let engine = Engine::from_policy_text(
+        "permission doc:edit \"Edit\"\nrole org:member = []\nresource doc {}\naction edit on doc\n\
+         permit edit on doc when has(doc:edit) and has_plan(\"org:pro\") and verified_within(10)\n",
+    )
+    .unwrap();
+    let anonymous = Session::from_claims_json(r#"{"sub": "u"}"#).unwrap();
+    let doc = Resource::new("doc");
+    let opts = Options::default().at(NOW);
+    engine.decide_with(&anonymous, "edit", &doc, &opts);
+    let (n, d) = allocations(|| engine.decide_with(black_box(&anonymous), "edit", &doc, &opts));
+    assert_eq!(
+        d.to_json()["missing"],
+        serde_json::json!([
+            {"kind": "organization", "name": ""},
+            {"kind": "permission", "name": "doc:edit"},
+            {"kind": "plan", "name": "org:pro"},
+            {"kind": "verification", "name": "first_factor:10"},
+        ])
+    );
+    // The list, then each name written out (a plan with its prefix, `first_factor:10`).
+    assert!(n > 1, "{n}");
+
+    // Permissions, roles and the license: the list only.
+    let engine = Engine::from_policy_text(
+        "permission doc:edit \"Edit\"\nrole org:member = []\nrole org:editor = []\nresource doc {}\naction edit on doc\n\
+         license org.metadata.seat\n\
+         permit edit on doc when has(doc:edit) and has_role(org:editor) and licensed\n",
+    )
+    .unwrap();
+    // A session prepares its permission bits for one engine: a fresh one for this engine.
+    let anonymous = Session::from_claims_json(r#"{"sub": "u"}"#).unwrap();
+    engine.decide_with(&anonymous, "edit", &doc, &opts);
+    let (n, d) = allocations(|| engine.decide_with(black_box(&anonymous), "edit", &doc, &opts));
+    assert_eq!(
+        d.to_json()["missing"],
+        serde_json::json!([
+            {"kind": "organization", "name": ""},
+            {"kind": "permission", "name": "doc:edit"},
+            {"kind": "role", "name": "org:editor"},
+            {"kind": "license", "name": "org.metadata.seat"},
+        ])
+    );
+    assert_eq!(n, 1, "four requirements named in the policy");
+}

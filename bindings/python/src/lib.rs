@@ -643,8 +643,8 @@ fn missing_list<'py>(py: Python<'py>, d: &Decision) -> PyResult<Bound<'py, PyLis
     let list = PyList::empty(py);
     for m in &d.missing {
         let item = PyDict::new(py);
-        item.set_item("kind", &m.kind)?;
-        item.set_item("name", &m.name)?;
+        item.set_item("kind", m.kind.as_str())?;
+        item.set_item("name", m.name.as_str())?;
         list.append(item)?;
     }
     Ok(list)
