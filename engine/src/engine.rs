@@ -103,8 +103,13 @@ impl Engine {
     pub fn with_limits(policy: Policy, limits: Limits) -> Engine {
         let program = Program::compile(&policy);
         let reads_claims = policy.ast.reads_claims();
-        let text_reads = program.text_reads();
-        let slots_only = (0..program.type_info.len()).map(|t| program.slots_only(t)).collect();
+        // What `decide_json` may leave unread; the wasm build (whose `decide_json` takes the
+        // strict readers, see there) neither needs nor carries the analysis.
+        let (text_reads, slots_only) = if cfg!(target_arch = "wasm32") {
+            (crate::compile::TextReads::ALL, Vec::new())
+        } else {
+            (program.text_reads(), (0..program.type_info.len()).map(|t| program.slots_only(t)).collect())
+        };
         let inner = Inner { policy, program, limits, reads_claims, text_reads, slots_only };
         Engine { inner: Arc::new(inner), directory: None }
     }
@@ -176,6 +181,16 @@ impl Engine {
     ) -> Decision {
         let inner = &*self.inner;
         let (limits, program) = (&inner.limits, &inner.program);
+        if cfg!(target_arch = "wasm32") {
+            // The size-bound wasm build reads JSON through the strict readers, which
+            // engine/tests/intake_props.rs proves equal to the one-pass ones below (these cost
+            // more of the 150 KB gzip budget than they save there: the JS wrapper prepares a
+            // session and a resource once per object anyway).
+            let session = Session::from_claims_json_dom(claims, limits);
+            let resource = Resource::from_json_dom(resource, limits);
+            let context = context.map(|text| Context::from_json_with_limits(text, limits));
+            return self.decide_inputs(session, action, resource, context, now);
+        }
         // Built for this one decision: only what the policy reads is kept, the permissions
         // go straight into the session's prepared bits and the resource's declared
         // attributes into their slots. Unusable input is a deny naming what was wrong,

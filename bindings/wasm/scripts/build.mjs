@@ -116,7 +116,7 @@ for (const t of targets) bindgenTo(t.target, t.dir);
 const first = join(targets[0].dir, 'ordinance_wasm_bg.wasm');
 // -Os --converge: 330 B gzip smaller than -Oz for this module (and no slower), for ~6 s more
 // (docs/performance-wasm.md, "Size").
-if (optimize) run(wasmOpt, ['-Os', '--converge', first, '-o', first]);
+if (optimize) run(wasmOpt, ['-Os', '--converge', '--strip-producers', '--strip-target-features', first, '-o', first]);
 for (const t of targets) {
   const dir = t.dir;
   mkdirSync(dir, { recursive: true });
