@@ -805,6 +805,31 @@ const ORG_PERMISSIONS_SLOT: usize = 18;
 /// The slot of `org_metadata`, which a decision from JSON may probe (see [`OneShot`]).
 const ORG_METADATA_SLOT: usize = 19;
 
+/// The scalar `visit_*` methods of a visitor that reads scalars exactly as its
+/// `self.strict` ([`json::Strict`]) does and only treats objects or lists its own way.
+macro_rules! scalars_as_strict {
+    () => {
+        fn visit_bool<E: de::Error>(self, v: bool) -> Result<Value, E> {
+            self.strict.visit_bool(v)
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Value, E> {
+            self.strict.visit_i64(v)
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Value, E> {
+            self.strict.visit_u64(v)
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
+            self.strict.visit_f64(v)
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
+            self.strict.visit_str(v)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
+            self.strict.visit_unit()
+        }
+    };
+}
+
 /// Reads `org_metadata` for a decision from JSON when no rule reads it: an object is
 /// validated as [`json::Skip`] validates it, the license path is followed as it is read
 /// ([`LicenseWalk`]) and whether it has entries noted; what the claim checks see in its
@@ -829,24 +854,7 @@ impl<'de> Visitor<'de> for MetadataSeed<'_> {
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JSON value")
     }
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Value, E> {
-        self.strict.visit_bool(v)
-    }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Value, E> {
-        self.strict.visit_i64(v)
-    }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Value, E> {
-        self.strict.visit_u64(v)
-    }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
-        self.strict.visit_f64(v)
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
-        self.strict.visit_str(v)
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
-        self.strict.visit_unit()
-    }
+    scalars_as_strict!();
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Value, A::Error> {
         self.strict.visit_seq(seq)
     }
@@ -981,24 +989,7 @@ impl<'de> Visitor<'de> for PermissionsSeed<'_> {
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JSON value")
     }
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Value, E> {
-        self.strict.visit_bool(v)
-    }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Value, E> {
-        self.strict.visit_i64(v)
-    }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Value, E> {
-        self.strict.visit_u64(v)
-    }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
-        self.strict.visit_f64(v)
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
-        self.strict.visit_str(v)
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
-        self.strict.visit_unit()
-    }
+    scalars_as_strict!();
     fn visit_map<A: MapAccess<'de>>(self, access: A) -> Result<Value, A::Error> {
         self.strict.visit_map(access)
     }
