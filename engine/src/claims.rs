@@ -422,6 +422,7 @@ fn org_from_v1<S: ClaimSource>(claims: &mut S) -> Result<Option<Org>, ClaimsErro
 }
 
 /// Claim `key` as an object for the session to keep (empty when absent).
+#[cfg_attr(not(target_arch = "wasm32"), inline(always))]
 pub(crate) fn opt_object<S: ClaimSource>(claims: &mut S, key: &str) -> Result<Map<String, Value>, ClaimsError> {
     match claims.take_if(key, Value::is_object) {
         None => Ok(Map::new()),
@@ -441,6 +442,7 @@ fn into_object(value: Value) -> Map<String, Value> {
 }
 
 /// As [`opt_str`], with the string for the session to keep.
+#[cfg_attr(not(target_arch = "wasm32"), inline(always))]
 fn take_str<S: ClaimSource>(claims: &mut S, key: &str) -> Result<Option<String>, ClaimsError> {
     match claims.take_if(key, Value::is_string) {
         None => Ok(None),
@@ -450,6 +452,7 @@ fn take_str<S: ClaimSource>(claims: &mut S, key: &str) -> Result<Option<String>,
     }
 }
 
+#[cfg_attr(not(target_arch = "wasm32"), inline(always))]
 pub(crate) fn opt_str<'a, S: ClaimSource>(claims: &'a S, key: &str) -> Result<Option<&'a str>, ClaimsError> {
     match claims.get(key) {
         None => Ok(None),
@@ -458,6 +461,7 @@ pub(crate) fn opt_str<'a, S: ClaimSource>(claims: &'a S, key: &str) -> Result<Op
     }
 }
 
+#[cfg_attr(not(target_arch = "wasm32"), inline(always))]
 fn opt_int<S: ClaimSource>(claims: &S, key: &str) -> Result<Option<i64>, ClaimsError> {
     match claims.get(key) {
         None => Ok(None),

@@ -46,6 +46,7 @@ pub(crate) const REGISTERED: [&str; 20] = [
 /// token and for every claim lookup, so it branches on the key's length and then compares
 /// whole words: a three-letter name is one `u32` (see [`word`]), matched against constants
 /// the compiler turns into a jump table or a binary search, instead of one byte at a time.
+#[cfg_attr(not(target_arch = "wasm32"), inline(always))]
 fn registered_slot(key: &str) -> Option<usize> {
     Some(match key.as_bytes() {
         b"v" => 0,
@@ -76,6 +77,13 @@ fn registered_slot(key: &str) -> Option<usize> {
         },
         _ => return None,
     })
+}
+
+/// [`registered_slot`] for a key read from the text: one call, where the lookups of
+/// [`ClaimSource`] by constant names fold into their slot numbers.
+#[inline(never)]
+fn registered_slot_of_key(key: &str) -> Option<usize> {
+    registered_slot(key)
 }
 
 /// A three-byte claim name as one integer, for [`registered_slot`].
@@ -182,6 +190,7 @@ impl Registered {
 }
 
 impl ClaimSource for Registered {
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
     fn get(&self, key: &str) -> Option<&Value> {
         registered_slot(key).and_then(|i| self.slots.get(i)).and_then(Option::as_ref)
     }
@@ -193,6 +202,7 @@ impl ClaimSource for Registered {
         }
     }
 
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
     fn take_if(&mut self, key: &str, keep: fn(&Value) -> bool) -> Option<Result<Value, &Value>> {
         let value = registered_slot(key).and_then(|i| self.slots.get_mut(i)).and_then(Option::as_mut)?;
         if !keep(value) {
@@ -268,7 +278,7 @@ impl<'de> Visitor<'de> for TopLevelSeed<'_> {
         while let Some(key) = access.next_key_seed(json::Key)? {
             // Keys and values are read in the order, and checked at the points, of the
             // strict parser: the value first, then whether the key was seen before.
-            let slot_index = registered_slot(&key);
+            let slot_index = registered_slot_of_key(&key);
             match slot_index.and_then(|i| Some((i, slots.get_mut(i)?))) {
                 Some((i, slot)) => {
                     let strict = json::Strict { depth: inner.depth, max_depth: inner.max_depth };
