@@ -6,14 +6,13 @@
 //! filed under the request's (type, action) are looked at.
 
 use crate::claims::Session;
-use crate::decision::{Reason, RuleId, Text};
+use crate::decision::{Reason, RuleId, SharedStr, Text};
 use crate::policy::ast::*;
 use crate::policy::validate::Schema;
 use crate::policy::Policy;
 use rustc_hash::FxHashMap;
 use serde_json::Value;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
 
 static NEXT_ENGINE_ID: AtomicU64 = AtomicU64::new(1);
 
@@ -21,6 +20,8 @@ static NEXT_ENGINE_ID: AtomicU64 = AtomicU64::new(1);
 pub(crate) struct Program {
     pub id: u64,
     pub actions: FxHashMap<Box<str>, u32>,
+    /// The same, for lookups on the decision path.
+    pub action_index: crate::names::NameIndex,
     pub types: FxHashMap<Box<str>, u32>,
     pub type_info: Vec<TypeInfo>,
     pub n_actions: usize,
@@ -31,8 +32,8 @@ pub(crate) struct Program {
     pub permission_index: FxHashMap<Box<str>, u32>,
     /// Permission names by id, and the license claim as written, for `missing` hints
     /// (shared by every hint that names them, so a deny copies no string).
-    pub permission_names: Vec<Arc<str>>,
-    pub license_name: Arc<str>,
+    pub permission_names: Vec<SharedStr>,
+    pub license_name: SharedStr,
     pub permission_words: usize,
     pub roles: FxHashMap<Box<str>, Box<[u64]>>,
     pub license: Option<Box<[Box<str>]>>,
@@ -55,6 +56,9 @@ pub(crate) struct Slot {
     /// The same rules, as indexes into `Program::fast_rules` (lowered for this type).
     pub fast_permits: Box<[u32]>,
     pub fast_forbids: Box<[u32]>,
+    /// The same rules over the slot's distinct tests, when every condition is a chain of
+    /// tests (see `plan`).
+    pub plan: Option<Box<crate::plan::SlotPlan>>,
 }
 
 /// A rule's condition lowered for one resource type (see `fast`).
@@ -215,14 +219,13 @@ impl Program {
                     }
                 }
             }
-            let id: Arc<str> = info.id.as_str().into();
             let deny_reason = match &rule.because {
                 Some(code) => format!("forbidden:{}", code.text),
                 None => format!("forbidden:{}", info.id),
             };
             rules.push(CompiledRule {
-                id: RuleId(Text::Shared(id)),
-                deny_reason: Reason(Text::Shared(deny_reason.into())),
+                id: RuleId(Text::new(info.id.as_str())),
+                deny_reason: Reason(Text::new(&deny_reason)),
                 condition,
             });
         }
@@ -244,6 +247,7 @@ impl Program {
         };
         Program {
             id: NEXT_ENGINE_ID.fetch_add(1, Ordering::Relaxed),
+            action_index: crate::names::NameIndex::new(&actions),
             actions,
             types,
             type_info,
@@ -251,18 +255,30 @@ impl Program {
             index: slots
                 .into_iter()
                 .zip(lists)
-                .map(|(slot, [p, f, fp, ff])| Slot {
-                    declared: slot.declared,
-                    permits: p.into(),
-                    forbids: f.into(),
-                    fast_permits: fp.into(),
-                    fast_forbids: ff.into(),
+                .map(|(slot, [p, f, fp, ff])| {
+                    let lowered =
+                        |ids: &[u32]| ids.iter().map(|&f| fast_rules.get(f as usize)).collect::<Option<Vec<_>>>();
+                    let plan = match (lowered(&ff), lowered(&fp)) {
+                        // (Not in the size-bound wasm build: see `plan`.)
+                        (Some(forbids), Some(permits)) if !cfg!(target_arch = "wasm32") => {
+                            crate::plan::SlotPlan::build(forbids, permits)
+                        }
+                        _ => None,
+                    };
+                    Slot {
+                        declared: slot.declared,
+                        permits: p.into(),
+                        forbids: f.into(),
+                        fast_permits: fp.into(),
+                        fast_forbids: ff.into(),
+                        plan: plan.map(Box::new),
+                    }
                 })
                 .collect(),
             rules,
             fast_rules,
-            permission_names: schema.permissions.iter().map(|p| p.as_str().into()).collect(),
-            license_name: schema.license.as_ref().map(|p| p.display()).unwrap_or_default().into(),
+            permission_names: schema.permissions.iter().map(|p| SharedStr::prepared(p.as_str())).collect(),
+            license_name: SharedStr::prepared(&schema.license.as_ref().map(|p| p.display()).unwrap_or_default()),
             permission_index: schema
                 .permissions
                 .iter()

@@ -8,19 +8,60 @@ use std::hash::{Hash, Hasher};
 use std::ops::Deref;
 use std::sync::Arc;
 
-/// A cheaply clonable string: static for fixed codes, shared for policy-defined ones, so
-/// building a decision on the allow path never allocates.
+/// A cheaply clonable string: static for fixed codes; for policy-defined ones, kept inline
+/// when short (rule ids, permission names), else shared. Building a decision on the allow
+/// path never allocates, and a short id is copied rather than reference-counted: an atomic
+/// increment and decrement per decision cost more than the rest of building it.
 #[derive(Clone, Eq)]
 pub(crate) enum Text {
     Static(&'static str),
+    // (Not in the size-bound wasm build, where decisions are not shared between threads.)
+    #[cfg(not(target_arch = "wasm32"))]
+    Inline(InlineText),
     Shared(Arc<str>),
+}
+
+/// Bytes held inline by [`Text`]: as many as fit beside the tag in the space of the other
+/// variants (24 bytes in all).
+#[cfg(not(target_arch = "wasm32"))]
+const INLINE_CAPACITY: usize = 22;
+
+/// A short string stored in place (always valid UTF-8: only built from a `&str`).
+#[cfg(not(target_arch = "wasm32"))]
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct InlineText {
+    len: u8,
+    bytes: [u8; INLINE_CAPACITY],
 }
 
 impl Text {
     pub(crate) fn as_str(&self) -> &str {
         match self {
             Text::Static(s) => s,
+            #[cfg(not(target_arch = "wasm32"))]
+            Text::Inline(t) => {
+                t.bytes.get(..usize::from(t.len)).and_then(|b| std::str::from_utf8(b).ok()).unwrap_or("")
+            }
             Text::Shared(s) => s,
+        }
+    }
+
+    /// `text`, shared.
+    #[cfg(target_arch = "wasm32")]
+    pub(crate) fn new(text: &str) -> Text {
+        Text::Shared(Arc::from(text))
+    }
+
+    /// `text` inline when it fits, else shared.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub(crate) fn new(text: &str) -> Text {
+        let mut bytes = [0u8; INLINE_CAPACITY];
+        match (bytes.get_mut(..text.len()), u8::try_from(text.len())) {
+            (Some(room), Ok(len)) => {
+                room.copy_from_slice(text.as_bytes());
+                Text::Inline(InlineText { len, bytes })
+            }
+            _ => Text::Shared(Arc::from(text)),
         }
     }
 }
@@ -174,8 +215,9 @@ impl SharedStr {
         SharedStr(Text::Static(text))
     }
 
-    pub(crate) fn shared(text: &Arc<str>) -> SharedStr {
-        SharedStr(Text::Shared(Arc::clone(text)))
+    /// `text`, inline when short: for names the engine prepares once and hands out often.
+    pub(crate) fn prepared(text: &str) -> SharedStr {
+        SharedStr(Text::new(text))
     }
 }
 
@@ -191,16 +233,13 @@ impl From<&str> for SharedStr {
         if text.is_empty() {
             return SharedStr::default();
         }
-        SharedStr(Text::Shared(Arc::from(text)))
+        SharedStr(Text::new(text))
     }
 }
 
 impl From<String> for SharedStr {
     fn from(text: String) -> SharedStr {
-        if text.is_empty() {
-            return SharedStr::default();
-        }
-        SharedStr(Text::Shared(Arc::from(text)))
+        SharedStr::from(text.as_str())
     }
 }
 

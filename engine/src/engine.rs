@@ -478,7 +478,7 @@ impl Engine {
         let row = program.index.get(t as usize * program.n_actions..).unwrap_or_default();
         let slot = match action {
             Some(action) => {
-                let slot = program.actions.get(action).and_then(|&a| row.get(a as usize)).filter(|s| s.declared);
+                let slot = program.action_index.get(action).and_then(|a| row.get(a as usize)).filter(|s| s.declared);
                 match slot {
                     Some(slot) => Some(slot),
                     None => {
@@ -571,6 +571,10 @@ fn decide_slot<'a>(
     slot: &'a crate::compile::Slot,
     with_hints: bool,
 ) -> Decision {
+    // (The wasm build has no plans, and so none of their code.)
+    if let (false, Some(plan)) = (cfg!(target_arch = "wasm32"), &slot.plan) {
+        return decide_planned(program, ev, plan, with_hints);
+    }
     let mut errored: Option<u32> = None;
     for (position, &f) in slot.fast_forbids.iter().enumerate() {
         let Some(fr) = program.fast_rules.get(f as usize) else { continue };
@@ -620,6 +624,60 @@ fn decide_slot<'a>(
     let mut d = Decision::deny(Reason::NO_MATCHING_RULE);
     if with_hints {
         d.missing = crate::fast::FastHints { ev, program }.missing(slot, None);
+    }
+    d
+}
+
+/// [`decide_slot`] on the slot's plan: the same rules in the same order, each test
+/// evaluated at most once.
+#[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+fn decide_planned<'a>(
+    program: &'a Program,
+    ev: &crate::fast::FastEval<'a>,
+    plan: &'a crate::plan::SlotPlan,
+    with_hints: bool,
+) -> Decision {
+    let mut memo = crate::plan::Memo::default();
+    let facts = crate::plan::Facts::of(ev);
+    let mut errored: Option<u32> = None;
+    for (position, planned) in plan.forbids.iter().enumerate() {
+        match plan.holds(ev, facts, &mut memo, planned) {
+            Ok(true) => {
+                let Some(rule) = program.rules.get(planned.rule as usize) else { continue };
+                let mut d = Decision::deny(rule.deny_reason.clone());
+                d.rule = Some(rule.id.clone());
+                if with_hints {
+                    d.missing = plan.missing(&crate::fast::FastHints { ev, program }, &mut memo, Some(position));
+                }
+                return d;
+            }
+            Ok(false) => {}
+            Err(_) => {
+                errored.get_or_insert(planned.rule);
+            }
+        }
+    }
+    if let Some(i) = errored {
+        let mut d = Decision::deny(Reason::FORBID_ERRORED);
+        d.rule = program.rules.get(i as usize).map(|r| r.id.clone());
+        d.error = Some("a forbid rule could not be evaluated, so the request is denied (fail closed)".into());
+        return d;
+    }
+    for planned in plan.permits.iter() {
+        if plan.holds(ev, facts, &mut memo, planned) == Ok(true) {
+            let Some(rule) = program.rules.get(planned.rule as usize) else { continue };
+            return Decision {
+                allowed: true,
+                reason: Reason::PERMIT,
+                rule: Some(rule.id.clone()),
+                missing: Vec::new(),
+                error: None,
+            };
+        }
+    }
+    let mut d = Decision::deny(Reason::NO_MATCHING_RULE);
+    if with_hints {
+        d.missing = plan.missing(&crate::fast::FastHints { ev, program }, &mut memo, None);
     }
     d
 }

@@ -12,10 +12,9 @@ use crate::decision::{Requirement, SharedStr};
 use crate::engine::Bound;
 use crate::eval::{Evaluator, Fault, Members};
 use crate::policy::ast::{AttrType, CmpOp, Method};
-use std::sync::Arc;
 
 /// A string-valued operand.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) enum StrRef {
     Lit(Box<str>),
     UserId,
@@ -31,7 +30,7 @@ pub(crate) enum StrRef {
 }
 
 /// An integer-valued operand.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) enum IntRef {
     Lit(i64),
     Exp,
@@ -55,7 +54,7 @@ pub(crate) enum Fast {
     IntCmp(CmpOp, IntRef, IntRef),
     HasPermission(u32),
     /// The role's name, shared with the `missing` hints.
-    HasRole(Arc<str>),
+    HasRole(SharedStr),
     Licensed,
     /// A declared `bool` attribute in boolean position.
     AttrTruth(usize),
@@ -101,7 +100,7 @@ pub(crate) fn lower(e: &CExpr, attrs: &[(Box<str>, AttrType, bool)]) -> Fast {
         CExpr::User => Fast::User,
         CExpr::Org => Fast::Org,
         CExpr::HasPermission(i) => Fast::HasPermission(*i),
-        CExpr::HasRole(r) => Fast::HasRole(Arc::from(r.as_ref())),
+        CExpr::HasRole(r) => Fast::HasRole(SharedStr::prepared(r)),
         CExpr::Licensed => Fast::Licensed,
         CExpr::ResourceAttr(name) if slot(name, AttrType::Bool).is_some() => {
             Fast::AttrTruth(slot(name, AttrType::Bool).unwrap_or(0))
@@ -142,8 +141,24 @@ pub(crate) fn lower_conjuncts(e: &CExpr, attrs: &[(Box<str>, AttrType, bool)]) -
 }
 
 impl Fast {
+    /// Whether two leaves are the same test. A `General` one is never merged: comparing
+    /// general expressions would cost more than evaluating one twice.
+    pub(crate) fn same_test(&self, other: &Fast) -> bool {
+        match (self, other) {
+            (Fast::Const(a), Fast::Const(b)) => a == b,
+            (Fast::User, Fast::User) | (Fast::Org, Fast::Org) | (Fast::Licensed, Fast::Licensed) => true,
+            (Fast::StrEq(e1, l1, r1), Fast::StrEq(e2, l2, r2)) => e1 == e2 && l1 == l2 && r1 == r2,
+            (Fast::AttrStrEq(e1, a1, r1), Fast::AttrStrEq(e2, a2, r2)) => e1 == e2 && a1 == a2 && r1 == r2,
+            (Fast::IntCmp(o1, l1, r1), Fast::IntCmp(o2, l2, r2)) => o1 == o2 && l1 == l2 && r1 == r2,
+            (Fast::HasPermission(a), Fast::HasPermission(b)) => a == b,
+            (Fast::HasRole(a), Fast::HasRole(b)) => a == b,
+            (Fast::AttrTruth(a), Fast::AttrTruth(b)) => a == b,
+            _ => false,
+        }
+    }
+
     /// A leaf a user could make true by obtaining something (see [`FastHints::obtainable`]).
-    fn may_be_obtained(&self) -> bool {
+    pub(crate) fn may_be_obtained(&self) -> bool {
         matches!(
             self,
             // (`General`: a plan, a feature, a verification or scopes, possibly.)
@@ -152,7 +167,7 @@ impl Fast {
     }
 
     /// A leaf whose hint is nothing or out of reach: it must already hold.
-    fn is_fixed_leaf(&self) -> bool {
+    pub(crate) fn is_fixed_leaf(&self) -> bool {
         !matches!(self, Fast::And(..) | Fast::Or(..) | Fast::Not(_)) && !self.may_be_obtained()
     }
 }
@@ -280,7 +295,7 @@ pub(crate) struct FastHints<'a, 'e> {
 /// Names come shared from the program (an `Arc` clone, no copy), so a deny allocates this
 /// one list, and only once something is missing. (Only a scope the request names is
 /// copied.)
-type Needs = Vec<Requirement>;
+pub(crate) type Needs = Vec<Requirement>;
 
 /// The scopes a session has, for membership tests (a set when the list is long: a
 /// request may carry thousands).
@@ -294,8 +309,8 @@ impl Have<'_, '_> {
 
 /// A requirement named in the policy: the name the program prepared, shared.
 #[cfg_attr(target_arch = "wasm32", inline(never))]
-fn need(kind: &'static str, name: &Arc<str>) -> Requirement {
-    Requirement { kind: SharedStr::from_static(kind), name: SharedStr::shared(name) }
+fn need(kind: &'static str, name: &SharedStr) -> Requirement {
+    Requirement { kind: SharedStr::from_static(kind), name: name.clone() }
 }
 
 const SIGN_IN: Requirement = Requirement { kind: SharedStr::from_static("sign_in"), name: SharedStr::from_static("") };
@@ -317,7 +332,7 @@ fn scope_name(r: &Requirement) -> Option<&str> {
 }
 
 /// Drops the needs in `to..from`, moving those after down.
-fn move_down(st: &mut Needs, from: usize, to: usize) {
+pub(crate) fn move_down(st: &mut Needs, from: usize, to: usize) {
     if to <= from && from <= st.len() {
         st.drain(to..from);
     }
@@ -326,7 +341,7 @@ fn move_down(st: &mut Needs, from: usize, to: usize) {
 /// Merges the needs from `mid` on into those in `start..mid`: each is kept, in order,
 /// unless one equal to it is already there (as `hints::merge`, duplicates within the
 /// merged part included; the part before `mid` is kept as it is).
-fn merge_tail(st: &mut Needs, start: usize, mid: usize) {
+pub(crate) fn merge_tail(st: &mut Needs, start: usize, mid: usize) {
     let end = st.len();
     if end.saturating_sub(start) <= 16 {
         let mut kept = mid;
@@ -509,7 +524,7 @@ impl<'a> FastHints<'a, '_> {
     }
 
     /// What the user could obtain to make a false leaf true, appended to `st`.
-    fn obtainable(&self, e: &'a Fast, st: &mut Needs) -> bool {
+    pub(crate) fn obtainable(&self, e: &'a Fast, st: &mut Needs) -> bool {
         let in_org = self.ev.general.session.org.is_some();
         let mut org_needed = |n: Requirement| {
             if !in_org {

@@ -74,6 +74,8 @@ mod filter;
 mod hints;
 mod json;
 mod limits;
+mod names;
+mod plan;
 mod policy;
 pub mod reference;
 mod resource;

@@ -213,33 +213,107 @@ fn context() -> impl Strategy<Value = Value> {
         })
 }
 
+type Request = (Value, &'static str, Value, Value);
+
+fn request() -> impl Strategy<Value = Request> {
+    (claims(), prop::sample::select(vec!["read", "write", "share", "nope"]), resource(), context())
+}
+
+/// Decides every request with the engine and with the reference interpreter: same
+/// `allowed`, reason, rule, and (for a deny by the rules) the same `missing`.
+fn agrees_with_reference(text: &str, requests: Vec<Request>) -> Result<(), TestCaseError> {
+    let policy = Policy::parse(text).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
+    let engine = Engine::new(policy.clone());
+    for (claims, action, resource, ctx) in requests {
+        let Ok(session) = Session::from_claims(claims.clone()) else { continue };
+        let Ok(resource) = Resource::from_value(resource) else { continue };
+        let context = Context::from_value(ctx).unwrap();
+        let fast = engine.decide_with(
+            &session,
+            action,
+            &resource,
+            &Options { now: Some(1_000), context: Some(context.clone()) },
+        );
+        let (allowed, reason, rule) = reference_decide(&policy, &session, action, &resource, &context, 1_000);
+        prop_assert_eq!(fast.allowed, allowed, "policy:\n{}\nclaims {}", text, claims);
+        prop_assert_eq!(fast.reason.as_str(), reason.as_str(), "policy:\n{}\nclaims {}", text, claims);
+        prop_assert_eq!(fast.rule.as_ref().map(|r| r.to_string()), rule, "policy:\n{}", text);
+        if fast.allowed {
+            prop_assert!(fast.missing.is_empty());
+        } else if reason == "no_matching_rule" || reason.starts_with("forbidden:") {
+            let want =
+                reference_missing(&policy, &session, action, &resource, &context, reason.starts_with("forbidden:"));
+            prop_assert_eq!(&fast.missing, &want, "missing differs; policy:\n{}\nclaims {}", text, claims);
+        }
+    }
+    Ok(())
+}
+
+/// The tests of [`chain_rule`]: mostly those a plan treats apart (session facts, which it
+/// may check first, and tests that can fault, which stop it), and those a hint can ask for.
+fn chain_atom() -> impl Strategy<Value = String> {
+    prop_oneof![
+        4 => prop::sample::select(vec!["org", "user", "licensed", "has(p:a)", "has(p:c)", "has_role(r:x)"]).prop_map(String::from),
+        3 => prop::sample::select(vec![
+            "resource.owner == user.id",
+            "resource.owner == org.id",
+            "resource.note == \"abc\"",
+            "resource.flag",
+            "resource.level >= context.n",
+        ]).prop_map(String::from),
+        2 => prop::sample::select(vec!["has_plan(\"pro\")", "\"a\" in scopes(context.s)", "verified_within(10)"]).prop_map(String::from),
+        1 => atom(),
+    ]
+}
+
+/// A rule whose condition is an `and` chain of one to five tests, each possibly negated.
+fn chain_rule() -> impl Strategy<Value = String> {
+    let operand = (chain_atom(), any::<bool>()).prop_map(|(a, not)| if not { format!("not ({a})") } else { a });
+    let targets = prop::sample::select(vec!["read on doc", "write on doc", "read, write on doc"]);
+    (any::<bool>(), targets, prop::collection::vec(operand, 1..6)).prop_map(|(forbid, t, ops)| {
+        format!("{} {t} when {}", if forbid { "forbid" } else { "permit" }, ops.join(" and "))
+    })
+}
+
+fn chain_policy_text() -> impl Strategy<Value = String> {
+    prop::collection::vec(chain_rule(), 0..8).prop_map(|rules| {
+        let mut text = HEADER.to_string();
+        text.push_str("permit read, write on doc when has(p:b) and resource.level > 2\n");
+        text.push_str("permit read, share on folder when resource.owner == user.id\n");
+        for r in rules {
+            text.push_str(&r);
+            text.push('\n');
+        }
+        text
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1500, ..ProptestConfig::default() })]
+
+    /// Policies whose every condition is an `and` chain of (possibly negated) tests: every
+    /// (type, action) pair is decided on its plan (`engine/src/plan.rs`), with the tests
+    /// shared between rules and the hints worked out on the chains.
+    #[test]
+    fn planned_pairs_agree_with_reference(
+        text in chain_policy_text(),
+        requests in prop::collection::vec(request(), 1..12),
+    ) {
+        agrees_with_reference(&text, requests)?;
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
 
     #[test]
     fn fast_evaluator_agrees_with_reference(
         text in policy_text(),
-        requests in prop::collection::vec((claims(), prop::sample::select(vec!["read", "write", "share", "nope"]), resource(), context()), 1..12),
+        requests in prop::collection::vec(request(), 1..12),
     ) {
-        let policy = Policy::parse(&text).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
-        let engine = Engine::new(policy.clone());
-        for (claims, action, resource, ctx) in requests {
-            let Ok(session) = Session::from_claims(claims.clone()) else { continue };
-            let Ok(resource) = Resource::from_value(resource) else { continue };
-            let context = Context::from_value(ctx).unwrap();
-            let fast = engine.decide_with(&session, action, &resource, &Options { now: Some(1_000), context: Some(context.clone()) });
-            let (allowed, reason, rule) = reference_decide(&policy, &session, action, &resource, &context, 1_000);
-            prop_assert_eq!(fast.allowed, allowed, "policy:\n{}\nclaims {}", text, claims);
-            prop_assert_eq!(fast.reason.as_str(), reason.as_str(), "policy:\n{}\nclaims {}", text, claims);
-            prop_assert_eq!(fast.rule.as_ref().map(|r| r.to_string()), rule, "policy:\n{}", text);
-            if fast.allowed {
-                prop_assert!(fast.missing.is_empty());
-            } else if reason == "no_matching_rule" || reason.starts_with("forbidden:") {
-                let want = reference_missing(&policy, &session, action, &resource, &context, reason.starts_with("forbidden:"));
-                prop_assert_eq!(&fast.missing, &want, "missing differs; policy:\n{}\nclaims {}", text, claims);
-            }
-        }
+        agrees_with_reference(&text, requests)?;
     }
+
 
     /// An unconditional forbid on a (type, action) denies every request there, whatever
     /// the permits say.
@@ -504,5 +578,36 @@ proptest! {
         check_against_reference(&engine, &policy, &session, action, &renamed, &context)?;
         // The original is unchanged by all this.
         check_against_reference(&engine, &policy, &session, action, &resource, &context)?;
+    }
+}
+
+/// A forbid that two things would lift, each needing one requirement: the hint names the
+/// first (as the reference does), on the planned pair and on the tree.
+#[test]
+fn a_forbid_is_lifted_by_its_first_cheapest_operand() {
+    let claims =
+        json!({"sub": "u1", "org_id": "o1", "org_role": "r", "org_permissions": [], "org_metadata": {"lic": false}});
+    let session = Session::from_claims(claims).unwrap();
+    let resource = Resource::from_value(json!({"type": "doc", "owner": "u1"})).unwrap();
+    let context = Context::from_value(json!({})).unwrap();
+    for forbid in [
+        "not (has(p:a)) and not (licensed)",                   // a chain: planned
+        "not (has(p:a)) and not (licensed) and (user or org)", // an `or`: the tree
+    ] {
+        let text = format!("permission p:a \"A\"\nresource doc {{ owner: string }}\naction read on doc\nlicense org.metadata.lic\npermit read on doc when user\nforbid read on doc when {forbid}\n");
+        let policy = Policy::parse(&text).unwrap();
+        let d = Engine::new(policy.clone()).decide_with(
+            &session,
+            "read",
+            &resource,
+            &Options { now: Some(0), context: None },
+        );
+        let want = reference_missing(&policy, &session, "read", &resource, &context, true);
+        assert_eq!(d.missing, want, "{forbid}");
+        assert_eq!(
+            serde_json::to_value(&d.missing).unwrap(),
+            json!([{"kind": "permission", "name": "p:a"}]),
+            "{forbid}"
+        );
     }
 }
