@@ -585,8 +585,7 @@ fn decide_slot<'a>(
         match outcome {
             Ok(true) => {
                 let Some(rule) = program.rules.get(fr.rule as usize) else { continue };
-                let mut d = Decision::deny(rule.deny_reason.clone());
-                d.rule = Some(rule.id.clone());
+                let mut d = forbidden_by(rule);
                 if with_hints {
                     d.missing = crate::fast::FastHints { ev, program }.missing(slot, Some(position));
                 }
@@ -599,10 +598,7 @@ fn decide_slot<'a>(
         }
     }
     if let Some(i) = errored {
-        let mut d = Decision::deny(Reason::FORBID_ERRORED);
-        d.rule = program.rules.get(i as usize).map(|r| r.id.clone());
-        d.error = Some("a forbid rule could not be evaluated, so the request is denied (fail closed)".into());
-        return d;
+        return forbid_errored(program, i);
     }
     for &f in slot.fast_permits.iter() {
         let Some(fr) = program.fast_rules.get(f as usize) else { continue };
@@ -612,13 +608,7 @@ fn decide_slot<'a>(
         };
         if matched {
             let Some(rule) = program.rules.get(fr.rule as usize) else { continue };
-            return Decision {
-                allowed: true,
-                reason: Reason::PERMIT,
-                rule: Some(rule.id.clone()),
-                missing: Vec::new(),
-                error: None,
-            };
+            return permitted_by(rule);
         }
     }
     let mut d = Decision::deny(Reason::NO_MATCHING_RULE);
@@ -626,6 +616,27 @@ fn decide_slot<'a>(
         d.missing = crate::fast::FastHints { ev, program }.missing(slot, None);
     }
     d
+}
+
+/// The deny of a forbid that matched (its `missing` is the caller's).
+fn forbidden_by(rule: &crate::compile::CompiledRule) -> Decision {
+    let mut d = Decision::deny(rule.deny_reason.clone());
+    d.rule = Some(rule.id.clone());
+    d
+}
+
+/// The deny when the first forbid that could not be evaluated is rule `i` (fail closed).
+fn forbid_errored(program: &Program, i: u32) -> Decision {
+    let mut d = Decision::deny(Reason::FORBID_ERRORED);
+    d.rule = program.rules.get(i as usize).map(|r| r.id.clone());
+    d.error = Some("a forbid rule could not be evaluated, so the request is denied (fail closed)".into());
+    d
+}
+
+/// The allow of a permit that matched.
+#[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+fn permitted_by(rule: &crate::compile::CompiledRule) -> Decision {
+    Decision { allowed: true, reason: Reason::PERMIT, rule: Some(rule.id.clone()), missing: Vec::new(), error: None }
 }
 
 /// [`decide_slot`] on the slot's plan: the same rules in the same order, each test
@@ -644,8 +655,7 @@ fn decide_planned<'a>(
         match plan.holds(ev, facts, &mut memo, planned) {
             Ok(true) => {
                 let Some(rule) = program.rules.get(planned.rule as usize) else { continue };
-                let mut d = Decision::deny(rule.deny_reason.clone());
-                d.rule = Some(rule.id.clone());
+                let mut d = forbidden_by(rule);
                 if with_hints {
                     d.missing = plan.missing(&crate::fast::FastHints { ev, program }, &mut memo, Some(position));
                 }
@@ -658,21 +668,12 @@ fn decide_planned<'a>(
         }
     }
     if let Some(i) = errored {
-        let mut d = Decision::deny(Reason::FORBID_ERRORED);
-        d.rule = program.rules.get(i as usize).map(|r| r.id.clone());
-        d.error = Some("a forbid rule could not be evaluated, so the request is denied (fail closed)".into());
-        return d;
+        return forbid_errored(program, i);
     }
     for planned in plan.permits.iter() {
         if plan.holds(ev, facts, &mut memo, planned) == Ok(true) {
             let Some(rule) = program.rules.get(planned.rule as usize) else { continue };
-            return Decision {
-                allowed: true,
-                reason: Reason::PERMIT,
-                rule: Some(rule.id.clone()),
-                missing: Vec::new(),
-                error: None,
-            };
+            return permitted_by(rule);
         }
     }
     let mut d = Decision::deny(Reason::NO_MATCHING_RULE);

@@ -107,17 +107,19 @@ fn rule() -> impl Strategy<Value = String> {
 }
 
 fn policy_text() -> impl Strategy<Value = String> {
-    prop::collection::vec(rule(), 0..8).prop_map(|rules| {
-        let mut text = HEADER.to_string();
-        // Every declared action needs a permit to pass validation.
-        text.push_str("permit read, write on doc when has(p:b) and resource.level > 2\n");
-        text.push_str("permit read, share on folder when resource.owner == user.id\n");
-        for r in rules {
-            text.push_str(&r);
-            text.push('\n');
-        }
-        text
-    })
+    prop::collection::vec(rule(), 0..8).prop_map(policy_of)
+}
+
+/// [`HEADER`], a permit for every declared action (validation wants one), and `rules`.
+fn policy_of(rules: Vec<String>) -> String {
+    let mut text = HEADER.to_string();
+    text.push_str("permit read, write on doc when has(p:b) and resource.level > 2\n");
+    text.push_str("permit read, share on folder when resource.owner == user.id\n");
+    for r in rules {
+        text.push_str(&r);
+        text.push('\n');
+    }
+    text
 }
 
 fn json_choice(options: Vec<Value>) -> impl Strategy<Value = Option<Value>> {
@@ -276,16 +278,7 @@ fn chain_rule() -> impl Strategy<Value = String> {
 }
 
 fn chain_policy_text() -> impl Strategy<Value = String> {
-    prop::collection::vec(chain_rule(), 0..8).prop_map(|rules| {
-        let mut text = HEADER.to_string();
-        text.push_str("permit read, write on doc when has(p:b) and resource.level > 2\n");
-        text.push_str("permit read, share on folder when resource.owner == user.id\n");
-        for r in rules {
-            text.push_str(&r);
-            text.push('\n');
-        }
-        text
-    })
+    prop::collection::vec(chain_rule(), 0..8).prop_map(policy_of)
 }
 
 proptest! {
@@ -313,7 +306,6 @@ proptest! {
     ) {
         agrees_with_reference(&text, requests)?;
     }
-
 
     /// An unconditional forbid on a (type, action) denies every request there, whatever
     /// the permits say.
