@@ -1,4 +1,4 @@
-// Size (and speed) of the .wasm for each opt-level, with and without `wasm-opt` (build.mjs: -Os --converge).
+// Size (and speed) of the .wasm for each opt-level, with and without `wasm-opt` (build.mjs's flags).
 //
 //   node bindings/wasm/bench/sizes.mjs [z s 3]
 //

@@ -4,8 +4,9 @@
 //   1. cargo build -p ordinance-wasm --target wasm32-unknown-unknown --profile wasm-release
 //   2. wasm-bindgen --target nodejs → pkg-node/ and --target web → pkg-web/
 //      (--experimental-reset-state-function: the wrapper replaces a trapped instance)
-//   3. node_modules/.bin/wasm-opt -Os --converge (npm binaryen; never Debian's wasm-opt 108, whose
-//      output breaks wasm-bindgen's externref table). Both targets share one .wasm.
+//   3. node_modules/.bin/wasm-opt -Os --converge and the flags below (npm binaryen; never
+//      Debian's wasm-opt 108, whose output breaks wasm-bindgen's externref table). Both
+//      targets share one .wasm.
 //   4. the hand-written wrapper js/core.js, wrapped as pkg-node/index.cjs (CommonJS) and
 //      pkg-web/index.js (ES module), and the hand-written js/index.d.ts.
 //
@@ -114,9 +115,27 @@ if (!nodeOnly) targets.push({ target: 'web', dir: join(here, 'pkg-web'), index: 
 for (const t of targets) bindgenTo(t.target, t.dir);
 
 const first = join(targets[0].dir, 'ordinance_wasm_bg.wasm');
-// -Os --converge: 330 B gzip smaller than -Oz for this module (and no slower), for ~6 s more
-// (docs/performance-wasm.md, "Size").
-if (optimize) run(wasmOpt, ['-Os', '--converge', '--strip-producers', '--strip-target-features', first, '-o', first]);
+// The flags, each measured in docs/performance-wasm.md ("Size", "Making room"):
+// - -Os --converge: 330 B gzip smaller than -Oz for this module (and no slower), ~6 s more;
+// - -ocimfs=20 (--one-caller-inline-max-function-size): a function called from one place is
+//   inlined there only when it is small. Inlining big ones saves hardly a raw byte but
+//   costs ~1.5 KB gzip (the merged body compresses worse than the two apart);
+// - --reorder-functions-by-name: functions in name order, so the instances of one generic
+//   and the functions of one module sit together, within gzip's 32 KB window (~0.5 KB);
+// - --low-memory-unused: lets wasm-opt fold `x + C` (C < 1024) into a load's or store's
+//   offset (~0.8 KB). Rust links the stack first ([0, 1 MiB), data above it), and no
+//   Rust pointer wraps around to address < 1024, so the fold never changes an address;
+// - --strip-producers, --strip-target-features: sections no runtime reads.
+const wasmOptFlags = [
+  '-Os',
+  '--converge',
+  '-ocimfs=20',
+  '--reorder-functions-by-name',
+  '--low-memory-unused',
+  '--strip-producers',
+  '--strip-target-features',
+];
+if (optimize) run(wasmOpt, [...wasmOptFlags, first, '-o', first]);
 for (const t of targets) {
   const dir = t.dir;
   mkdirSync(dir, { recursive: true });
