@@ -259,10 +259,7 @@ impl Program {
                     let lowered =
                         |ids: &[u32]| ids.iter().map(|&f| fast_rules.get(f as usize)).collect::<Option<Vec<_>>>();
                     let plan = match (lowered(&ff), lowered(&fp)) {
-                        // (Not in the size-bound wasm build: see `plan`.)
-                        (Some(forbids), Some(permits)) if !cfg!(target_arch = "wasm32") => {
-                            crate::plan::SlotPlan::build(forbids, permits)
-                        }
+                        (Some(forbids), Some(permits)) => crate::plan::SlotPlan::build(forbids, permits),
                         _ => None,
                     };
                     Slot {

@@ -571,8 +571,7 @@ fn decide_slot<'a>(
     slot: &'a crate::compile::Slot,
     with_hints: bool,
 ) -> Decision {
-    // (The wasm build has no plans, and so none of their code.)
-    if let (false, Some(plan)) = (cfg!(target_arch = "wasm32"), &slot.plan) {
+    if let Some(plan) = &slot.plan {
         return decide_planned(program, ev, plan, with_hints);
     }
     let mut errored: Option<u32> = None;

@@ -11,8 +11,7 @@
 //! evaluator's: operands left to right, the first false or fault ends it.
 //!
 //! A pair with a condition that is not such a chain (an operand with an `or`, or a `not`
-//! over an `and`) has no plan and keeps the tree evaluator ([`crate::fast`]). So does every
-//! pair in the wasm build, whose size budget (150 KB gzipped) the plans' code does not fit.
+//! over an `and`) has no plan and keeps the tree evaluator ([`crate::fast`]).
 
 use crate::compile::FastRule;
 use crate::decision::Requirement;
