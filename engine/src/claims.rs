@@ -13,6 +13,7 @@ use std::fmt;
 use std::sync::OnceLock;
 
 mod one_pass;
+mod scan;
 
 use one_pass::Registered;
 pub(crate) use one_pass::{OneShot, OneShotRead, TypeOnly, REGISTERED};
