@@ -503,10 +503,46 @@ fn hand_picked_cases_agree() {
         "",
         "  ",
         r#""sub""#,
+        // Numbers and strings at the edges of what the scanner (`json::scan`) reads itself.
+        r#"{"sub":"u","exp":-0}"#,
+        r#"{"v":-0,"sub":"u"}"#,
+        r#"{"sub":"u","exp":012}"#,
+        r#"{"sub":"u","exp":1.0}"#,
+        r#"{"sub":"u","exp":1E3}"#,
+        r#"{"sub":"u","exp":123456789012345678}"#,
+        r#"{"sub":"u","exp":-123456789012345678}"#,
+        r#"{"sub":"u","exp":1234567890123456789}"#,
+        r#"{"sub":"u","exp":-}"#,
+        "{\"sub\":\"u\",\"exp\":1\t,\"nbf\":\r\n2}",
+        r#"{"sub":"a\"b"}"#,
+        r#"{"sub":"a\u0062","x":"\\"}"#,
+        "{\"sub\":\"a\u{1f}b\"}",
+        r#"{"sub":"u","org_id":"o","org_metadata":{"isLicensed":-0}}"#,
+        r#"{"sub":"u","org_id":"o","org_metadata":{"isLicensed":tru}}"#,
+        r#"{"sub":"u","org_id":"o","org_metadata":{"isLicensed":true,}}"#,
+        r#"{"sub":"u","org_id":"o","org_permissions":["org:tasks:edit",]}"#,
+        r#"{"sub":"u","org_id":"o","org_permissions":["org:tasks:edit" "x"]}"#,
+        r#"{"sub":"u",}"#,
+        r#"{"sub" "u"}"#,
+        r#"{"sub":"u"}}"#,
+        r#"{"sub":"u","a":[1,[2,{"b":null}]],"c":{}}"#,
     ];
     for text in cases {
         check_claims(text).unwrap();
         check_resource(text).unwrap();
+    }
+    for text in [
+        r#"{"type":"doc","owner_id":"user_1","tags":[],"size":-0}"#,
+        r#"{"type":"doc","owner_id":"user_1","tags":[],"size":02}"#,
+        r#"{"type":"doc","owner_id":"user_1","tags":[],"size":2.0}"#,
+        r#"{"type":"doc","owner_id":"user_1","tags":[],"size":2}"#,
+        r#"{"size":-0,"type":"doc","owner_id":"user_1","tags":[]}"#,
+        r#"{"type":"note","owner_id":"user_1","tags":["x"],"size":-0}"#,
+        r#"{"type":"doc","owner_id":"us\u0065r_1","tags":["x",[]]}"#,
+        r#"{"type":"doc","owner_id":"user_1","tags":["x",],"size":2}"#,
+    ] {
+        check_resource(text).unwrap();
+        check_resource_decisions(text).unwrap();
     }
     // The fields a policy reads are there when it decides from JSON, so the comparison
     // above sees them.
