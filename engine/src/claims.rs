@@ -183,7 +183,10 @@ impl Session {
             return Session::from_value(value, limits).map(|s| (s, OneShotRead::default()));
         }
         let read = registered.one_shot_read(shot);
-        let (mut session, pending) = Session::read(&mut registered)?;
+        let (mut session, pending) = match registered.usual_session() {
+            Some(session) => (session, false),
+            None => Session::read(&mut registered)?,
+        };
         if !pending && shot.keep_claims {
             session.claims = ClaimsMap::from_text(text);
         }

@@ -7,9 +7,11 @@
 use super::one_pass::{
     registered_slot_of_key, MetadataProbe, Plan, Registered, ORG_METADATA_SLOT, ORG_PERMISSIONS_SLOT,
 };
+use super::{ClaimsMap, Org, Session};
 use crate::compile::{Bits, LicenseFound};
 use crate::json::scan::{Keys, Scanner};
 use serde_json::{Map, Value};
+use std::sync::OnceLock;
 
 impl Registered {
     /// Reads a claims object into the slots as `TopLevelSeed` does, or gives up (`None`,
@@ -129,4 +131,145 @@ fn license_value(s: &mut Scanner<'_>, depth: usize, path: &[Box<str>]) -> Option
             None => leaf("null"),
         },
     })
+}
+
+impl Registered {
+    /// The session of the usual version 1 token, straight from the slots: what
+    /// `Session::read` builds when every registered claim present has its type, `v`,
+    /// `act`, `fva`, `fea`, `pla` and `o` are absent, `sts` is absent or `active`, `sub`
+    /// and `org_id` are not empty and no `org_*` claim comes without `org_id`. For
+    /// anything else it leaves the slots as they are and gives `None`, and
+    /// `Session::read` reads them (with its messages for what is wrong).
+    pub(super) fn usual_session(&mut self) -> Option<Session> {
+        if !self.is_usual() {
+            return None;
+        }
+        let slots = &mut self.slots;
+        let mut take = |i: usize| slots.get_mut(i).and_then(Option::take);
+        let mut string = |i: usize| match take(i) {
+            Some(Value::String(s)) => Some(s),
+            _ => None,
+        };
+        let (user_id, session_id, azp, iss) = (string(SUB), string(SID), string(AZP), string(ISS));
+        let (org_id, slug, role) = (string(ORG_ID), string(ORG_SLUG), string(ORG_ROLE));
+        let permissions = match take(ORG_PERMISSIONS_SLOT) {
+            Some(Value::Array(items)) => items
+                .into_iter()
+                .filter_map(|p| match p {
+                    Value::String(s) => Some(s),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        let metadata = match take(ORG_METADATA_SLOT) {
+            Some(Value::Object(map)) => map,
+            _ => Map::new(),
+        };
+        let org = org_id.map(|id| Org { id, slug, role, permissions, metadata });
+        let int = |i: usize| self.slots.get(i).and_then(Option::as_ref).and_then(Value::as_i64);
+        Some(Session {
+            user_id,
+            session_id,
+            exp: int(EXP),
+            nbf: int(NBF),
+            iat: int(IAT),
+            azp,
+            iss,
+            actor: None,
+            org,
+            plans: Vec::new(),
+            features: Vec::new(),
+            fva: None,
+            claims: ClaimsMap::default(),
+            version: 1,
+            prepared: OnceLock::new(),
+        })
+    }
+
+    /// Whether the slots hold the usual token of [`Registered::usual_session`].
+    fn is_usual(&self) -> bool {
+        let slot = |i: usize| self.slots.get(i).and_then(Option::as_ref);
+        let string = |i: usize| matches!(slot(i), None | Some(Value::String(_)));
+        let filled = |i: usize| matches!(slot(i), Some(Value::String(s)) if !s.is_empty()) || slot(i).is_none();
+        let int = |i: usize| slot(i).map_or(true, |v| v.as_i64().is_some());
+        let absent = |i: usize| slot(i).is_none();
+        let active = match slot(STS) {
+            None => true,
+            Some(Value::String(s)) => s == "active",
+            Some(_) => false,
+        };
+        let permissions = match slot(ORG_PERMISSIONS_SLOT) {
+            None => true,
+            Some(Value::Array(items)) => items.iter().all(Value::is_string),
+            Some(_) => false,
+        };
+        let metadata = matches!(slot(ORG_METADATA_SLOT), None | Some(Value::Object(_)));
+        let org = if absent(ORG_ID) {
+            [ORG_SLUG, ORG_ROLE, ORG_PERMISSIONS_SLOT, ORG_METADATA_SLOT].into_iter().all(absent)
+        } else {
+            filled(ORG_ID) && string(ORG_SLUG) && string(ORG_ROLE) && permissions && metadata
+        };
+        active
+            && org
+            && filled(SUB)
+            && [SID, AZP, ISS, JTI].into_iter().all(string)
+            && [EXP, NBF, IAT].into_iter().all(int)
+            && [V, ACT, FVA, FEA, PLA, O].into_iter().all(absent)
+    }
+}
+
+/// Slots of [`super::one_pass::REGISTERED`] read by [`Registered::usual_session`].
+const V: usize = 0;
+const STS: usize = 1;
+const SUB: usize = 2;
+const SID: usize = 3;
+const AZP: usize = 4;
+const ISS: usize = 5;
+const JTI: usize = 6;
+const EXP: usize = 7;
+const NBF: usize = 8;
+const IAT: usize = 9;
+const ACT: usize = 10;
+const FVA: usize = 11;
+const FEA: usize = 12;
+const PLA: usize = 13;
+const O: usize = 14;
+const ORG_ID: usize = 15;
+const ORG_SLUG: usize = 16;
+const ORG_ROLE: usize = 17;
+
+#[cfg(test)]
+mod tests {
+    use super::super::one_pass::REGISTERED;
+    use super::*;
+
+    #[test]
+    fn slot_names() {
+        let named = [
+            (V, "v"),
+            (STS, "sts"),
+            (SUB, "sub"),
+            (SID, "sid"),
+            (AZP, "azp"),
+            (ISS, "iss"),
+            (JTI, "jti"),
+            (EXP, "exp"),
+            (NBF, "nbf"),
+            (IAT, "iat"),
+            (ACT, "act"),
+            (FVA, "fva"),
+            (FEA, "fea"),
+            (PLA, "pla"),
+            (O, "o"),
+            (ORG_ID, "org_id"),
+            (ORG_SLUG, "org_slug"),
+            (ORG_ROLE, "org_role"),
+            (ORG_PERMISSIONS_SLOT, "org_permissions"),
+            (ORG_METADATA_SLOT, "org_metadata"),
+        ];
+        for (slot, name) in named {
+            assert_eq!(REGISTERED.get(slot), Some(&name));
+        }
+    }
 }
