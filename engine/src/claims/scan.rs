@@ -19,8 +19,10 @@ impl Registered {
     /// included.
     pub(super) fn scan(&mut self, text: &str, max_depth: usize, plan: &Plan<'_>) -> Option<()> {
         let mut s = Scanner::new(text, max_depth);
+        s.ws();
         if !s.open(b'{', 0)? {
-            let mut others = Keys::new();
+            // Made on the first claim not registered (the usual token has none).
+            let mut others: Option<Keys<'_>> = None;
             loop {
                 let key = s.key()?;
                 match registered_slot_of_key(key) {
@@ -47,7 +49,7 @@ impl Registered {
                     }
                     None => {
                         s.skip(1)?;
-                        others.insert(key)?;
+                        others.get_or_insert_with(Keys::new).insert(key)?;
                     }
                 }
                 if !s.next_or(b'}')? {
@@ -68,6 +70,7 @@ fn permissions(s: &mut Scanner<'_>, index: &rustc_hash::FxHashMap<Box<str>, u32>
     }
     if !s.open(b'[', 1)? {
         loop {
+            s.ws();
             if let Some(&i) = index.get(s.string()?) {
                 bits.set(i);
             }

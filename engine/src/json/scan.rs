@@ -18,7 +18,7 @@ const MAX_SCAN_DEPTH: usize = 64;
 
 /// Keys of one object the scanner checks for duplicates; an object with more is left to
 /// the serde-based reader.
-const SCAN_KEYS: usize = 24;
+const SCAN_KEYS: usize = 16;
 
 /// A position in JSON text, moving forward only.
 pub(crate) struct Scanner<'t> {
@@ -80,6 +80,12 @@ impl<'t> Scanner<'t> {
     #[inline(always)]
     pub(crate) fn expect(&mut self, b: u8) -> Option<()> {
         self.ws();
+        self.eat(b)
+    }
+
+    /// Takes the byte `b` (no whitespace skipped); `None` if another byte (or none) is next.
+    #[inline(always)]
+    fn eat(&mut self, b: u8) -> Option<()> {
         if self.peek() == Some(b) {
             self.pos += 1;
             Some(())
@@ -115,14 +121,15 @@ impl<'t> Scanner<'t> {
         self.peek()
     }
 
-    /// Opens a container (the byte `open`) whose value `depth` containers enclose; `None`
-    /// at the depth limit. Returns whether it is empty (its closing byte taken).
+    /// Opens a container (the byte `open`, next: whitespace before it already skipped)
+    /// whose value `depth` containers enclose; `None` at the depth limit. Returns whether
+    /// it is empty (its closing byte taken).
     #[inline(always)]
     pub(crate) fn open(&mut self, open: u8, depth: usize) -> Option<bool> {
         if depth >= self.max_depth {
             return None;
         }
-        self.expect(open)?;
+        self.eat(open)?;
         self.ws();
         let close = if open == b'{' { b'}' } else { b']' };
         if self.peek() == Some(close) {
@@ -135,15 +142,17 @@ impl<'t> Scanner<'t> {
     /// An object key and its colon: a string without escapes.
     #[inline(always)]
     pub(crate) fn key(&mut self) -> Option<&'t str> {
+        self.ws();
         let key = self.string()?;
         self.expect(b':')?;
         Some(key)
     }
 
-    /// A string without escapes or control characters, borrowed from the text.
+    /// A string without escapes or control characters, borrowed from the text (next:
+    /// whitespace before it already skipped, as for the other values below).
     #[inline]
     pub(crate) fn string(&mut self) -> Option<&'t str> {
-        self.expect(b'"')?;
+        self.eat(b'"')?;
         let start = self.pos;
         let bytes = self.text.as_bytes();
         let mut i = start;
@@ -189,7 +198,6 @@ impl<'t> Scanner<'t> {
     /// the numbers serde_json reads as `u64` or `i64`. `-0` (read as a float) is left out.
     #[inline]
     pub(crate) fn int(&mut self) -> Option<i64> {
-        self.ws();
         let bytes = self.text.as_bytes();
         let negative = self.peek() == Some(b'-');
         let start = self.pos + usize::from(negative);
@@ -220,7 +228,6 @@ impl<'t> Scanner<'t> {
     /// `true`, `false` or `null` (`None` for null).
     #[inline]
     pub(crate) fn literal(&mut self) -> Option<Option<bool>> {
-        self.ws();
         let rest = self.text.as_bytes().get(self.pos..)?;
         let (value, len) = if rest.starts_with(b"true") {
             (Some(true), 4)

@@ -23,6 +23,7 @@ pub(super) fn scan<'t>(
     let mut keep: Option<DeclaredType<'_>> = None;
     let mut bound = false;
     let mut seen = Keys::new();
+    s.ws();
     let mut more = !s.open(b'{', 0)?;
     while more {
         let key = s.key()?;
