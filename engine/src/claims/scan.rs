@@ -142,8 +142,10 @@ impl Registered {
     /// `act`, `fva`, `fea`, `pla` and `o` are absent, `sts` is absent or `active`, `sub`
     /// and `org_id` are not empty and no `org_*` claim comes without `org_id`. For
     /// anything else it leaves the slots as they are and gives `None`, and
-    /// `Session::read` reads them (with its messages for what is wrong).
-    pub(super) fn usual_session(&mut self) -> Option<Session> {
+    /// `Session::read` reads them (with its messages for what is wrong). With
+    /// `claims_text`, the session keeps it for `Session::claims` (as the caller of
+    /// `Session::read` does for a session that is not pending).
+    pub(super) fn usual_session(&mut self, claims_text: Option<&str>) -> Option<Session> {
         if !self.is_usual() {
             return None;
         }
@@ -184,7 +186,7 @@ impl Registered {
             plans: Vec::new(),
             features: Vec::new(),
             fva: None,
-            claims: ClaimsMap::default(),
+            claims: claims_text.map(ClaimsMap::from_text).unwrap_or_default(),
             version: 1,
             prepared: OnceLock::new(),
         })
