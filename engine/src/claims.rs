@@ -13,6 +13,7 @@ use std::fmt;
 use std::sync::OnceLock;
 
 mod one_pass;
+mod scan;
 
 use one_pass::Registered;
 pub(crate) use one_pass::{OneShot, OneShotRead, TypeOnly, REGISTERED};
@@ -182,6 +183,12 @@ impl Session {
             return Session::from_value(value, limits).map(|s| (s, OneShotRead::default()));
         }
         let read = registered.one_shot_read(shot);
+        let claims_text = shot.keep_claims.then_some(text);
+        if let Some(session) = registered.usual_session(claims_text) {
+            // Returned from here, not moved through the general path below: a `Session` is
+            // ≈ 500 bytes, and each move is a `memcpy`.
+            return Ok((session, read));
+        }
         let (mut session, pending) = Session::read(&mut registered)?;
         if !pending && shot.keep_claims {
             session.claims = ClaimsMap::from_text(text);

@@ -11,6 +11,8 @@ use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::fmt;
 
+pub(crate) mod scan;
+
 /// Parses `text` into a JSON value, rejecting duplicate object keys, nesting deeper than
 /// `max_depth` and text longer than `max_bytes`. The error is one lowercase line.
 pub(crate) fn parse_strict(text: &str, max_bytes: usize, max_depth: usize) -> Result<Value, String> {

@@ -6,6 +6,8 @@ use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 use std::fmt;
 
+mod scan;
+
 /// A resource or context document that cannot be used.
 ///
 /// ```
@@ -140,17 +142,38 @@ impl Resource {
             return Resource::from_json_dom(text, limits).map(|r| (r, false));
         }
         json::check_size(text, limits.max_request_bytes).map_err(|e| InputError::new("resource", e))?;
-        let mut de = serde_json::Deserializer::from_str(text);
-        let top = ResourceSeed { max_depth: limits.max_json_depth, declared, keep_id, pre }
-            .deserialize(&mut de)
-            .and_then(|top| de.end().map(|()| top))
-            .map_err(|e| InputError::new("resource", e.to_string()))?;
+        let mut pre = pre;
+        // The usual text is read by the scanner; what it leaves (see `json::scan`), by
+        // serde_json, from the start and into fresh slots.
+        let scanned = scan::scan(text, limits.max_json_depth, declared, keep_id, pre.as_deref_mut());
+        let top = match scanned {
+            Some(top) => top,
+            None => Resource::read_text(text, limits, declared, keep_id, pre)?,
+        };
         match top {
             ResourceText::Object { type_name, id, attrs, bound } => {
                 Resource::from_fields(type_name, id, attrs).map(|r| (r, bound))
             }
             ResourceText::Other(value) => Resource::from_value_with_limits(value, limits).map(|r| (r, false)),
         }
+    }
+
+    /// The serde-based one-pass reader of [`Resource::from_json_declared`].
+    fn read_text<'t>(
+        text: &'t str,
+        limits: &Limits,
+        declared: Option<Declared<'_>>,
+        keep_id: bool,
+        mut pre: Option<&mut PreBound<'t>>,
+    ) -> Result<ResourceText, InputError> {
+        if let Some(pre) = pre.as_deref_mut() {
+            *pre = PreBound::new();
+        }
+        let mut de = serde_json::Deserializer::from_str(text);
+        ResourceSeed { max_depth: limits.max_json_depth, declared, keep_id, pre }
+            .deserialize(&mut de)
+            .and_then(|top| de.end().map(|()| top))
+            .map_err(|e| InputError::new("resource", e.to_string()))
     }
 
     /// The strict path [`Resource::from_json_with_limits`] must agree with: the whole

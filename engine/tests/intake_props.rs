@@ -503,10 +503,70 @@ fn hand_picked_cases_agree() {
         "",
         "  ",
         r#""sub""#,
+        // Numbers and strings at the edges of what the scanner (`json::scan`) reads itself.
+        r#"{"sub":"u","exp":-0}"#,
+        r#"{"v":-0,"sub":"u"}"#,
+        r#"{"sub":"u","exp":012}"#,
+        r#"{"sub":"u","exp":1.0}"#,
+        r#"{"sub":"u","exp":1E3}"#,
+        r#"{"sub":"u","exp":123456789012345678}"#,
+        r#"{"sub":"u","exp":-123456789012345678}"#,
+        r#"{"sub":"u","exp":1234567890123456789}"#,
+        r#"{"sub":"u","exp":-}"#,
+        "{\"sub\":\"u\",\"exp\":1\t,\"nbf\":\r\n2}",
+        r#"{"sub":"a\"b"}"#,
+        r#"{"sub":"a\u0062","x":"\\"}"#,
+        "{\"sub\":\"a\u{1f}b\"}",
+        r#"{"sub":"u","org_id":"o","org_metadata":{"isLicensed":-0}}"#,
+        r#"{"sub":"u","org_id":"o","org_metadata":{"isLicensed":tru}}"#,
+        r#"{"sub":"u","org_id":"o","org_metadata":{"isLicensed":true,}}"#,
+        r#"{"sub":"u","org_id":"o","org_permissions":["org:tasks:edit",]}"#,
+        r#"{"sub":"u","org_id":"o","org_permissions":["org:tasks:edit" "x"]}"#,
+        r#"{"sub":"u",}"#,
+        r#"{"sub" "u"}"#,
+        r#"{"sub":"u"}}"#,
+        r#"{"sub":"u","a":[1,[2,{"b":null}]],"c":{}}"#,
+        // Each condition of the usual token (`Registered::usual_session`) broken alone.
+        r#"{"sub":""}"#,
+        r#"{"sub":"u","org_id":""}"#,
+        r#"{"sub":"u","sts":"active"}"#,
+        r#"{"sub":"u","sts":"other"}"#,
+        r#"{"sub":"u","sts":1}"#,
+        r#"{"sub":"u","v":1}"#,
+        r#"{"sub":"u","jti":1}"#,
+        r#"{"sub":"u","sid":null}"#,
+        r#"{"sub":"u","exp":"1"}"#,
+        r#"{"sub":"u","iat":true}"#,
+        r#"{"sub":"u","org_slug":"s"}"#,
+        r#"{"sub":"u","org_role":"org:admin"}"#,
+        r#"{"sub":"u","org_permissions":[]}"#,
+        r#"{"sub":"u","org_id":"o","org_role":1}"#,
+        r#"{"sub":"u","org_id":"o","org_slug":[]}"#,
+        r#"{"sub":"u","org_id":"o","org_permissions":["org:tasks:edit",1]}"#,
+        r#"{"sub":"u","org_id":"o","org_permissions":{}}"#,
+        r#"{"sub":"u","org_id":"o","org_metadata":[]}"#,
+        r#"{"sub":"u","act":{"sub":"x"}}"#,
+        r#"{"sub":"u","fva":[1,2]}"#,
+        r#"{"sub":"u","fea":"u:x"}"#,
+        r#"{"sub":"u","pla":"u:x"}"#,
+        r#"{"sub":"u","o":{"id":"o"}}"#,
     ];
     for text in cases {
         check_claims(text).unwrap();
         check_resource(text).unwrap();
+    }
+    for text in [
+        r#"{"type":"doc","owner_id":"user_1","tags":[],"size":-0}"#,
+        r#"{"type":"doc","owner_id":"user_1","tags":[],"size":02}"#,
+        r#"{"type":"doc","owner_id":"user_1","tags":[],"size":2.0}"#,
+        r#"{"type":"doc","owner_id":"user_1","tags":[],"size":2}"#,
+        r#"{"size":-0,"type":"doc","owner_id":"user_1","tags":[]}"#,
+        r#"{"type":"note","owner_id":"user_1","tags":["x"],"size":-0}"#,
+        r#"{"type":"doc","owner_id":"us\u0065r_1","tags":["x",[]]}"#,
+        r#"{"type":"doc","owner_id":"user_1","tags":["x",],"size":2}"#,
+    ] {
+        check_resource(text).unwrap();
+        check_resource_decisions(text).unwrap();
     }
     // The fields a policy reads are there when it decides from JSON, so the comparison
     // above sees them.

@@ -82,7 +82,7 @@ fn registered_slot(key: &str) -> Option<usize> {
 /// [`registered_slot`] for a key read from the text: one call, where the lookups of
 /// [`ClaimSource`] by constant names fold into their slot numbers.
 #[inline(never)]
-fn registered_slot_of_key(key: &str) -> Option<usize> {
+pub(super) fn registered_slot_of_key(key: &str) -> Option<usize> {
     registered_slot(key)
 }
 
@@ -110,20 +110,20 @@ const PLA: u32 = word(*b"pla");
 /// the other claims are validated and not kept (the text is).
 #[derive(Default)]
 pub(super) struct Registered {
-    slots: [Option<Value>; REGISTERED.len()],
+    pub(super) slots: [Option<Value>; REGISTERED.len()],
     /// The bits of the `org_permissions` read (see [`PermissionsSeed`]), if interned.
-    interned: Option<Bits>,
+    pub(super) interned: Option<Bits>,
     /// `org_metadata` as probed instead of built (see [`MetadataSeed`]).
-    metadata: Option<MetadataProbe>,
+    pub(super) metadata: Option<MetadataProbe>,
 }
 
 /// What [`MetadataSeed`] found in an `org_metadata` object.
 #[derive(Default)]
-struct MetadataProbe {
+pub(super) struct MetadataProbe {
     /// The object has entries.
-    entries: bool,
+    pub(super) entries: bool,
     /// Where the license path leads.
-    license: LicenseFound,
+    pub(super) license: LicenseFound,
 }
 
 /// What a decision from JSON needs of a claims text (see [`Session::from_claims_one_shot`]).
@@ -150,17 +150,19 @@ pub(crate) struct OneShotRead {
     pub license: Option<LicenseFound>,
 }
 
-impl Registered {
-    /// Reads claims text into the slots. Text that is not an object comes back as its
-    /// value, for [`super::Session::from_value`] to refuse with the message it gives.
-    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
-    pub(super) fn read(
-        &mut self,
-        text: &str,
-        max_depth: usize,
-        shot: &OneShot<'_>,
-    ) -> Result<Option<Value>, ClaimsError> {
-        let mut de = serde_json::Deserializer::from_str(text);
+/// How a reader treats the registered claims for a [`OneShot`] (the serde-based reader
+/// and the scanner alike, see `claims/scan.rs`).
+pub(super) struct Plan<'r> {
+    /// Slots (bit `i` for `REGISTERED[i]`) read by [`TypeOnly`].
+    pub(super) type_only: u32,
+    /// Intern `org_permissions` into bits with this index (see [`PermissionsSeed`]).
+    pub(super) intern: Option<(&'r FxHashMap<Box<str>, u32>, usize)>,
+    /// Probe `org_metadata` along this license path instead of building it (see [`MetadataSeed`]).
+    pub(super) metadata: Option<&'r [Box<str>]>,
+}
+
+impl<'r> Plan<'r> {
+    fn new(shot: &OneShot<'r>) -> Plan<'r> {
         let mut type_only = 1u32 << JTI_SLOT;
         for (slot, read) in [
             (SID_SLOT, shot.reads.session_id),
@@ -174,7 +176,35 @@ impl Registered {
         }
         let intern = shot.permissions.filter(|_| !shot.reads.org_permissions);
         let metadata = (!shot.reads.org_metadata).then(|| shot.license.unwrap_or_default());
-        let seed = TopLevelSeed { max_depth, registered: self, type_only, intern, metadata };
+        Plan { type_only, intern, metadata }
+    }
+}
+
+impl Registered {
+    /// Reads claims text into the slots. Text that is not an object comes back as its
+    /// value, for [`super::Session::from_value`] to refuse with the message it gives.
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+    pub(super) fn read(
+        &mut self,
+        text: &str,
+        max_depth: usize,
+        shot: &OneShot<'_>,
+    ) -> Result<Option<Value>, ClaimsError> {
+        let plan = Plan::new(shot);
+        // The usual text is read by the scanner; what it leaves (see `json::scan`), by
+        // serde_json, from the start and into fresh slots.
+        if self.scan(text, max_depth, &plan).is_some() {
+            return Ok(None);
+        }
+        *self = Registered::default();
+        let mut de = serde_json::Deserializer::from_str(text);
+        let seed = TopLevelSeed {
+            max_depth,
+            registered: self,
+            type_only: plan.type_only,
+            intern: plan.intern,
+            metadata: plan.metadata,
+        };
         seed.deserialize(&mut de)
             .and_then(|other| de.end().map(|()| other))
             .map_err(|e| ClaimsError::new(e.to_string()))
@@ -313,16 +343,16 @@ impl<'de> Visitor<'de> for TopLevelSeed<'_> {
 }
 
 /// The slot of `jti`, the one registered claim the session only type-checks.
-const JTI_SLOT: usize = 6;
+pub(super) const JTI_SLOT: usize = 6;
 /// Slots of the string claims a decision from JSON may only type-check (see [`OneShot`]).
-const SID_SLOT: usize = 3;
-const AZP_SLOT: usize = 4;
-const ISS_SLOT: usize = 5;
-const ORG_SLUG_SLOT: usize = 16;
+pub(super) const SID_SLOT: usize = 3;
+pub(super) const AZP_SLOT: usize = 4;
+pub(super) const ISS_SLOT: usize = 5;
+pub(super) const ORG_SLUG_SLOT: usize = 16;
 /// The slot of `org_permissions`, which a decision from JSON may intern (see [`OneShot`]).
-const ORG_PERMISSIONS_SLOT: usize = 18;
+pub(super) const ORG_PERMISSIONS_SLOT: usize = 18;
 /// The slot of `org_metadata`, which a decision from JSON may probe (see [`OneShot`]).
-const ORG_METADATA_SLOT: usize = 19;
+pub(super) const ORG_METADATA_SLOT: usize = 19;
 
 /// The scalar `visit_*` methods of a visitor that reads scalars exactly as its
 /// `self.strict` ([`json::Strict`]) does and only treats objects or lists its own way.
