@@ -656,21 +656,28 @@ impl<'de> Visitor<'de> for ResourceSeed<'_, '_, 'de> {
             if let (Some(declared), Some(Value::String(t)), "type") = (self.declared, &type_name, &*key) {
                 let declared = declared(t);
                 keep = Some(declared);
-                if let Some(pre) = pre.as_deref_mut().filter(|_| declared.bind && declared.attrs.len() <= PRE_BOUND) {
-                    // The attributes read before `type`: the declared ones move to their
-                    // slots, the others are not needed.
-                    for (name, value) in attrs.drain(..) {
-                        let position = declared.attrs.iter().position(|(n, _, _)| **n == *name);
-                        if let Some(slot) = position.and_then(|i| pre.slots.get_mut(i)) {
-                            *slot = Some(Lite::from_value(value));
-                        }
-                    }
-                    bound = true;
-                }
+                bound = bind_read_before_type(declared, pre.as_deref_mut(), &mut attrs);
             }
         }
         Ok(ResourceText::Object { type_name, id, attrs: Attrs(attrs), bound })
     }
+}
+
+/// Once `type` is read: when the type's declared attributes go to `pre`, moves those read
+/// before `type` to their slots (the undeclared ones are not needed) and says so.
+pub(crate) fn bind_read_before_type<'t>(
+    declared: DeclaredType<'_>,
+    pre: Option<&mut PreBound<'t>>,
+    attrs: &mut Vec<(String, Value)>,
+) -> bool {
+    let Some(pre) = pre.filter(|_| declared.bind && declared.attrs.len() <= PRE_BOUND) else { return false };
+    for (name, value) in attrs.drain(..) {
+        let position = declared.attrs.iter().position(|(n, _, _)| **n == *name);
+        if let Some(slot) = position.and_then(|i| pre.slots.get_mut(i)) {
+            *slot = Some(Lite::from_value(value));
+        }
+    }
+    true
 }
 
 /// The attributes of a resource, names unique, in the order given: cheaper to build, read

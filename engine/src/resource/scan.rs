@@ -3,7 +3,7 @@
 //! usual resource. Whatever it does not handle it leaves (`None`), and the serde-based
 //! reader reads the text again from the start.
 
-use super::{Attrs, Declared, DeclaredType, Lite, PreBound, ResourceText, PRE_BOUND};
+use super::{bind_read_before_type, Attrs, Declared, DeclaredType, Lite, PreBound, ResourceText};
 use crate::json::scan::{Keys, Scanner};
 use serde_json::Value;
 use std::borrow::Cow;
@@ -60,15 +60,7 @@ pub(super) fn scan<'t>(
             if let (Some(declared), Some(Value::String(t)), "type") = (declared, &type_name, key) {
                 let declared = declared(t);
                 keep = Some(declared);
-                if let Some(pre) = pre.as_deref_mut().filter(|_| declared.bind && declared.attrs.len() <= PRE_BOUND) {
-                    for (name, value) in attrs.drain(..) {
-                        let position = declared.attrs.iter().position(|(n, _, _)| **n == *name);
-                        if let Some(slot) = position.and_then(|i| pre.slots.get_mut(i)) {
-                            *slot = Some(Lite::from_value(value));
-                        }
-                    }
-                    bound = true;
-                }
+                bound = bind_read_before_type(declared, pre.as_deref_mut(), &mut attrs);
             }
         }
         more = s.next_or(b'}')?;
