@@ -3,7 +3,7 @@
 //!
 //! Most conditions are an `and` chain of simple tests (`org`, `resource.owner_id ==
 //! org.id`, `has(org:tasks:edit)`, `not licensed`), and the rules of a pair repeat them: in
-//! the Team Task policy `resource.owner_id == org.id` is in four of the five rules on
+//! the Team Task policy `resource.owner_id == org.id` is in three of the four rules on
 //! `edit`. A plan numbers the pair's distinct tests and writes each rule as the numbers of
 //! its operands, in order; a rule is then a walk over that list with a memo of the tests
 //! already evaluated. Tests have no effects and read only the request, so a remembered
