@@ -28,7 +28,7 @@
 //! (`reason`, `rule` when a rule decided, `missing`, `error` when there is one) plus the
 //! spec's reason fields, each keyed by an HTTP-style status:
 //!
-//! - `reason_admin`: always, `{"<status>": "<reason> (rule `<id>`): <error>"}`, with status
+//! - `reason_admin`: always, ``{"<status>": "<reason> (rule `<id>`): <error>"}``, with status
 //!   `400` for bad input (`invalid_*`, `unknown_*`), `401` for a session outside its
 //!   validity window (`session_expired`, `session_not_yet_valid`) and `403` otherwise;
 //! - `reason_user`: only when the user can act on it: the `missing` requirements in words
