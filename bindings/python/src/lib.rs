@@ -14,7 +14,7 @@
 //!   plain: built-in types are recognised by exact type first; claims that are a plain
 //!   built-in dict go to the engine as JSON text written here (its one-pass claims reader
 //!   keeps the registered claims and validates the rest without building it, see
-//!   [`plain_json`]); a plain resource dict is read straight into a `Resource`;
+//!   `plain_json`); a plain resource dict is read straight into a `Resource`;
 //!   `decide_many` shares work across requests that hold the same claims, resource or
 //!   action object and pauses the cyclic GC while it creates its results.
 //! - Every entry point runs inside `catch_unwind`: an engine panic becomes
