@@ -10,8 +10,8 @@ use std::sync::Arc;
 
 /// A cheaply clonable string: static for fixed codes; for policy-defined ones, kept inline
 /// when short (rule ids, permission names), else shared. Building a decision on the allow
-/// path never allocates, and a short id is copied rather than reference-counted: an atomic
-/// increment and decrement per decision cost more than the rest of building it.
+/// path never allocates, and a short id is copied rather than reference-counted, so threads
+/// deciding with the same rules do not all write to one shared counter.
 #[derive(Clone, Eq)]
 pub(crate) enum Text {
     Static(&'static str),

@@ -656,7 +656,7 @@ fn decide_planned<'a>(
                 let Some(rule) = program.rules.get(planned.rule as usize) else { continue };
                 let mut d = forbidden_by(rule);
                 if with_hints {
-                    d.missing = plan.missing(&crate::fast::FastHints { ev, program }, &mut memo, Some(position));
+                    d.missing = plan.missing(&crate::fast::FastHints { ev, program }, facts, &mut memo, Some(position));
                 }
                 return d;
             }
@@ -677,7 +677,7 @@ fn decide_planned<'a>(
     }
     let mut d = Decision::deny(Reason::NO_MATCHING_RULE);
     if with_hints {
-        d.missing = plan.missing(&crate::fast::FastHints { ev, program }, &mut memo, None);
+        d.missing = plan.missing(&crate::fast::FastHints { ev, program }, facts, &mut memo, None);
     }
     d
 }

@@ -223,11 +223,13 @@ fn operand(c: &Fast, tests: &mut Vec<Fast>) -> Option<Operand> {
 /// decision did not reach is evaluated once, here). `engine/tests/differential.rs` holds it
 /// to the naive hints of `crate::hints`.
 impl SlotPlan {
-    /// What would turn the deny into an allow; `forbidden` is the position of the forbid
-    /// that denied (the first that matched), if one did.
+    /// What would turn the deny into an allow; `facts` are the request's (`Facts::of`),
+    /// `forbidden` is the position of the forbid that denied (the first that matched), if
+    /// one did.
     pub fn missing<'a>(
         &'a self,
         hints: &FastHints<'a, '_>,
+        facts: u8,
         memo: &mut Memo,
         forbidden: Option<usize>,
     ) -> Vec<Requirement> {
@@ -236,8 +238,7 @@ impl SlotPlan {
             // Every matching forbid must be lifted: the first that matched, and those after
             // it that match too (a forbid without a condition cannot be lifted: skipped).
             for (k, f) in self.forbids.get(first..).unwrap_or_default().iter().enumerate() {
-                if !f.operands.is_empty() && (k == 0 || self.holds(hints.ev, Facts::of(hints.ev), memo, f) == Ok(true))
-                {
+                if !f.operands.is_empty() && (k == 0 || self.holds(hints.ev, facts, memo, f) == Ok(true)) {
                     let mid = st.len();
                     if self.lift(hints, memo, f, &mut st) {
                         merge_tail(&mut st, 0, mid);
