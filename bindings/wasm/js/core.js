@@ -287,9 +287,132 @@ function sameFrozen(value, node) {
   return true;
 }
 
+// Compiled comparisons. `sameJson` is one function for every snapshot, so its property loads
+// see the shapes of every claims and resource object (and of their nested objects) and V8 keeps
+// them generic. For each distinct shape of snapshot (its keys, nesting and array lengths) the
+// wrapper therefore generates the same comparison as straight-line code (`new Function`) whose
+// loads each see one shape, and passes the snapshot's leaves in as an array (`leavesOf`): the
+// rows of a list share one function. The generated function answers exactly as `sameJson` does
+// (cache.test.mjs checks both, the interpreted one in a process where code generation is
+// refused). Where code cannot be generated (a Content-Security-Policy without
+// 'unsafe-eval') or a snapshot is too large to be worth it, `sameJson` is used.
+const COMPILED_SHAPES = 256;
+const COMPILED_NODES = 32; // objects and arrays in one snapshot
+const COMPILED_ENTRIES = 256; // keys and leaves outside leaf-only arrays, in one snapshot
+const compiledShapes = new Map(); // shape -> function (value, leaves) or null
+let generate = true; // false once the host refused `new Function`
+
+// The shape of a snapshot, or null when it is too large to compile.
+function shapeOf(root) {
+  let nodes = 0;
+  let entries = 0;
+  const walk = (node) => {
+    if (++nodes > COMPILED_NODES) return null;
+    const parts = [];
+    if (node.keys === null && node.inner.length === 0) return `[${node.values.length}]`;
+    for (let i = 0; i < node.values.length; i++) {
+      if (++entries > COMPILED_ENTRIES) return null;
+      const s = node.values[i];
+      const inner = s instanceof JsonNode ? walk(s) : '';
+      if (inner === null) return null;
+      parts.push(node.keys === null ? inner : `${JSON.stringify(node.keys[i])}${inner}`);
+    }
+    return node.keys === null ? `[${parts.join(',')}]` : `{${parts.join(',')}}`;
+  };
+  return walk(root);
+}
+
+// The snapshot's leaves in the order the generated code reads them.
+function leavesOf(node, out = []) {
+  for (const s of node.values) {
+    if (s instanceof JsonNode) leavesOf(s, out);
+    else out.push(s);
+  }
+  return out;
+}
+
+// The source of `sameJson(v, node)` for any snapshot of node's shape, its leaves in `L`.
+function comparisonSource(root, keyLists) {
+  const lines = [];
+  let leaf = 0;
+  let names = 0;
+  const emit = (node, v) => {
+    const n = node.values.length;
+    if (node.keys === null) {
+      lines.push(`if (!isArray(${v}) || ${v}.toJSON !== undefined || protoOf(${v}) !== AP || ${v}.length !== ${n}) return false;`);
+      if (node.inner.length === 0) {
+        if (n > 0) lines.push(`for (let j = 0; j < ${n}; j++) if (${v}[j] !== L[${leaf} + j]) return false;`);
+        leaf += n;
+        return;
+      }
+    } else {
+      const keys = `K${keyLists.push(node.keys) - 1}`;
+      // `toJSON` first: its load checks the object's map, and V8 can then answer
+      // `protoOf` from the map instead of calling it.
+      lines.push(`if (typeof ${v} !== 'object' || ${v} === null || ${v}.toJSON !== undefined || protoOf(${v}) !== OP) return false;`);
+      lines.push(`{ let i = 0; for (const k in ${v}) { if (k !== ${keys}[i]) return false; i++; } if (i !== ${n}) return false; }`);
+    }
+    for (let i = 0; i < n; i++) {
+      const at = node.keys === null ? `${v}[${i}]` : `${v}[${JSON.stringify(node.keys[i])}]`;
+      const s = node.values[i];
+      if (s instanceof JsonNode) {
+        const name = `v${++names}`;
+        lines.push(`const ${name} = ${at};`);
+        emit(s, name);
+      } else {
+        lines.push(`if (${at} !== L[${leaf++}]) return false;`);
+      }
+    }
+  };
+  emit(root, 'v');
+  lines.push('return true;');
+  return lines.join('\n');
+}
+
+// The compiled comparison for `node`'s shape, or null (then `sameJson` is used).
+function compiledCheck(node) {
+  if (!generate) return null;
+  const shape = shapeOf(node);
+  if (shape === null) return null;
+  let check = compiledShapes.get(shape);
+  if (check !== undefined) return check;
+  if (compiledShapes.size >= COMPILED_SHAPES) return null;
+  check = null;
+  const keyLists = [];
+  try {
+    const source = comparisonSource(node, keyLists);
+    // Each object's key list is a constant of its own (K0, K1...): no array load per key.
+    const keyNames = keyLists.map((_, i) => `K${i}`);
+    // eslint-disable-next-line no-new-func
+    const make = new Function('protoOf', 'isArray', 'OP', 'AP', ...keyNames, `return function same(v, L) {\n${source}\n};`);
+    check = make(protoOf, isArray, OBJECT_PROTO, ARRAY_PROTO, ...keyLists);
+  } catch (e) {
+    // EvalError: the page's Content-Security-Policy forbids code from strings. Anything
+    // else leaves this shape to `sameJson`.
+    if (e instanceof EvalError) {
+      generate = false;
+      return null;
+    }
+  }
+  compiledShapes.set(shape, check);
+  return check;
+}
+
+// Gives `entry` its snapshot of `object` (whose JSON text is the entry's) and the snapshot's
+// compiled comparison.
+function snapshotInto(entry, object) {
+  entry.node = snapshot(JSON.parse(entry.text));
+  adopt(object, entry.node);
+  if (entry.node instanceof JsonNode) {
+    entry.check = compiledCheck(entry.node);
+    if (entry.check !== null) entry.leaves = leavesOf(entry.node);
+  }
+}
+
 // `value` (bound to `entry`) still gives the JSON text of the entry's snapshot.
 function same(value, entry) {
-  return entry.frozen === value ? sameFrozen(value, entry.node) : sameJson(value, entry.node);
+  if (entry.frozen === value) return sameFrozen(value, entry.node);
+  return entry.check !== null ? entry.check(value, entry.leaves) : sameJson(value, entry.node);
 }
 
 // Objects bound to entries (a WeakMap: nothing is kept alive by it), with the last object
@@ -337,6 +460,8 @@ class ClaimsEntry {
     this.raw = null; // the RawSession, once prepared (null again once evicted)
     this.epoch = -1;
     this.node = null; // the snapshot, made when an object is first bound
+    this.check = null; // its compiled comparison (see compiledCheck), with its leaves
+    this.leaves = null;
     this.frozen = null; // a deeply frozen object equal to the snapshot (see same)
     this.last = null; // the last object that gave this text (see bind)
   }
@@ -401,10 +526,7 @@ function bind(bindings, object, entry) {
     entry.last = object;
     return;
   }
-  if (entry.node === null) {
-    entry.node = snapshot(JSON.parse(entry.text));
-    adopt(object, entry.node);
-  }
+  if (entry.node === null) snapshotInto(entry, object);
   const node = entry.node;
   if (entry.frozen !== object && deepFrozen(object, node) && sameJson(object, node)) entry.frozen = object;
   bindings.set(object, entry);
@@ -424,6 +546,8 @@ class ResourceEntry {
     this.raw = null; // the RawResource, once the text came twice (null again once evicted)
     this.epoch = -1;
     this.node = null;
+    this.check = null;
+    this.leaves = null;
     this.frozen = null;
     this.last = null; // the last object that gave this text (see bind)
     this.bad = false; // the engine refused this text
@@ -869,6 +993,11 @@ class Engine {
     if (this.#raw !== null && this.#epoch === state.epoch) this.#raw.free();
     this.#raw = null;
     this.#epoch = -1;
+  }
+
+  /** What the object caches run on. Only for the tests of the compiled comparisons. */
+  static _cacheStateForTests() {
+    return { codeGeneration: generate, compiledShapes: compiledShapes.size };
   }
 
   /** Panics inside the engine on purpose. Only for the tests of the panic path. */

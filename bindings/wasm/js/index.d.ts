@@ -334,6 +334,9 @@ export class Engine {
   /** Releases the wasm memory now instead of at garbage collection; the engine stays usable. */
   free(): void;
 
+  /** @internal What the object caches run on; for the tests of the compiled comparisons. */
+  static _cacheStateForTests(): { codeGeneration: boolean; compiledShapes: number };
+
   /** @internal Panics inside the engine on purpose; for the tests of the panic path. */
   _panicForTests(message?: string): void;
 }

@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
 import { Engine, InternalError } from 'ordinance-wasm';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -142,6 +143,21 @@ test('a resource object changed after it was cached is decided on its new value'
       check(claims, task, `after: ${name}`);
       check(claims, task, `after (again): ${name}`);
     }
+  }
+});
+
+test('a deleted key whose name Object.prototype also has (not enumerable) is noticed', () => {
+  // JSON.stringify drops the key; reading it would find the prototype's equal value.
+  Object.defineProperty(Object.prototype, 'created_by_id', { value: 'user_bob', configurable: true, writable: true });
+  try {
+    const claims = member();
+    const task = { ...orgTask(), created_by_id: 'user_bob' };
+    for (let i = 0; i < 3; i++) check(claims, task, 'before');
+    delete task.created_by_id;
+    check(claims, task, 'after');
+    assert.equal(engine.decide(claims, 'edit', task, at).allowed, false, 'no longer the creator');
+  } finally {
+    delete Object.prototype.created_by_id;
   }
 });
 
@@ -360,4 +376,31 @@ test('raw decideResource: an action number the engine never gave fails, with a p
     assert.deepEqual(JSON.parse(e.lastJson()), { kind: 'internal', message: `no action number ${bad}` });
   }
   for (const h of [e, s, r]) h.free();
+});
+
+// Objects seen again are compared by code generated per snapshot shape where the host allows
+// it, and by the interpreted walk where it does not (a Content-Security-Policy without
+// 'unsafe-eval'). This file runs in both: here with code generation, and in a child process
+// where Node refuses it.
+const INTERPRETED = process.execArgv.includes('--disallow-code-generation-from-strings');
+
+test('the comparisons of this process are compiled, or interpreted where code generation is refused', () => {
+  const state = Engine._cacheStateForTests();
+  if (INTERPRETED) {
+    assert.deepEqual(state, { codeGeneration: false, compiledShapes: 0 });
+  } else {
+    assert.equal(state.codeGeneration, true);
+    // member(), its variants, the two tasks and the mutated shapes above.
+    assert.ok(state.compiledShapes >= 4, `${state.compiledShapes} shapes compiled`);
+  }
+});
+
+test('every test of this file also passes with the interpreted comparison', { skip: INTERPRETED }, () => {
+  const file = fileURLToPath(import.meta.url);
+  // Run as a plain script (its tests report in TAP), not as a child of this test runner.
+  const env = { ...process.env };
+  delete env.NODE_TEST_CONTEXT;
+  const child = spawnSync(process.execPath, ['--disallow-code-generation-from-strings', file], { encoding: 'utf8', env });
+  assert.equal(child.status, 0, `${child.stdout}\n${child.stderr}`);
+  assert.match(child.stdout, /# fail 0/);
 });
