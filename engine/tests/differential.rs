@@ -603,3 +603,53 @@ fn a_forbid_is_lifted_by_its_first_cheapest_operand() {
         );
     }
 }
+
+/// A hint names the needs of the permit that needs the fewest, even when an earlier permit
+/// (or an earlier operand of a forbid) was reachable too: the better needs replace those
+/// found first. Planned (chains) and tree (an `or`) slots alike.
+#[test]
+fn a_later_permit_or_operand_that_needs_fewer_wins_the_hint() {
+    let context = Context::from_value(json!({})).unwrap();
+    let cases = [
+        (
+            json!({"sub": "u1", "org_id": "o1", "org_role": "r", "org_permissions": []}),
+            "permit read on doc when has(p:a) and has(p:b)\npermit read on doc when has(p:c)",
+            json!([{"kind": "permission", "name": "p:c"}]),
+        ),
+        (
+            json!({"sub": "u1", "org_id": "o1", "org_role": "r", "org_permissions": []}),
+            "permit read on doc when has(p:a) and has(p:b)\npermit read on doc when has(p:c) and (user or org)",
+            json!([{"kind": "permission", "name": "p:c"}]),
+        ),
+        (
+            // Outside an organization the license needs one first: two needs, against one
+            // for `not user`.
+            json!({}),
+            "permit read on doc when user\nforbid read on doc when not (licensed) and not (user)",
+            json!([{"kind": "sign_in", "name": ""}]),
+        ),
+        (
+            json!({}),
+            "permit read on doc when user\nforbid read on doc when not (licensed) and not (user) and (org or not org)",
+            json!([{"kind": "sign_in", "name": ""}]),
+        ),
+    ];
+    for (claims, rules, want) in cases {
+        let session = Session::from_claims(claims).unwrap();
+        let resource = Resource::from_value(json!({"type": "doc", "owner": "u1"})).unwrap();
+        let text = format!(
+            "permission p:a \"A\"\npermission p:b \"B\"\npermission p:c \"C\"\nresource doc {{ owner: string }}\naction read on doc\nlicense org.metadata.lic\n{rules}\n"
+        );
+        let policy = Policy::parse(&text).unwrap();
+        let d = Engine::new(policy.clone()).decide_with(
+            &session,
+            "read",
+            &resource,
+            &Options { now: Some(0), context: None },
+        );
+        assert!(!d.allowed, "{rules}");
+        let forbidden = d.reason.starts_with("forbidden:");
+        assert_eq!(d.missing, reference_missing(&policy, &session, "read", &resource, &context, forbidden), "{rules}");
+        assert_eq!(serde_json::to_value(&d.missing).unwrap(), want, "{rules}");
+    }
+}
