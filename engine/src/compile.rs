@@ -289,6 +289,11 @@ impl Program {
         }
     }
 
+    /// The name of action number `index` (a scan: for messages, not decisions).
+    pub fn action_name(&self, index: u32) -> Option<&str> {
+        self.actions.iter().find(|&(_, &i)| i == index).map(|(name, _)| &**name)
+    }
+
     pub fn prepare(&self, session: &Session) -> PreparedSession {
         let mut bits = vec![0u64; self.permission_words];
         let licensed = self.prepare_into(session, &mut bits);

@@ -4,12 +4,14 @@ use crate::claims::{Session, Validity};
 use crate::compile::{PreparedSession, Program};
 use crate::decision::{Decision, Reason};
 use crate::eval::Evaluator;
+use crate::fast::Needs;
 use crate::limits::Limits;
 use crate::policy::ast::AttrType;
 use crate::policy::validate::TypeSchema;
 use crate::policy::Policy;
 use crate::resource::{Context, PreBound, Resource};
 use serde_json::Value;
+use std::mem::take;
 use std::sync::Arc;
 
 /// Clock skew tolerated on `exp`, `nbf` and `iat`, in seconds. Clerk's SDKs allow 5 s.
@@ -154,8 +156,84 @@ impl Engine {
         let context = opts.context.as_ref().unwrap_or_else(|| empty_context());
         let now = opts.now.unwrap_or_else(system_now);
         let req = Request { session, resource, context, now, pre: None, prepared: None };
-        self.decide_request_parts(&req, Some(action), true, true)
+        self.decide_request_parts(&req, Some(ActionRef::Name(action)), true, Some(&mut Vec::new()))
             .unwrap_or_else(|_| Decision::deny(Reason::NO_MATCHING_RULE))
+    }
+
+    /// The declared action `name`, looked up once for many decisions with
+    /// [`Engine::decide_action`]; `None` when the policy declares no such action on any type.
+    ///
+    /// ```
+    /// # use ordinance::*;
+    /// let engine = Engine::from_policy_text(
+    ///     "resource doc {}\naction read on doc\npermit read on doc when user").unwrap();
+    /// let read = engine.action("read").unwrap();
+    /// assert_eq!(engine.action_name(read), Some("read"));
+    /// assert!(engine.action("write").is_none());
+    /// let s = Session::from_claims_json(r#"{"sub": "u"}"#).unwrap();
+    /// let opts = Options::default().at(0);
+    /// assert!(engine.decide_action(&s, read, &Resource::new("doc"), &opts).allowed);
+    /// ```
+    pub fn action(&self, name: &str) -> Option<ActionId> {
+        let program = &self.inner.program;
+        program.action_index.get(name).map(|index| ActionId { program: program.id, index })
+    }
+
+    /// The name of an action this engine looked up (`None` for another engine's).
+    pub fn action_name(&self, action: ActionId) -> Option<&str> {
+        let program = &self.inner.program;
+        (action.program == program.id).then(|| program.action_name(action.index)).flatten()
+    }
+
+    /// [`Engine::decide_with`] for an action found by [`Engine::action`]: the same decision,
+    /// without looking the name up. An action of another engine (a `SharedEngine` reloaded
+    /// since, say) is denied as `unknown_action`.
+    pub fn decide_action(&self, session: &Session, action: ActionId, resource: &Resource, opts: &Options) -> Decision {
+        let context = opts.context.as_ref().unwrap_or_else(|| empty_context());
+        let now = opts.now.unwrap_or_else(system_now);
+        let req = Request { session, resource, context, now, pre: None, prepared: None };
+        self.decide_request_parts(&req, Some(ActionRef::Found(action)), true, Some(&mut Vec::new()))
+            .unwrap_or_else(|_| Decision::deny(Reason::NO_MATCHING_RULE))
+    }
+
+    /// [`Engine::decide_action`] into `out`, replacing what it held: the same decision,
+    /// built in the allocation of `out.missing`, which is kept for the next call when the
+    /// decision needs none. For loops that decide many times and look at each decision
+    /// before the next; a deny with a hint then allocates nothing once `out` has one.
+    ///
+    /// ```
+    /// # use ordinance::*;
+    /// let engine = Engine::from_policy_text(
+    ///     "permission docs:read \"Read\"\nresource doc {}\naction read on doc\npermit read on doc when has(docs:read)").unwrap();
+    /// let read = engine.action("read").unwrap();
+    /// let s = Session::from_claims_json(r#"{"sub": "u", "org_id": "o", "org_role": "r"}"#).unwrap();
+    /// let opts = Options::default().at(0);
+    /// let mut d = engine.decide_action(&s, read, &Resource::new("doc"), &opts);
+    /// for _ in 0..3 {
+    ///     engine.decide_action_into(&s, read, &Resource::new("doc"), &opts, &mut d);
+    ///     assert_eq!(d.missing[0].to_string(), "requires the `docs:read` permission");
+    /// }
+    /// ```
+    pub fn decide_action_into(
+        &self,
+        session: &Session,
+        action: ActionId,
+        resource: &Resource,
+        opts: &Options,
+        out: &mut Decision,
+    ) {
+        let context = opts.context.as_ref().unwrap_or_else(|| empty_context());
+        let now = opts.now.unwrap_or_else(system_now);
+        let req = Request { session, resource, context, now, pre: None, prepared: None };
+        let mut spare = take(&mut out.missing);
+        *out = self
+            .decide_request_parts(&req, Some(ActionRef::Found(action)), true, Some(&mut spare))
+            .unwrap_or_else(|_| Decision::deny(Reason::NO_MATCHING_RULE));
+        if out.missing.capacity() == 0 {
+            // The hint did not take it: keep it for the next call.
+            spare.clear();
+            out.missing = spare;
+        }
     }
 
     /// Decides from raw JSON: claims, resource and (optional) context documents.
@@ -370,7 +448,7 @@ impl Engine {
         let req = Request { session, resource, context, now, pre: None, prepared: None };
         // The session, type and attributes are resolved once for the whole row; any
         // decision there (expired, unknown type, invalid resource) denies every action.
-        self.decide_request_parts(&req, None, true, false).err().unwrap_or_default()
+        self.decide_request_parts(&req, None, true, None).err().unwrap_or_default()
     }
 
     /// Which resources of `resource_type` may `session` act on with `action`: the policy
@@ -422,7 +500,8 @@ impl Engine {
     /// Decides without touching the resource's binding cache: for a resource built for
     /// this one request (the JSON paths), where filling the cache would only copy strings.
     fn decide_inner(&self, req: &Request<'_>, action: &str, with_hints: bool) -> Decision {
-        self.decide_request_parts(req, Some(action), false, with_hints)
+        let mut spare = Vec::new();
+        self.decide_request_parts(req, Some(ActionRef::Name(action)), false, with_hints.then_some(&mut spare))
             .unwrap_or_else(|_| Decision::deny(Reason::NO_MATCHING_RULE))
     }
 
@@ -434,9 +513,9 @@ impl Engine {
     fn decide_request_parts(
         &self,
         req: &Request<'_>,
-        action: Option<&str>,
+        action: Option<ActionRef<'_>>,
         cache: bool,
-        with_hints: bool,
+        hints: Option<&mut Needs>,
     ) -> Result<Decision, Vec<String>> {
         let Request { session, resource, context, now, pre, prepared } = *req;
         match session.validity(now, LEEWAY_SECONDS) {
@@ -478,15 +557,13 @@ impl Engine {
         let row = program.index.get(t as usize * program.n_actions..).unwrap_or_default();
         let slot = match action {
             Some(action) => {
-                let slot = program.action_index.get(action).and_then(|a| row.get(a as usize)).filter(|s| s.declared);
-                match slot {
+                let index = match action {
+                    ActionRef::Name(name) => program.action_index.get(name),
+                    ActionRef::Found(id) => (id.program == program.id).then_some(id.index),
+                };
+                match index.and_then(|a| row.get(a as usize)).filter(|s| s.declared) {
                     Some(slot) => Some(slot),
-                    None => {
-                        return Ok(Decision::deny_with_error(
-                            Reason::UNKNOWN_ACTION,
-                            format!("the policy declares no action `{action}` on `{}`", resource.type_name),
-                        ))
-                    }
+                    None => return Ok(unknown_action(program, action, resource)),
                 }
             }
             None => None,
@@ -531,7 +608,7 @@ impl Engine {
         let general = Evaluator { session, permissions, licensed, resource, context };
         let ev = crate::fast::FastEval { general, slots };
         match slot {
-            Some(slot) => Ok(decide_slot(program, &ev, slot, with_hints)),
+            Some(slot) => Ok(decide_slot(program, &ev, slot, hints)),
             None => Err(info
                 .map(|i| {
                     i.actions
@@ -539,7 +616,7 @@ impl Engine {
                         .zip(&i.action_names)
                         .filter(|(&a, _)| {
                             row.get(a as usize)
-                                .is_some_and(|s| s.declared && decide_slot(program, &ev, s, false).allowed)
+                                .is_some_and(|s| s.declared && decide_slot(program, &ev, s, None).allowed)
                         })
                         .map(|(_, name)| name.to_string())
                         .collect()
@@ -547,6 +624,41 @@ impl Engine {
                 .unwrap_or_default()),
         }
     }
+}
+
+/// An action found by [`Engine::action`]: its number in one engine's policy.
+///
+/// ```
+/// # let engine = ordinance::Engine::from_policy_text(
+/// #     "resource doc {}\naction read on doc\npermit read on doc when user").unwrap();
+/// let read: ordinance::ActionId = engine.action("read").unwrap();
+/// assert_eq!(engine.action("read"), Some(read));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ActionId {
+    /// The `Program::id` of the engine that found it.
+    program: u64,
+    index: u32,
+}
+
+/// The action of a request: as named, or found beforehand.
+#[derive(Clone, Copy)]
+enum ActionRef<'a> {
+    Name(&'a str),
+    Found(ActionId),
+}
+
+/// The deny of an action the resource's type does not declare.
+#[cold]
+fn unknown_action(program: &Program, action: ActionRef<'_>, resource: &Resource) -> Decision {
+    let message = match action {
+        ActionRef::Name(name) => format!("the policy declares no action `{name}` on `{}`", resource.type_name),
+        ActionRef::Found(id) => match (id.program == program.id).then(|| program.action_name(id.index)).flatten() {
+            Some(name) => format!("the policy declares no action `{name}` on `{}`", resource.type_name),
+            None => "the action was looked up in another engine's policy (`Engine::action`)".to_string(),
+        },
+    };
+    Decision::deny_with_error(Reason::UNKNOWN_ACTION, message)
 }
 
 /// The inputs of one decision besides the action.
@@ -569,10 +681,10 @@ fn decide_slot<'a>(
     program: &'a Program,
     ev: &crate::fast::FastEval<'a>,
     slot: &'a crate::compile::Slot,
-    with_hints: bool,
+    hints: Option<&mut Needs>,
 ) -> Decision {
     if let Some(plan) = &slot.plan {
-        return decide_planned(program, ev, plan, with_hints);
+        return decide_planned(program, ev, plan, hints);
     }
     let mut errored: Option<u32> = None;
     for (position, &f) in slot.fast_forbids.iter().enumerate() {
@@ -585,8 +697,8 @@ fn decide_slot<'a>(
             Ok(true) => {
                 let Some(rule) = program.rules.get(fr.rule as usize) else { continue };
                 let mut d = forbidden_by(rule);
-                if with_hints {
-                    d.missing = crate::fast::FastHints { ev, program }.missing(slot, Some(position));
+                if let Some(spare) = hints {
+                    d.missing = crate::fast::FastHints { ev, program }.missing(slot, Some(position), take(spare));
                 }
                 return d;
             }
@@ -611,8 +723,8 @@ fn decide_slot<'a>(
         }
     }
     let mut d = Decision::deny(Reason::NO_MATCHING_RULE);
-    if with_hints {
-        d.missing = crate::fast::FastHints { ev, program }.missing(slot, None);
+    if let Some(spare) = hints {
+        d.missing = crate::fast::FastHints { ev, program }.missing(slot, None, take(spare));
     }
     d
 }
@@ -645,7 +757,7 @@ fn decide_planned<'a>(
     program: &'a Program,
     ev: &crate::fast::FastEval<'a>,
     plan: &'a crate::plan::SlotPlan,
-    with_hints: bool,
+    hints: Option<&mut Needs>,
 ) -> Decision {
     let mut memo = crate::plan::Memo::default();
     let facts = crate::plan::Facts::of(ev);
@@ -655,8 +767,9 @@ fn decide_planned<'a>(
             Ok(true) => {
                 let Some(rule) = program.rules.get(planned.rule as usize) else { continue };
                 let mut d = forbidden_by(rule);
-                if with_hints {
-                    d.missing = plan.missing(&crate::fast::FastHints { ev, program }, facts, &mut memo, Some(position));
+                if let Some(spare) = hints {
+                    let hints = crate::fast::FastHints { ev, program };
+                    d.missing = plan.missing(&hints, facts, &mut memo, Some(position), take(spare));
                 }
                 return d;
             }
@@ -676,8 +789,8 @@ fn decide_planned<'a>(
         }
     }
     let mut d = Decision::deny(Reason::NO_MATCHING_RULE);
-    if with_hints {
-        d.missing = plan.missing(&crate::fast::FastHints { ev, program }, facts, &mut memo, None);
+    if let Some(spare) = hints {
+        d.missing = plan.missing(&crate::fast::FastHints { ev, program }, facts, &mut memo, None, take(spare));
     }
     d
 }

@@ -384,8 +384,10 @@ pub(crate) fn merge_tail(st: &mut Needs, start: usize, mid: usize) {
 impl<'a> FastHints<'a, '_> {
     /// The `missing` hint of a deny on `slot`. `forbidden` is the position in
     /// `slot.fast_forbids` of the forbid that denied (the first that matched), if one did.
-    pub fn missing(&self, slot: &'a crate::compile::Slot, forbidden: Option<usize>) -> Vec<Requirement> {
-        let mut st = Needs::new();
+    /// The hint is built in `spare` (emptied first), whose allocation it reuses.
+    pub fn missing(&self, slot: &'a crate::compile::Slot, forbidden: Option<usize>, spare: Needs) -> Vec<Requirement> {
+        let mut st = spare;
+        st.clear();
         self.needs(slot, forbidden, &mut st);
         st
     }

@@ -86,7 +86,7 @@ mod watch;
 pub use authzen::{authzen_decision, Directory, MAX_DIRECTORY_BYTES};
 pub use claims::{ClaimsError, Session};
 pub use decision::{Decision, Reason, Requirement, RuleId, SharedStr};
-pub use engine::{Engine, Options, LEEWAY_SECONDS};
+pub use engine::{ActionId, Engine, Options, LEEWAY_SECONDS};
 pub use explain::{Explanation, RuleTrace};
 pub use filter::{row_level_security, Filter, FilterError, RlsOptions, SqlCommand, SqlFilter, SqlOptions};
 pub use limits::Limits;

@@ -225,15 +225,17 @@ fn operand(c: &Fast, tests: &mut Vec<Fast>) -> Option<Operand> {
 impl SlotPlan {
     /// What would turn the deny into an allow; `facts` are the request's (`Facts::of`),
     /// `forbidden` is the position of the forbid that denied (the first that matched), if
-    /// one did.
+    /// one did. The hint is built in `spare` (emptied first), whose allocation it reuses.
     pub fn missing<'a>(
         &'a self,
         hints: &FastHints<'a, '_>,
         facts: u8,
         memo: &mut Memo,
         forbidden: Option<usize>,
+        spare: Needs,
     ) -> Vec<Requirement> {
-        let mut st = Needs::new();
+        let mut st = spare;
+        st.clear();
         if let Some(first) = forbidden {
             // Every matching forbid must be lifted: the first that matched, and those after
             // it that match too (a forbid without a condition cannot be lifted: skipped).

@@ -226,6 +226,7 @@ fn request() -> impl Strategy<Value = Request> {
 fn agrees_with_reference(text: &str, requests: Vec<Request>) -> Result<(), TestCaseError> {
     let policy = Policy::parse(text).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
     let engine = Engine::new(policy.clone());
+    let mut reused: Option<ordinance::Decision> = None;
     for (claims, action, resource, ctx) in requests {
         let Ok(session) = Session::from_claims(claims.clone()) else { continue };
         let Ok(resource) = Resource::from_value(resource) else { continue };
@@ -236,6 +237,16 @@ fn agrees_with_reference(text: &str, requests: Vec<Request>) -> Result<(), TestC
             &resource,
             &Options { now: Some(1_000), context: Some(context.clone()) },
         );
+        if let Some(id) = engine.action(action) {
+            let opts = Options { now: Some(1_000), context: Some(context.clone()) };
+            prop_assert_eq!(&engine.decide_action(&session, id, &resource, &opts), &fast, "decide_action");
+            // Into the previous request's decision (and its hint's allocation).
+            match &mut reused {
+                Some(d) => engine.decide_action_into(&session, id, &resource, &opts, d),
+                None => reused = Some(engine.decide_action(&session, id, &resource, &opts)),
+            }
+            prop_assert_eq!(reused.as_ref(), Some(&fast), "decide_action_into");
+        }
         let (allowed, reason, rule) = reference_decide(&policy, &session, action, &resource, &context, 1_000);
         prop_assert_eq!(fast.allowed, allowed, "policy:\n{}\nclaims {}", text, claims);
         prop_assert_eq!(fast.reason.as_str(), reason.as_str(), "policy:\n{}\nclaims {}", text, claims);

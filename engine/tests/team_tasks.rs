@@ -172,3 +172,61 @@ fn empty_org_metadata_in_a_personal_session_is_accepted() {
 fn own_json() -> Value {
     json!({"type": "task", "owner_id": "user_1", "created_by_id": "user_1"})
 }
+
+/// `Engine::action` + `decide_action` give exactly `decide_with`'s decision for every session,
+/// resource and action of the Team Task test file, and an action found by another engine is
+/// never taken for this engine's, even where both policies number it alike.
+#[test]
+fn actions_found_beforehand_decide_as_names_do() {
+    let doc: Value =
+        serde_json::from_str(&std::fs::read_to_string(policy_dir().join("team_tasks.test.json")).unwrap()).unwrap();
+    let engine = engine();
+    let opts = Options::default().at(doc["now"].as_i64().unwrap());
+    let mut compared = 0;
+    for claims in doc["sessions"].as_object().unwrap().values() {
+        let session = Session::from_claims(claims.clone()).unwrap();
+        for resource in doc["resources"].as_object().unwrap().values() {
+            let resource = Resource::from_value(resource.clone()).unwrap();
+            for name in ["view", "create", "edit", "complete", "delete"] {
+                let id = engine.action(name).unwrap();
+                assert_eq!(engine.action_name(id), Some(name));
+                let by_name = engine.decide_with(&session, name, &resource, &opts);
+                assert_eq!(engine.decide_action(&session, id, &resource, &opts), by_name, "{name}");
+                compared += 1;
+            }
+        }
+    }
+    assert!(compared > 50, "{compared} decisions compared");
+    assert_eq!(engine.action("archive"), None);
+
+    // Same text, another engine: the same number, but not this engine's action.
+    let other = self::engine();
+    let foreign = other.action("edit").unwrap();
+    assert_ne!(engine.action("edit"), Some(foreign));
+    assert_eq!(engine.action_name(foreign), None);
+    let manager = Session::from_claims(doc["sessions"]["alice_manager"].clone()).unwrap();
+    let task =
+        Resource::from_value(json!({"type": "task", "owner_id": "user_alice", "created_by_id": "user_alice"})).unwrap();
+    assert!(engine.decide_with(&manager, "edit", &task, &opts).allowed);
+    let d = engine.decide_action(&manager, foreign, &task, &opts);
+    assert!(!d.allowed);
+    assert_eq!(d.reason, "unknown_action");
+    assert!(d.error.unwrap().contains("another engine"));
+}
+
+/// An action declared on one type is unknown on another, by name or found beforehand alike.
+#[test]
+fn an_action_found_beforehand_is_still_checked_against_the_resource_type() {
+    let engine = Engine::from_policy_text(
+        "resource doc {}\nresource folder {}\naction read on doc\naction open on folder\npermit read on doc when user\npermit open on folder when user",
+    )
+    .unwrap();
+    let session = Session::from_claims(json!({"sub": "u"})).unwrap();
+    let folder = Resource::new("folder");
+    let opts = Options::default().at(0);
+    let read = engine.action("read").unwrap();
+    let by_id = engine.decide_action(&session, read, &folder, &opts);
+    assert_eq!(by_id, engine.decide_with(&session, "read", &folder, &opts));
+    assert_eq!((by_id.allowed, by_id.reason.as_str()), (false, "unknown_action"));
+    assert_eq!(by_id.error.as_deref(), Some("the policy declares no action `read` on `folder`"));
+}

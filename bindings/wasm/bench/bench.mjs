@@ -222,7 +222,9 @@ for (const [kind, claims] of Object.entries(requests)) {
   const template = Object.freeze({ ...expect[kind], missing: Object.freeze(expect[kind].missing.map((m) => Object.freeze({ ...m }))) });
   const copyDecision = (d) => {
     const missing = d.missing;
-    return { allowed: d.allowed, reason: d.reason, rule: d.rule, missing: missing.length === 0 ? [] : missing.map((m) => ({ kind: m.kind, name: m.name })) };
+    const copy = new Array(missing.length);
+    for (let i = 0; i < missing.length; i++) copy[i] = { kind: missing[i].kind, name: missing[i].name };
+    return { allowed: d.allowed, reason: d.reason, rule: d.rule, missing: copy };
   };
   results.push(measure(`${kind}: copy of the decision object only`, () => copyDecision(template), expect[kind]));
   // Parts of the JSON path, for the analysis in docs/performance-wasm.md.

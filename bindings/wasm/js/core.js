@@ -609,12 +609,18 @@ const FAILED = 0xfffffffe;
 
 function copyDecision(d) {
   const missing = d.missing;
-  return {
-    allowed: d.allowed,
-    reason: d.reason,
-    rule: d.rule,
-    missing: missing.length === 0 ? [] : missing.map((m) => ({ kind: m.kind, name: m.name })),
-  };
+  return { allowed: d.allowed, reason: d.reason, rule: d.rule, missing: missing.length === 0 ? [] : copyMissing(missing) };
+}
+
+// (A sized array filled in a loop: cheaper than `map` with a closure on every deny.)
+function copyMissing(missing) {
+  const n = missing.length;
+  const out = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const m = missing[i];
+    out[i] = { kind: m.kind, name: m.name };
+  }
+  return out;
 }
 
 let sessionRaw;
@@ -835,18 +841,20 @@ class Engine {
       let id;
       const actionId = this.#actionId(engine, action);
       const name = actionId === NOT_INTERNED ? action : undefined;
-      const who = claims instanceof Session ? sessionRaw(claims) : claimsFor(claims, this.#sessions, this.#bound, false);
+      const prepared = claims instanceof Session;
+      const who = prepared ? sessionRaw(claims) : claimsFor(claims, this.#sessions, this.#bound, false);
       if (typeof who === 'string') {
         const resourceJson = typeof target === 'string' ? target : target.text;
         id = engine.decideJsonId(who, actionId, name, resourceJson, context, now);
       } else {
-        const session = who instanceof ClaimsEntry ? who.raw : who;
-        id =
-          typeof target === 'string'
-            ? engine.decideSessionId(session, actionId, name, target, context, now)
-            : actionId === NOT_INTERNED
-              ? engine.decideSessionId(session, actionId, name, target.text, undefined, now)
-              : engine.decideResource(session, actionId, target.raw, now);
+        const session = prepared ? who : who.raw;
+        if (typeof target === 'string') {
+          id = engine.decideSessionId(session, actionId, name, target, context, now);
+        } else if (actionId === NOT_INTERNED) {
+          id = engine.decideSessionId(session, actionId, name, target.text, undefined, now);
+        } else {
+          id = engine.decideResource(session, actionId, target.raw, now);
+        }
         if (id === FAILED) throw engine.lastJson();
       }
       return this.#decision(engine, id);

@@ -27,7 +27,8 @@
 //!   `__wbg_reset_state`), throws `InternalError`, and rebuilds engines lazily.
 
 use ordinance::{
-    Context, Decision, Directory, Engine, Filter, FilterError, Options, PolicyError, Resource, Session, SqlOptions,
+    ActionId, Context, Decision, Directory, Engine, Filter, FilterError, Options, PolicyError, Resource, Session,
+    SqlOptions,
 };
 use rustc_hash::FxHasher;
 use serde_json::{json, Value};
@@ -168,6 +169,8 @@ pub struct RawEngine {
     engine: Engine,
     /// Action names by the number `action` gave them.
     actions: Vec<String>,
+    /// The same actions as the engine found them (`None`: not declared).
+    found: Vec<Option<ActionId>>,
     /// Decisions without an `error`, by number (see `decision`).
     decisions: Table<Decision>,
     /// `permittedActions` answers, by number (see `permitted`).
@@ -176,9 +179,55 @@ pub struct RawEngine {
     last: String,
     /// Per action number: the number of its last numbered decision.
     last_by_action: Vec<u32>,
+    /// The last decision of `decideResource`, decided into again (`decide_action_into`):
+    /// a deny's hint then allocates nothing when it is the decision numbered last time.
+    scratch: Option<Decision>,
 }
 
 impl RawEngine {
+    /// The hot path of `decideResource`.
+    fn decide_prepared(&mut self, session: &Session, action: u32, resource: &Resource, now: f64) -> u32 {
+        let opts = Options::default().at(unix(now));
+        let result = match (self.found.get(action as usize), self.actions.get(action as usize)) {
+            (Some(&Some(found)), _) => {
+                let engine = &self.engine;
+                match &mut self.scratch {
+                    Some(d) => engine.decide_action_into(session, found, resource, &opts, d),
+                    None => self.scratch = Some(engine.decide_action(session, found, resource, &opts)),
+                }
+                self.scratch_id(action)
+            }
+            (_, Some(name)) => {
+                let decision = self.engine.decide_with(session, name, resource, &opts);
+                self.decision_id(decision, action)
+            }
+            _ => Err(thrown("internal", format!("no action number {action}"), None)),
+        };
+        match result {
+            Ok(id) => id,
+            Err(payload) => {
+                self.last = payload.as_string().unwrap_or_default();
+                FAILED
+            }
+        }
+    }
+
+    /// `decision_id` of `scratch`, copied only when it is not the action's last answer.
+    fn scratch_id(&mut self, action: u32) -> Result<u32, JsValue> {
+        let Some(decision) = self.scratch.as_ref() else {
+            return Err(thrown("internal", "no decision to number".into(), None));
+        };
+        if decision.error.is_none() {
+            if let Some(&id) = self.last_by_action.get(action as usize) {
+                if self.decisions.items.get(id as usize) == Some(decision) {
+                    return Ok(id);
+                }
+            }
+        }
+        let copy = decision.clone();
+        self.decision_id(copy, action)
+    }
+
     /// The number of `decision`, or `NOT_INTERNED` with its JSON text in `last`. `action`'s
     /// last answer is tried first (a button asks the same question again and again).
     fn decision_id(&mut self, decision: Decision, action: u32) -> Result<u32, JsValue> {
@@ -272,6 +321,8 @@ impl RawEngine {
         Ok(RawEngine {
             engine,
             actions: Vec::new(),
+            found: Vec::new(),
+            scratch: None,
             decisions: Table::new(),
             lists: Table::new(),
             last: String::new(),
@@ -326,6 +377,7 @@ impl RawEngine {
         match u32::try_from(self.actions.len()) {
             Ok(id) if self.actions.len() < TABLE_CAP => {
                 self.actions.push(name.to_owned());
+                self.found.push(self.engine.action(name));
                 self.last_by_action.push(NOT_INTERNED);
                 id
             }
@@ -399,25 +451,7 @@ impl RawEngine {
     /// methods) is then in `lastJson`. An action without a number takes `decideSessionId`.
     #[wasm_bindgen(js_name = decideResource)]
     pub fn decide_resource(&mut self, session: &RawSession, action: u32, resource: &RawResource, now: f64) -> u32 {
-        let result = match self.actions.get(action as usize) {
-            Some(name) => {
-                let decision = self.engine.decide_with(
-                    &session.session,
-                    name,
-                    &resource.resource,
-                    &Options::default().at(unix(now)),
-                );
-                self.decision_id(decision, action)
-            }
-            None => Err(thrown("internal", format!("no action number {action}"), None)),
-        };
-        match result {
-            Ok(id) => id,
-            Err(payload) => {
-                self.last = payload.as_string().unwrap_or_default();
-                FAILED
-            }
-        }
+        self.decide_prepared(&session.session, action, &resource.resource, now)
     }
 
     /// `permittedActions` on a prepared resource, without context, answering with the
