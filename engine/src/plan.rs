@@ -132,7 +132,9 @@ impl SlotPlan {
     }
 
     /// Test `i`'s value, evaluated on first use.
-    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+    // Inlined in wasm too (unlike most of the hot path, kept out of line there for size):
+    // measured 30 ns off a deny in Node for under 100 bytes of gzipped `.wasm`.
+    #[inline(always)]
     pub fn test<'a>(&'a self, ev: &FastEval<'a>, memo: &mut Memo, i: u8) -> Result<bool, Fault> {
         let bit = 1u64 << (i % 64);
         if memo.known & bit != 0 {
