@@ -309,7 +309,7 @@ function shapeOf(root) {
   const walk = (node) => {
     if (++nodes > COMPILED_NODES) return null;
     const parts = [];
-    if (node.keys === null && node.inner.length === 0) return `[${node.values.length}]`;
+    if (node.keys === null && node.inner.length === 0) return '[*]';
     for (let i = 0; i < node.values.length; i++) {
       if (++entries > COMPILED_ENTRIES) return null;
       const s = node.values[i];
@@ -322,8 +322,13 @@ function shapeOf(root) {
   return walk(root);
 }
 
-// The snapshot's leaves in the order the generated code reads them.
+// The snapshot's leaves in the order the generated code reads them; an array of leaves is
+// one (its values).
 function leavesOf(node, out = []) {
+  if (node.keys === null && node.inner.length === 0) {
+    out.push(node.values);
+    return out;
+  }
   for (const s of node.values) {
     if (s instanceof JsonNode) leavesOf(s, out);
     else out.push(s);
@@ -338,13 +343,17 @@ function comparisonSource(root, keyLists) {
   let names = 0;
   const emit = (node, v) => {
     const n = node.values.length;
+    if (node.keys === null && node.inner.length === 0) {
+      // An array of leaves is one leaf of `L`: the snapshot's array (so its length is not
+      // part of the shape, and the claims of two users share one function).
+      const a = `v${++names}`;
+      lines.push(`const ${a} = L[${leaf++}];`);
+      lines.push(`if (!isArray(${v}) || ${v}.toJSON !== undefined || protoOf(${v}) !== AP || ${v}.length !== ${a}.length) return false;`);
+      lines.push(`for (let j = 0; j < ${a}.length; j++) if (${v}[j] !== ${a}[j]) return false;`);
+      return;
+    }
     if (node.keys === null) {
       lines.push(`if (!isArray(${v}) || ${v}.toJSON !== undefined || protoOf(${v}) !== AP || ${v}.length !== ${n}) return false;`);
-      if (node.inner.length === 0) {
-        if (n > 0) lines.push(`for (let j = 0; j < ${n}; j++) if (${v}[j] !== L[${leaf} + j]) return false;`);
-        leaf += n;
-        return;
-      }
     } else {
       const keys = `K${keyLists.push(node.keys) - 1}`;
       // `toJSON` first: its load checks the object's map, and V8 can then answer

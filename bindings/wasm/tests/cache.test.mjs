@@ -161,6 +161,23 @@ test('a deleted key whose name Object.prototype also has (not enumerable) is not
   }
 });
 
+test('claims that differ only in the length of an array share one compiled comparison', () => {
+  const two = member();
+  const three = { ...member(), sub: 'user_carol', org_permissions: ['org:tasks:view', 'org:tasks:edit', 'org:tasks:manage'] };
+  const task = orgTask();
+  for (let i = 0; i < 3; i++) check(two, task, 'two permissions');
+  const before = Engine._cacheStateForTests().compiledShapes;
+  for (let i = 0; i < 3; i++) check(three, task, 'three permissions');
+  if (!INTERPRETED) assert.equal(Engine._cacheStateForTests().compiledShapes, before, 'no new shape');
+  // Each object is still compared with its own snapshot.
+  three.org_permissions.pop();
+  check(three, task, 'three permissions, one popped');
+  two.org_permissions.push('org:tasks:manage');
+  check(two, task, 'two permissions, one pushed');
+  two.org_permissions[0] = 'org:tasks:manage';
+  check(two, task, 'two permissions, first replaced');
+});
+
 test('random changes to cached claims and resources never give a stale answer', () => {
   // A deterministic generator (xorshift), so a failure repeats.
   let seed = 0x2545f491;
