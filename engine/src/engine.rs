@@ -156,7 +156,7 @@ impl Engine {
         let context = opts.context.as_ref().unwrap_or_else(|| empty_context());
         let now = opts.now.unwrap_or_else(system_now);
         let req = Request { session, resource, context, now, pre: None, prepared: None };
-        self.decide_request_parts(&req, Some(ActionRef::Name(action)), true, Some(&mut Vec::new()))
+        self.decide_request_parts(&req, Some(ActionRef::Name(action)), true, Hints::Fresh)
             .unwrap_or_else(|_| Decision::deny(Reason::NO_MATCHING_RULE))
     }
 
@@ -192,7 +192,7 @@ impl Engine {
         let context = opts.context.as_ref().unwrap_or_else(|| empty_context());
         let now = opts.now.unwrap_or_else(system_now);
         let req = Request { session, resource, context, now, pre: None, prepared: None };
-        self.decide_request_parts(&req, Some(ActionRef::Found(action)), true, Some(&mut Vec::new()))
+        self.decide_request_parts(&req, Some(ActionRef::Found(action)), true, Hints::Fresh)
             .unwrap_or_else(|_| Decision::deny(Reason::NO_MATCHING_RULE))
     }
 
@@ -227,7 +227,7 @@ impl Engine {
         let req = Request { session, resource, context, now, pre: None, prepared: None };
         let mut spare = take(&mut out.missing);
         *out = self
-            .decide_request_parts(&req, Some(ActionRef::Found(action)), true, Some(&mut spare))
+            .decide_request_parts(&req, Some(ActionRef::Found(action)), true, Hints::Into(&mut spare))
             .unwrap_or_else(|_| Decision::deny(Reason::NO_MATCHING_RULE));
         if out.missing.capacity() == 0 {
             // The hint did not take it: keep it for the next call.
@@ -448,7 +448,7 @@ impl Engine {
         let req = Request { session, resource, context, now, pre: None, prepared: None };
         // The session, type and attributes are resolved once for the whole row; any
         // decision there (expired, unknown type, invalid resource) denies every action.
-        self.decide_request_parts(&req, None, true, None).err().unwrap_or_default()
+        self.decide_request_parts(&req, None, true, Hints::Skip).err().unwrap_or_default()
     }
 
     /// Which resources of `resource_type` may `session` act on with `action`: the policy
@@ -500,8 +500,8 @@ impl Engine {
     /// Decides without touching the resource's binding cache: for a resource built for
     /// this one request (the JSON paths), where filling the cache would only copy strings.
     fn decide_inner(&self, req: &Request<'_>, action: &str, with_hints: bool) -> Decision {
-        let mut spare = Vec::new();
-        self.decide_request_parts(req, Some(ActionRef::Name(action)), false, with_hints.then_some(&mut spare))
+        let hints = if with_hints { Hints::Fresh } else { Hints::Skip };
+        self.decide_request_parts(req, Some(ActionRef::Name(action)), false, hints)
             .unwrap_or_else(|_| Decision::deny(Reason::NO_MATCHING_RULE))
     }
 
@@ -515,7 +515,7 @@ impl Engine {
         req: &Request<'_>,
         action: Option<ActionRef<'_>>,
         cache: bool,
-        hints: Option<&mut Needs>,
+        hints: Hints<'_>,
     ) -> Result<Decision, Vec<String>> {
         let Request { session, resource, context, now, pre, prepared } = *req;
         match session.validity(now, LEEWAY_SECONDS) {
@@ -616,7 +616,7 @@ impl Engine {
                         .zip(&i.action_names)
                         .filter(|(&a, _)| {
                             row.get(a as usize)
-                                .is_some_and(|s| s.declared && decide_slot(program, &ev, s, None).allowed)
+                                .is_some_and(|s| s.declared && decide_slot(program, &ev, s, Hints::Skip).allowed)
                         })
                         .map(|(_, name)| name.to_string())
                         .collect()
@@ -661,6 +661,27 @@ fn unknown_action(program: &Program, action: ActionRef<'_>, resource: &Resource)
     Decision::deny_with_error(Reason::UNKNOWN_ACTION, message)
 }
 
+/// Whether a deny gets its `missing` hint, and where it is built.
+enum Hints<'s> {
+    /// No hint (`permitted_actions` asks only whether each action is allowed).
+    Skip,
+    /// In a new vector.
+    Fresh,
+    /// In this one's allocation (`Engine::decide_action_into`).
+    Into(&'s mut Needs),
+}
+
+impl Hints<'_> {
+    /// The vector to build the hint in, or `None` for no hint.
+    fn spare(self) -> Option<Needs> {
+        match self {
+            Hints::Skip => None,
+            Hints::Fresh => Some(Vec::new()),
+            Hints::Into(spare) => Some(take(spare)),
+        }
+    }
+}
+
 /// The inputs of one decision besides the action.
 #[derive(Clone, Copy)]
 struct Request<'r> {
@@ -681,7 +702,7 @@ fn decide_slot<'a>(
     program: &'a Program,
     ev: &crate::fast::FastEval<'a>,
     slot: &'a crate::compile::Slot,
-    hints: Option<&mut Needs>,
+    hints: Hints<'_>,
 ) -> Decision {
     if let Some(plan) = &slot.plan {
         return decide_planned(program, ev, plan, hints);
@@ -697,8 +718,8 @@ fn decide_slot<'a>(
             Ok(true) => {
                 let Some(rule) = program.rules.get(fr.rule as usize) else { continue };
                 let mut d = forbidden_by(rule);
-                if let Some(spare) = hints {
-                    d.missing = crate::fast::FastHints { ev, program }.missing(slot, Some(position), take(spare));
+                if let Some(spare) = hints.spare() {
+                    d.missing = crate::fast::FastHints { ev, program }.missing(slot, Some(position), spare);
                 }
                 return d;
             }
@@ -723,8 +744,8 @@ fn decide_slot<'a>(
         }
     }
     let mut d = Decision::deny(Reason::NO_MATCHING_RULE);
-    if let Some(spare) = hints {
-        d.missing = crate::fast::FastHints { ev, program }.missing(slot, None, take(spare));
+    if let Some(spare) = hints.spare() {
+        d.missing = crate::fast::FastHints { ev, program }.missing(slot, None, spare);
     }
     d
 }
@@ -757,7 +778,7 @@ fn decide_planned<'a>(
     program: &'a Program,
     ev: &crate::fast::FastEval<'a>,
     plan: &'a crate::plan::SlotPlan,
-    hints: Option<&mut Needs>,
+    hints: Hints<'_>,
 ) -> Decision {
     let mut memo = crate::plan::Memo::default();
     let facts = crate::plan::Facts::of(ev);
@@ -767,9 +788,9 @@ fn decide_planned<'a>(
             Ok(true) => {
                 let Some(rule) = program.rules.get(planned.rule as usize) else { continue };
                 let mut d = forbidden_by(rule);
-                if let Some(spare) = hints {
+                if let Some(spare) = hints.spare() {
                     let hints = crate::fast::FastHints { ev, program };
-                    d.missing = plan.missing(&hints, facts, &mut memo, Some(position), take(spare));
+                    d.missing = plan.missing(&hints, facts, &mut memo, Some(position), spare);
                 }
                 return d;
             }
@@ -789,8 +810,8 @@ fn decide_planned<'a>(
         }
     }
     let mut d = Decision::deny(Reason::NO_MATCHING_RULE);
-    if let Some(spare) = hints {
-        d.missing = plan.missing(&crate::fast::FastHints { ev, program }, facts, &mut memo, None, take(spare));
+    if let Some(spare) = hints.spare() {
+        d.missing = plan.missing(&crate::fast::FastHints { ev, program }, facts, &mut memo, None, spare);
     }
     d
 }

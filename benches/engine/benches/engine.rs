@@ -9,6 +9,7 @@
 //! |---|---|---|
 //! | `decide/prepared`, `floor/prepared` | the 8 requests of `workload::MIX` on sessions and resources built beforehand | 8 |
 //! | `decide/prepared_allows`, `decide/prepared_denies` | the 5 allows / the 3 denies of the mix, prepared | 5 / 3 |
+//! | `decide/prepared_action_into` | the mix, prepared, with `Engine::action` looked up beforehand and `decide_action_into` one `Decision` | 8 |
 //! | `decide/json`, `floor/json` | the same 8 from the raw claims JSON and resource JSON | 8 |
 //! | `permitted_actions/ordinance`, `permitted_actions/floor` | the 5 actions on each of the 8 (session, resource) pairs of the mix | 8 calls |
 //! | `scaling_distinct/allow/N` | N rules over N/2 (type, action) pairs: allow on the first and on the last pair | 2 |
@@ -80,7 +81,32 @@ fn decide(c: &mut Criterion) {
             });
         });
     }
+    // The same mix through the API for many decisions: each action looked up once
+    // (`Engine::action`), each decision made into the same `Decision` (`decide_action_into`).
+    let found: Vec<_> = mix.iter().map(|p| engine.action(p.action).expect("declared")).collect();
+    let (first, first_action) = (mix.first().expect("a mix"), *found.first().expect("a mix"));
+    let mut reused = engine.decide_action(&first.session, first_action, &first.resource, &opts);
+    for (p, &a) in mix.iter().zip(&found) {
+        engine.decide_action_into(&p.session, a, &p.resource, &opts, &mut reused);
+        assert_eq!(reused, engine.decide_with(&p.session, p.action, &p.resource, &opts), "{}", p.request.name);
+    }
     group.throughput(elements(MIX.len()));
+    group.bench_function("prepared_action_into", |b| {
+        b.iter(|| {
+            let mut allowed = 0u32;
+            for (p, &a) in mix.iter().zip(&found) {
+                engine.decide_action_into(
+                    black_box(&p.session),
+                    black_box(a),
+                    black_box(&p.resource),
+                    &opts,
+                    &mut reused,
+                );
+                allowed += u32::from(reused.allowed);
+            }
+            allowed
+        });
+    });
     group.bench_function("json", |b| {
         b.iter(|| {
             let mut allowed = 0u32;
