@@ -527,6 +527,8 @@ pub fn check_case(policy_text: &str, requests: &[Request]) -> std::result::Resul
     let Ok(policy) = Policy::parse(policy_text) else { return Ok(false) };
     let engine = Engine::new(policy.clone());
     let twin = Engine::new(policy.clone());
+    // Decided into again and again across the requests (and their hints' allocations).
+    let mut reused: Option<ordinance::Decision> = None;
     for req in requests {
         let ctx_label = || format!("policy:\n{policy_text}\nrequest: {req:?}");
         let by_value = engine.decide_value(
@@ -572,6 +574,26 @@ pub fn check_case(policy_text: &str, requests: &[Request]) -> std::result::Resul
         let fast = engine.decide_with(&session, &req.action, &resource, &opts);
         if fast != by_value {
             return Err(format!("decide_with {fast:?} != decide_value {by_value:?}\n{}", ctx_label()));
+        }
+        if let Some(action) = engine.action(&req.action) {
+            let found = engine.decide_action(&session, action, &resource, &opts);
+            match &mut reused {
+                Some(d) => engine.decide_action_into(&session, action, &resource, &opts, d),
+                None => reused = Some(found.clone()),
+            }
+            for (what, other) in [("decide_action", Some(&found)), ("decide_action_into", reused.as_ref())] {
+                if other != Some(&fast) {
+                    return Err(format!("{what} {other:?} != decide_with {fast:?}\n{}", ctx_label()));
+                }
+            }
+            // An action found by another engine is never this engine's: denied as unknown,
+            // or earlier for what the request itself lacks (expired, bad claims...).
+            if let Some(foreign) = twin.action(&req.action) {
+                let d = engine.decide_action(&session, foreign, &resource, &opts);
+                if d.allowed || (d.reason != "unknown_action" && d.reason != fast.reason) {
+                    return Err(format!("another engine's action decided {d:?}\n{}", ctx_label()));
+                }
+            }
         }
         let naive = reference_decide(&policy, &session, &req.action, &resource, &context, req.now);
         if shape(&fast) != naive {
