@@ -180,6 +180,14 @@ impl Engine {
     }
 
     /// The name of an action this engine looked up (`None` for another engine's).
+    ///
+    /// ```
+    /// # use ordinance::*;
+    /// let text = "resource doc {}\naction read on doc\npermit read on doc when user";
+    /// let (a, b) = (Engine::from_policy_text(text).unwrap(), Engine::from_policy_text(text).unwrap());
+    /// let read = a.action("read").unwrap();
+    /// assert_eq!((a.action_name(read), b.action_name(read)), (Some("read"), None));
+    /// ```
     pub fn action_name(&self, action: ActionId) -> Option<&str> {
         let program = &self.inner.program;
         (action.program == program.id).then(|| program.action_name(action.index)).flatten()
@@ -188,6 +196,18 @@ impl Engine {
     /// [`Engine::decide_with`] for an action found by [`Engine::action`]: the same decision,
     /// without looking the name up. An action of another engine (a `SharedEngine` reloaded
     /// since, say) is denied as `unknown_action`.
+    ///
+    /// ```
+    /// # use ordinance::*;
+    /// let text = "resource doc {}\naction read on doc\npermit read on doc when user";
+    /// let (engine, other) = (Engine::from_policy_text(text).unwrap(), Engine::from_policy_text(text).unwrap());
+    /// let s = Session::from_claims_json(r#"{"sub": "u"}"#).unwrap();
+    /// let (doc, opts) = (Resource::new("doc"), Options::default().at(0));
+    /// let read = engine.action("read").unwrap();
+    /// assert_eq!(engine.decide_action(&s, read, &doc, &opts), engine.decide_with(&s, "read", &doc, &opts));
+    /// let foreign = other.action("read").unwrap();
+    /// assert_eq!(engine.decide_action(&s, foreign, &doc, &opts).reason, "unknown_action");
+    /// ```
     pub fn decide_action(&self, session: &Session, action: ActionId, resource: &Resource, opts: &Options) -> Decision {
         let context = opts.context.as_ref().unwrap_or_else(|| empty_context());
         let now = opts.now.unwrap_or_else(system_now);
