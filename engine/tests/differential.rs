@@ -592,21 +592,12 @@ fn a_forbid_is_lifted_by_its_first_cheapest_operand() {
         json!({"sub": "u1", "org_id": "o1", "org_role": "r", "org_permissions": [], "org_metadata": {"lic": false}});
     let session = Session::from_claims(claims).unwrap();
     let resource = Resource::from_value(json!({"type": "doc", "owner": "u1"})).unwrap();
-    let context = Context::from_value(json!({})).unwrap();
     for forbid in [
         "not (has(p:a)) and not (licensed)",                   // a chain: planned
         "not (has(p:a)) and not (licensed) and (user or org)", // an `or`: the tree
     ] {
         let text = format!("permission p:a \"A\"\nresource doc {{ owner: string }}\naction read on doc\nlicense org.metadata.lic\npermit read on doc when user\nforbid read on doc when {forbid}\n");
-        let policy = Policy::parse(&text).unwrap();
-        let d = Engine::new(policy.clone()).decide_with(
-            &session,
-            "read",
-            &resource,
-            &Options { now: Some(0), context: None },
-        );
-        let want = reference_missing(&policy, &session, "read", &resource, &context, true);
-        assert_eq!(d.missing, want, "{forbid}");
+        let d = deny_with_reference_hint(&text, &session, &resource);
         assert_eq!(
             serde_json::to_value(&d.missing).unwrap(),
             json!([{"kind": "permission", "name": "p:a"}]),
@@ -620,7 +611,6 @@ fn a_forbid_is_lifted_by_its_first_cheapest_operand() {
 /// found first. Planned (chains) and tree (an `or`) slots alike.
 #[test]
 fn a_later_permit_or_operand_that_needs_fewer_wins_the_hint() {
-    let context = Context::from_value(json!({})).unwrap();
     let cases = [
         (
             json!({"sub": "u1", "org_id": "o1", "org_role": "r", "org_permissions": []}),
@@ -651,16 +641,19 @@ fn a_later_permit_or_operand_that_needs_fewer_wins_the_hint() {
         let text = format!(
             "permission p:a \"A\"\npermission p:b \"B\"\npermission p:c \"C\"\nresource doc {{ owner: string }}\naction read on doc\nlicense org.metadata.lic\n{rules}\n"
         );
-        let policy = Policy::parse(&text).unwrap();
-        let d = Engine::new(policy.clone()).decide_with(
-            &session,
-            "read",
-            &resource,
-            &Options { now: Some(0), context: None },
-        );
-        assert!(!d.allowed, "{rules}");
-        let forbidden = d.reason.starts_with("forbidden:");
-        assert_eq!(d.missing, reference_missing(&policy, &session, "read", &resource, &context, forbidden), "{rules}");
+        let d = deny_with_reference_hint(&text, &session, &resource);
         assert_eq!(serde_json::to_value(&d.missing).unwrap(), want, "{rules}");
     }
+}
+
+/// `read` decided on `resource` under `text`: a deny whose hint is the reference's.
+fn deny_with_reference_hint(text: &str, session: &Session, resource: &Resource) -> ordinance::Decision {
+    let policy = Policy::parse(text).unwrap();
+    let opts = Options { now: Some(0), context: None };
+    let d = Engine::new(policy.clone()).decide_with(session, "read", resource, &opts);
+    assert!(!d.allowed, "{text}");
+    let context = Context::from_value(json!({})).unwrap();
+    let forbidden = d.reason.starts_with("forbidden:");
+    assert_eq!(d.missing, reference_missing(&policy, session, "read", resource, &context, forbidden), "{text}");
+    d
 }
