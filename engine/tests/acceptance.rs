@@ -453,3 +453,42 @@ fn explain_names_every_rule_and_its_outcome() {
     let v = serde_json::to_value(&x).unwrap();
     assert!(v.is_object(), "{v}");
 }
+
+#[test]
+fn every_policy_error_has_a_position_and_a_one_line_help() {
+    let head = "permission org:tasks:view \"View\"\nresource task { owner_id: string }\naction view on task\n";
+    let bodies = [
+        "permit view on task when resource.owner_id == user.id && has(org:tasks:view)\n",
+        "permit view on task when resource.owner_id == user.id because license_required\n",
+        "permit view on task when resource.owner_id == \"abc\n",
+        "permit view on tsk when resource.owner_id == user.id\n",
+        "permit view on task when has(org:tasks:veiw)\n",
+        "permit view on task when has_role(org:nope)\n",
+        "resource doc { title: str }\n",
+        "resource doc { title: string\npermit view on task when user\n",
+        "permit view on task where user\n",
+        "permit view on task when resource.owner_id > 3\n",
+        "permit view on task when (user\n",
+        "permit view on task when resource.\n",
+        "permit view on task when resource.owner_id == -x\n",
+        "@id(\"x\") role org:r = [org:tasks:view]\n",
+        "@id(x) permit view on task when user\n",
+        "action \"view\" on task\n",
+        "resource permit { a: string }\n",
+        "role org:r = [\"org:tasks:view\"]\n",
+        "role org:r = [42]\n",
+        "permit view on task when user because 42\n",
+        "permission org:x 42\n",
+        "permit view on task when 42\n",
+    ];
+    for b in bodies {
+        let src = format!("{head}{b}");
+        let err = Policy::parse_named("p.ord", &src).expect_err(b);
+        for d in err.diagnostics() {
+            assert!(d.line >= 1 && d.column >= 1, "{err}");
+            let help = d.help.as_deref().unwrap_or("");
+            assert!(!help.is_empty() && !help.contains('\n'), "no help for {b:?}:\n{err}");
+        }
+        assert!(err.to_string().starts_with("p.ord:"), "{err}");
+    }
+}
