@@ -492,3 +492,72 @@ fn every_policy_error_has_a_position_and_a_one_line_help() {
         assert!(err.to_string().starts_with("p.ord:"), "{err}");
     }
 }
+
+#[test]
+fn authzen_answers_in_the_spec_shape_with_hints_in_words() {
+    let e = engine("team_tasks.ord");
+    let t = json!({"type": "task", "id": "1", "properties": {"owner_id": "org_1", "created_by_id": "user_alice"}});
+    let bob = |licensed: bool| {
+        json!({"type": "user", "id": "user_bob",
+            "properties": {"org_id": "org_1", "org_role": "org:member", "org_metadata": {"isLicensed": licensed}}})
+    };
+    let ask = |subject: Value, action: &str| {
+        e.evaluate_at(&json!({"subject": subject, "action": {"name": action}, "resource": t.clone()}), NOW).unwrap()
+    };
+    assert_eq!(ask(bob(true), "view"), json!({"decision": true}));
+    let d = ask(bob(true), "edit");
+    assert_eq!(d["decision"], false);
+    assert_eq!(d["context"]["reason_user"]["403"], "requires the `org:tasks:manage` permission");
+    let d = ask(bob(false), "create");
+    assert_eq!(d["context"]["reason"], "forbidden:license_required");
+    assert_eq!(d["context"]["reason_user"]["403"], "license required");
+    let d = ask(json!({"type": "user", "id": "user_bob", "properties": {"exp": 100}}), "view");
+    assert_eq!(d["context"]["reason_admin"]["401"], "session_expired");
+    // A request without an action is a bad request (HTTP 400), not a deny.
+    assert!(e.evaluate_at(&json!({"subject": bob(true), "resource": t.clone()}), NOW).is_err());
+    assert!(e.evaluate_at(&json!([]), NOW).is_err());
+    // Batch with deny_on_first_deny stops after the first deny.
+    let batch = json!({"subject": bob(true), "resource": t, "options": {"evaluations_semantic": "deny_on_first_deny"},
+        "evaluations": [{"action": {"name": "view"}}, {"action": {"name": "edit"}}, {"action": {"name": "create"}}]});
+    let out = e.evaluations_at(&batch, NOW).unwrap();
+    let items = out["evaluations"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "{out}");
+    assert_eq!((items[0]["decision"].clone(), items[1]["decision"].clone()), (json!(true), json!(false)));
+}
+
+#[test]
+fn more_claim_edge_cases() {
+    let e = engine("team_tasks.ord");
+    let mine = task("user_bob", "user_bob");
+    let base = member("user_bob", "org:member", true);
+    let reason = |c: Value| decide(&e, c, "view", mine.clone(), None)["reason"].clone();
+    let mut c = base.clone();
+    c["org_permissions"] = json!(["org:tasks:view", 7]);
+    assert_eq!(reason(c), "invalid_claims");
+    let mut c = base.clone();
+    c["exp"] = json!(18_446_744_073_709_551_615u64);
+    assert_eq!(reason(c), "invalid_claims");
+    let mut c = base.clone();
+    c["org_metadata"]["isLicensed"] = json!(1);
+    assert_eq!(decide(&e, c, "edit", task("org_1", "user_bob"), None)["reason"], "invalid_claims");
+    // Duplicate keys in claims JSON are rejected, not last-wins.
+    let dup = r#"{"sub":"user_bob","org_id":"org_1","org_role":"org:viewer","org_role":"org:admin","org_metadata":{"isLicensed":true}}"#;
+    let d = e.decide_json(dup, "delete", &task("org_1", "user_alice").to_string(), None, Some(NOW)).to_json();
+    assert_eq!(d["reason"], "invalid_claims", "{d}");
+    // Ids are compared exactly: no case folding, no Unicode normalisation.
+    let d = decide(&e, base.clone(), "view", task("ORG_1", "user_bob"), None);
+    assert_eq!(d["allowed"], false);
+    let d = decide(&e, base.clone(), "view", task("org\u{FF11}", "user_bob"), None);
+    assert_eq!(d["allowed"], false);
+    // A resource attribute of the wrong type, and a non-object context.
+    let d = decide(&e, base.clone(), "view", json!({"type": "task", "owner_id": 1, "created_by_id": "x"}), None);
+    assert_eq!(d["reason"], "invalid_resource");
+    let d = decide(&e, base.clone(), "view", mine.clone(), Some(json!("scopes")));
+    assert_eq!(d["reason"], "invalid_context");
+    // An expired session is allowed nothing at all.
+    let mut c = base;
+    c["exp"] = json!(NOW - 3600);
+    let s = ordinance::Session::from_claims(c).unwrap();
+    let r = ordinance::Resource::from_value(mine).unwrap();
+    assert!(e.permitted_actions(&s, &r, &ordinance::Options::default().at(NOW)).is_empty());
+}
