@@ -184,7 +184,10 @@ pub(crate) fn tokenize(src: &str, max_string_len: usize) -> Result<Vec<Token>, D
             }
         }
     }
-    tokens.push(Token { kind: TokenKind::Eof, span: Span::new(bytes.len(), bytes.len()) });
+    // An error at the end of the file points just past the last token (e.g. right after a
+    // dangling `when`), not at the empty line that trailing newlines and comments leave.
+    let eof = tokens.last().map_or(0, |t| t.span.end);
+    tokens.push(Token { kind: TokenKind::Eof, span: Span::new(eof, eof) });
     Ok(tokens)
 }
 

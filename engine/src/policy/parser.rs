@@ -166,7 +166,12 @@ impl<'t> Parser<'t> {
                 let text = w.clone();
                 Ok(Name { text, span: self.bump().span })
             }
-            _ => Err(self.expected(what)),
+            TokenKind::Word(w) => {
+                let help = format!("`{w}` is a keyword; choose another name");
+                Err(self.expected(what).with_help(help))
+            }
+            TokenKind::Str(_) => Err(self.expected(what).with_help("write names without quotes")),
+            _ => Err(self.expected(what).with_help("names use ASCII letters, digits and `_`, e.g. `owner_id`")),
         }
     }
 
@@ -177,7 +182,9 @@ impl<'t> Parser<'t> {
             TokenKind::Str(_) => {
                 return Err(self.expected(what).with_help("write permission and role names without quotes"));
             }
-            _ => return Err(self.expected(what)),
+            _ => {
+                return Err(self.expected(what).with_help("permission and role names look like `org:tasks:view`"));
+            }
         };
         let mut span = self.bump().span;
         while self.peek().kind == TokenKind::Colon && self.peek().span.start == span.end {
@@ -208,7 +215,11 @@ impl<'t> Parser<'t> {
                 let text = s.clone();
                 Ok(Name { text, span: self.bump().span })
             }
-            _ => Err(self.expected(what)),
+            TokenKind::Word(w) => {
+                let help = format!("put it in double quotes: `\"{w}\"`");
+                Err(self.expected(what).with_help(help))
+            }
+            _ => Err(self.expected(what).with_help("text is written in double quotes, e.g. `\"license_required\"`")),
         }
     }
 
@@ -272,7 +283,9 @@ impl<'t> Parser<'t> {
             TokenKind::At => {
                 let id = self.annotation()?;
                 if !(self.is_word("permit") || self.is_word("forbid")) {
-                    return Err(self.expected("`permit` or `forbid` after the annotation"));
+                    return Err(self
+                        .expected("`permit` or `forbid` after the annotation")
+                        .with_help("an annotation such as `@id(\"org_view\")` goes right before its rule"));
                 }
                 let rule = self.rule(Some(id))?;
                 ast.rules.push(rule);
@@ -630,7 +643,7 @@ impl<'t> Parser<'t> {
                         let span = tok.span.to(self.bump().span);
                         Ok(Expr { kind: ExprKind::Lit(Literal::Int(-i)), span })
                     }
-                    _ => Err(self.expected("a number after `-`")),
+                    _ => Err(self.expected("a number after `-`").with_help("write negative integers as `-1`")),
                 }
             }
             TokenKind::LParen => {
@@ -757,7 +770,9 @@ impl<'t> Parser<'t> {
     fn path_only(&mut self, what: &str) -> PResult<Path> {
         let tok = self.peek().clone();
         let TokenKind::Word(word) = &tok.kind else {
-            return Err(self.expected(what));
+            return Err(self.expected(what).with_help(
+                "conditions compare attributes, e.g. `resource.owner_id == user.id`, or call `has(permission)`",
+            ));
         };
         let Some(root) = Root::ALL.iter().find(|(n, _)| n == word).map(|(_, r)| *r) else {
             let mut d = Diagnostic::new("unknown-name", tok.span, format!("unknown name `{word}`"));
@@ -818,7 +833,9 @@ impl<'t> Parser<'t> {
                 let text = w.clone();
                 Ok(Name { text, span: self.bump().span })
             }
-            _ => Err(self.expected("an attribute name after `.`")),
+            _ => {
+                Err(self.expected("an attribute name after `.`").with_help("write a path such as `resource.owner_id`"))
+            }
         }
     }
 }
