@@ -1,22 +1,14 @@
 //! `ordinance authzen`: the AuthZEN interop Todo suites through the binary, and its errors.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
+mod support;
+
 use serde_json::{json, Value};
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 fn authzen(extra: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ordinance"))
-        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
-        .args(["authzen", "--policy", "policies/authzen_todo.ord"])
-        .args(extra)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-    child.wait_with_output().unwrap()
+    let args = [&["authzen", "--policy", "policies/authzen_todo.ord"], extra].concat();
+    support::run_stdin(&args, stdin)
 }
 
 const DIRECTORY: [&str; 2] = ["--directory", "policies/authzen_todo.directory.json"];
