@@ -809,8 +809,8 @@ fn decide_planned<'a>(
                 let Some(rule) = program.rules.get(planned.rule as usize) else { continue };
                 let mut d = forbidden_by(rule);
                 if let Some(spare) = hints.spare() {
-                    let hints = crate::fast::FastHints { ev, program };
-                    d.missing = plan.missing(&hints, facts, &mut memo, Some(position), spare);
+                    let tree = crate::fast::FastHints { ev, program };
+                    d.missing = plan.missing(&tree, facts, &mut memo, Some(position), spare);
                 }
                 return d;
             }

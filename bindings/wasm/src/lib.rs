@@ -217,27 +217,31 @@ impl RawEngine {
         let Some(decision) = self.scratch.as_ref() else {
             return Err(thrown("internal", "no decision to number".into(), None));
         };
-        if decision.error.is_none() {
-            if let Some(&id) = self.last_by_action.get(action as usize) {
-                if self.decisions.items.get(id as usize) == Some(decision) {
-                    return Ok(id);
-                }
-            }
+        match self.last_answer(decision, action) {
+            Some(id) => Ok(id),
+            None => self.number(decision.clone(), action),
         }
-        let copy = decision.clone();
-        self.decision_id(copy, action)
     }
 
     /// The number of `decision`, or `NOT_INTERNED` with its JSON text in `last`. `action`'s
     /// last answer is tried first (a button asks the same question again and again).
     fn decision_id(&mut self, decision: Decision, action: u32) -> Result<u32, JsValue> {
+        match self.last_answer(&decision, action) {
+            Some(id) => Ok(id),
+            None => self.number(decision, action),
+        }
+    }
+
+    /// The number of `action`'s last answer when `decision` is that answer.
+    fn last_answer(&self, decision: &Decision, action: u32) -> Option<u32> {
+        let id = *self.last_by_action.get(action as usize)?;
+        (decision.error.is_none() && self.decisions.items.get(id as usize) == Some(decision)).then_some(id)
+    }
+
+    /// `decision_id` past the action's last answer: the table's number (made the action's
+    /// last answer), or `NOT_INTERNED` with the JSON text in `last` (an `error`, a full table).
+    fn number(&mut self, decision: Decision, action: u32) -> Result<u32, JsValue> {
         if decision.error.is_none() {
-            let slot = self.last_by_action.get(action as usize).copied();
-            if let Some(id) = slot {
-                if self.decisions.items.get(id as usize) == Some(&decision) {
-                    return Ok(id);
-                }
-            }
             let hash = decision_hash(&decision);
             match self.decisions.id(decision, hash) {
                 Ok(id) => {
