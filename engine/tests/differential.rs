@@ -657,3 +657,32 @@ fn deny_with_reference_hint(text: &str, session: &Session, resource: &Resource) 
     assert_eq!(d.missing, reference_missing(&policy, session, "read", resource, &context, forbidden), "{text}");
     d
 }
+
+#[test]
+fn two_matching_forbids_lifted_by_the_same_need_name_it_once() {
+    // Both forbids are lifted by the license (outside an organization: by joining one and
+    // the license); the hint lists each need once, then the permit's.
+    let text = "permission p:a \"A\"\nresource doc { owner: string }\naction read on doc\nlicense org.metadata.lic\n\
+                permit read on doc when has(p:a)\n\
+                forbid read on doc when not (licensed)\n\
+                forbid read on doc when user and not (licensed)\n";
+    let resource = Resource::from_value(json!({"type": "doc", "owner": "u1"})).unwrap();
+    for (claims, want) in [
+        (
+            json!({"sub": "u1", "org_id": "o1", "org_role": "r", "org_permissions": []}),
+            json!([{"kind": "license", "name": "org.metadata.lic"}, {"kind": "permission", "name": "p:a"}]),
+        ),
+        (
+            json!({"sub": "u1"}),
+            json!([
+                {"kind": "organization", "name": ""},
+                {"kind": "license", "name": "org.metadata.lic"},
+                {"kind": "permission", "name": "p:a"}
+            ]),
+        ),
+    ] {
+        let session = Session::from_claims(claims).unwrap();
+        let d = deny_with_reference_hint(text, &session, &resource);
+        assert_eq!(serde_json::to_value(&d.missing).unwrap(), want);
+    }
+}
