@@ -43,6 +43,14 @@ must() {
   "$@" || { echo "!!! install step failed: $*"; exit 1; }
 }
 
+# A clean run builds ~5 GB of targets (workspace, Cedar, PostgreSQL tests, Python, wasm,
+# fuzz): say so up front when the disk cannot hold them, instead of failing mid-build.
+free_kb=$(df -Pk . | awk 'NR == 2 { print $4 }')
+step "disk: $((free_kb / 1024 / 1024)) GB free in $ROOT"
+if [ "${free_kb:-0}" -lt $((8 * 1024 * 1024)) ]; then
+  echo "warning: under 8 GB free; builds below may fail with 'No space left on device'"
+fi
+
 # ---------------------------------------------------------------- installs (idempotent)
 install_apt() {
   local missing=()
