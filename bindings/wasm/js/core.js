@@ -102,6 +102,10 @@ function translate(error) {
 }
 
 function unixNow(options) {
+  // `decide(claims, action, resource, NOW)` would otherwise decide at the clock's time.
+  if (options !== undefined && options !== null && typeof options !== 'object') {
+    throw new RequestError('invalid request: options must be an object, e.g. `{ now, context }`');
+  }
   const now = options?.now;
   if (now === undefined || now === null) return Math.floor(Date.now() / 1000);
   if (!Number.isSafeInteger(now)) {
@@ -652,7 +656,10 @@ class Session {
 
   constructor(claims) {
     checkReady();
-    this.#claims = typeof claims === 'string' ? claims : json(claims, 'claims', ClaimsError);
+    // A Session's own claims: JSON.stringify would see none (its fields are private) and
+    // give an anonymous session.
+    if (claims instanceof Session) this.#claims = claims.#claims;
+    else this.#claims = typeof claims === 'string' ? claims : json(claims, 'claims', ClaimsError);
     this.#get();
   }
 
