@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import * as ordinance from 'ordinance-wasm';
 
 const { Engine, Session, Filter, OrdinanceError, PolicyError, ClaimsError, RequestError, InternalError } = ordinance;
@@ -152,6 +152,17 @@ test('package.json exports: Node gets the nodejs build, browsers and bundlers th
   const web = readFileSync(join(here, 'pkg-web', 'index.js'), 'utf8') + readFileSync(join(here, 'pkg-web', 'ordinance_wasm.js'), 'utf8');
   assert.doesNotMatch(web, /\brequire\(|from ['"](node:|fs['"]|path['"])/);
   for (const f of pkg.files) assert.ok(existsSync(join(here, f)), `${f} (package.json files) exists`);
+});
+
+test('the .wasm is exported as ordinance-wasm/ordinance_wasm_bg.wasm, for bundlers that need its URL', async () => {
+  const require = createRequire(import.meta.url);
+  const path = require.resolve('ordinance-wasm/ordinance_wasm_bg.wasm');
+  assert.equal(path, join(here, 'pkg-web', 'ordinance_wasm_bg.wasm'));
+  assert.equal(fileURLToPath(import.meta.resolve('ordinance-wasm/ordinance_wasm_bg.wasm')), path);
+  // What the web build's init() is then given: it loads and decides.
+  const web = await import(new URL('../pkg-web/index.js?exported-wasm', import.meta.url).href);
+  await web.init(readFileSync(path));
+  assert.deepEqual(web.Engine.fromPolicy(policyText('team_tasks.ord')).permittedActions(sessions.viewer, tasks.byAlice, at), ['view']);
 });
 
 test("the README's front-end lines run as written (npm install ./bindings/wasm, then the README's code)", () => {
@@ -591,32 +602,34 @@ test('engine.session(session) and new Session(session) keep the session\u2019s i
 
 // ---------------------------------------------------------------- the web build
 
-test('the web build: init() from a URL fetch, concurrent init() calls, and a retry after a failed init', async () => {
-  const web = await import(new URL('../pkg-web/index.js?acceptance', import.meta.url).href);
-  const wasm = new URL('../pkg-web/ordinance_wasm_bg.wasm', import.meta.url);
-  const bytes = readFileSync(fileURLToPath(wasm));
-  // A failed load rejects, and leaves the package ready for another try.
-  await assert.rejects(web.init(new Uint8Array([0, 0x61, 0x73, 0x6d, 9, 9, 9, 9])));
-  // A page served the .wasm over HTTP: init(url) fetches it. Two calls at once load it once.
-  const realFetch = globalThis.fetch;
-  let fetched = 0;
-  globalThis.fetch = async (url) => {
-    fetched++;
-    assert.equal(String(url), 'http://127.0.0.1/assets/ordinance_wasm_bg.wasm');
-    return new Response(bytes, { headers: { 'content-type': 'application/wasm' } });
-  };
-  try {
-    await Promise.all([web.init('http://127.0.0.1/assets/ordinance_wasm_bg.wasm'), web.init('http://127.0.0.1/assets/ordinance_wasm_bg.wasm')]);
-  } finally {
-    globalThis.fetch = realFetch;
-  }
-  assert.equal(fetched, 1);
-  await web.init(); // already loaded: no fetch of the default URL
-  const engine = web.Engine.fromPolicy(policyText('team_tasks.ord'));
-  assert.deepEqual(engine.permittedActions(sessions.member, tasks.byAlice, at), ['view', 'create']);
-  assert.deepEqual(engine.decide(sessions.member, 'edit', tasks.byAlice, at), teamTasks.decide(sessions.member, 'edit', tasks.byAlice, at));
-  assert.ok(thrown(() => web.Engine.fromPolicy('permit view on')) instanceof web.PolicyError);
-  assert.equal(pathToFileURL(fileURLToPath(wasm)).href, wasm.href);
+test('the web build: init() from a URL fetch, concurrent init() calls, and a retry after a failed init', () => {
+  // In a process of its own: the web build's wasm-bindgen module is loaded once per process,
+  // and the other tests of this file may have initialized it already.
+  const script = `
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+const web = await import(${JSON.stringify(new URL('../pkg-web/index.js', import.meta.url).href)});
+const bytes = readFileSync(${JSON.stringify(join(here, 'pkg-web', 'ordinance_wasm_bg.wasm'))});
+// A failed load rejects, and leaves the package ready for another try.
+await assert.rejects(web.init(new Uint8Array([0, 0x61, 0x73, 0x6d, 9, 9, 9, 9])));
+assert.throws(() => web.Engine.fromPolicy('resource d {}'), web.OrdinanceError);
+// A page served the .wasm over HTTP: init(url) fetches it. Two calls at once load it once.
+let fetched = 0;
+const url = 'http://127.0.0.1/assets/ordinance_wasm_bg.wasm';
+globalThis.fetch = async (u) => {
+  fetched++;
+  assert.equal(String(u), url);
+  return new Response(bytes, { headers: { 'content-type': 'application/wasm' } });
+};
+await Promise.all([web.init(url), web.init(url)]);
+await web.init(); // already loaded: no fetch of the default URL
+assert.equal(fetched, 1);
+const engine = web.Engine.fromPolicy(${JSON.stringify(policyText('team_tasks.ord'))});
+console.log(JSON.stringify([engine.permittedActions(${JSON.stringify(sessions.member)}, ${JSON.stringify(tasks.byAlice)}, { now: ${NOW} }),
+  engine.decide(${JSON.stringify(sessions.member)}, 'edit', ${JSON.stringify(tasks.byAlice)}, { now: ${NOW} })]));
+`;
+  const out = execFileSync('node', ['--input-type=module', '-e', script], { encoding: 'utf8' });
+  assert.deepEqual(JSON.parse(out), [['view', 'create'], teamTasks.decide(sessions.member, 'edit', tasks.byAlice, at)]);
 });
 
 test('the error classes are distinct and all derive from OrdinanceError and Error', () => {
