@@ -193,6 +193,13 @@ globalThis.button = { disabled: false };
     writeFileSync(join(project, 'readme.mjs'), `${code}\nconsole.log(JSON.stringify([button.disabled, engine.decide(session, 'edit', task)]));\n`);
     const out = execFileSync('node', ['--import', './page.mjs', 'readme.mjs'], { cwd: project, encoding: 'utf8' });
     assert.deepEqual(JSON.parse(out), [true, { allowed: false, reason: 'no_matching_rule', rule: null, missing: [{ kind: 'permission', name: 'org:tasks:manage' }] }]);
+    // The repository README's JavaScript lines: decide, then the button and its tooltip.
+    const top = /## JavaScript[\s\S]*?```js\n([\s\S]*?)```/.exec(readFileSync(join(root, 'README.md'), 'utf8'))?.[1];
+    assert.ok(top, 'the repository README has a JavaScript block');
+    writeFileSync(join(project, 'top.mjs'), `globalThis.editButton = {};\n${top}\nconsole.log(JSON.stringify([editButton, d]));\n`);
+    const [editButton, d] = JSON.parse(execFileSync('node', ['--import', './page.mjs', 'top.mjs'], { cwd: project, encoding: 'utf8' }));
+    assert.deepEqual(editButton, { disabled: true, title: 'org:tasks:manage' });
+    assert.deepEqual(Object.keys(d), ['allowed', 'reason', 'rule', 'missing']);
   } finally {
     rmSync(project, { recursive: true, force: true });
   }
