@@ -35,7 +35,9 @@ function installSink() {
 class OrdinanceError extends Error {
   constructor(message, options) {
     super(message, options);
-    this.name = new.target.name;
+    // Spelled out for ordinance's own classes: a minifier renames classes, and
+    // `new.target.name` would then be `e`. A user's subclass keeps its own name.
+    this.name = ERROR_NAMES.get(new.target) ?? new.target.name;
   }
 }
 
@@ -61,6 +63,14 @@ class RequestError extends OrdinanceError {}
 
 /** A bug inside ordinance (a Rust panic); the engine recovered and stays usable. */
 class InternalError extends OrdinanceError {}
+
+const ERROR_NAMES = new Map([
+  [OrdinanceError, 'OrdinanceError'],
+  [PolicyError, 'PolicyError'],
+  [ClaimsError, 'ClaimsError'],
+  [RequestError, 'RequestError'],
+  [InternalError, 'InternalError'],
+]);
 
 function fromPayload(text) {
   let payload;

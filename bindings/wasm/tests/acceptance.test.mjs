@@ -639,6 +639,42 @@ console.log(JSON.stringify([engine.permittedActions(${JSON.stringify(sessions.me
   assert.deepEqual(JSON.parse(out), [['view', 'create'], teamTasks.decide(sessions.member, 'edit', tasks.byAlice, at)]);
 });
 
+test('error names survive a minifier that renames the classes (production bundles)', () => {
+  // The Node build with every class identifier renamed, as esbuild or terser do to a bundle,
+  // run in a process of its own (it shares the wasm instance of the build it was made from).
+  const classes = ['OrdinanceError', 'PolicyError', 'ClaimsError', 'RequestError', 'InternalError', 'Engine', 'Session', 'Filter'];
+  let source = readFileSync(join(here, 'pkg-node', 'index.cjs'), 'utf8');
+  classes.forEach((name, i) => {
+    source = source.replace(new RegExp(`(?<![\\w'"\`.])${name}(?![\\w'"\`])`, 'g'), `m${i}`);
+  });
+  assert.doesNotMatch(source, /class (OrdinanceError|PolicyError|ClaimsError)\b/, 'renamed');
+  const script = `
+const { createRequire } = require('node:module');
+const dir = ${JSON.stringify(join(here, 'pkg-node'))};
+const module_ = { exports: {} };
+new Function('require', 'module', 'exports', '__dirname', ${JSON.stringify(source)})(createRequire(dir + '/index.cjs'), module_, module_.exports, dir);
+const m = module_.exports;
+const names = [];
+const catchName = (f) => { try { f(); } catch (e) { names.push([e.name, String(e).split(':')[0], e instanceof m.OrdinanceError]); } };
+catchName(() => m.Engine.fromPolicy('permit x'));
+const engine = m.Engine.fromPolicy('resource d {}\\naction r on d\\npermit r on d');
+catchName(() => engine.session({ sub: 1 }));
+catchName(() => engine.decide({}, 1, { type: 'd' }));
+catchName(() => engine._panicForTests());
+class Mine extends m.PolicyError {}
+names.push([new Mine('x', []).name]);
+console.log(JSON.stringify(names));
+`;
+  const out = JSON.parse(execFileSync('node', ['-e', script], { encoding: 'utf8' }));
+  assert.deepEqual(out, [
+    ['PolicyError', 'PolicyError', true],
+    ['ClaimsError', 'ClaimsError', true],
+    ['RequestError', 'RequestError', true],
+    ['InternalError', 'InternalError', true],
+    ['Mine'],
+  ]);
+});
+
 test('the error classes are distinct and all derive from OrdinanceError and Error', () => {
   const classes = [PolicyError, ClaimsError, RequestError, InternalError];
   for (const C of classes) {
