@@ -111,11 +111,15 @@ function translate(error) {
   return error;
 }
 
-function unixNow(options) {
-  // `decide(claims, action, resource, NOW)` would otherwise decide at the clock's time.
+// `decide(claims, action, resource, NOW)` would otherwise decide at the clock's time.
+function checkOptions(options) {
   if (options !== undefined && options !== null && typeof options !== 'object') {
     throw new RequestError('invalid request: options must be an object, e.g. `{ now, context }`');
   }
+}
+
+function unixNow(options) {
+  checkOptions(options);
   const now = options?.now;
   if (now === undefined || now === null) return Math.floor(Date.now() / 1000);
   if (!Number.isSafeInteger(now)) {
@@ -764,6 +768,7 @@ class Filter {
    * @throws {RequestError} with `code` `not_expressible`, `too_complex` or `invalid_option`.
    */
   toSql(options) {
+    checkOptions(options);
     const firstParam = options?.firstParam ?? 1;
     if (!Number.isSafeInteger(firstParam) || firstParam < 1 || firstParam > 0xffffffff) {
       throw new RequestError('invalid option: `firstParam` must be a positive integer');
@@ -797,8 +802,15 @@ class Engine {
   constructor(text, options) {
     checkReady();
     if (typeof text !== 'string') throw new TypeError('the policy text must be a string');
+    checkOptions(options);
+    // wasm-bindgen copies a string argument without checking it is one: anything else would
+    // be read as a string from a wrong address.
+    const file = options?.file;
+    if (file !== undefined && file !== null && typeof file !== 'string') {
+      throw new RequestError('invalid option: `file` must be a string');
+    }
     this.#text = text;
-    this.#file = options?.file;
+    this.#file = file ?? undefined;
     const directory = options?.directory;
     if (directory !== undefined && directory !== null) {
       this.#directory = typeof directory === 'string' ? directory : json(directory, 'directory', RequestError);

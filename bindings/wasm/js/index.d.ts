@@ -272,7 +272,9 @@ export class Filter {
 export class Engine {
   /**
    * Parses, validates and compiles policy text.
-   * @throws {PolicyError} with `line`, `column`, `code`, `help` and `diagnostics`.
+   * @throws {PolicyError} with `line`, `column`, `code`, `help` and `diagnostics`;
+   *   {@link RequestError} for options that are not an object, a `file` that is not a string
+   *   or a bad `directory`; `TypeError` when `text` is not a string.
    */
   static fromPolicy(text: string, options?: EngineOptions): Engine;
   constructor(text: string, options?: EngineOptions);

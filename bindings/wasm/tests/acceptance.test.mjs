@@ -566,6 +566,11 @@ test('options must be an options object: `now` passed in its place is refused, n
       assert.match(e.message, /options/);
     }
   }
+  // The same for the options of fromPolicy and toSql.
+  const doc = 'resource d {}\naction r on d\npermit r on d';
+  for (const call of [() => Engine.fromPolicy(doc, 'docs.ord'), () => new Engine(doc, 7), () => teamTasks.filter(sessions.manager, 'view', 'task', at).toSql(3)]) {
+    assert.ok(thrown(call) instanceof RequestError);
+  }
   // undefined and null mean "no options".
   for (const options of [undefined, null]) {
     assert.equal(teamTasks.decide(sessions.personal, 'view', tasks.erinsOwn, options).reason, 'session_expired');
@@ -595,6 +600,17 @@ test('a prepared Session: made once from claims or their JSON text, decides as t
   // The session does not depend on the engine that made it.
   const rooms = Engine.fromPolicy(policyText('rooms.ord'));
   assert.deepEqual(rooms.permittedActions(session, { type: 'room', owner_id: ORG }, at), rooms.permittedActions(sessions.member, { type: 'room', owner_id: ORG }, at));
+});
+
+test('fromPolicy: a `file` option that is not a string is a RequestError (never a trap of the wasm instance)', () => {
+  const doc = 'resource d {}\naction r on d\npermit r on d';
+  for (const file of [5, {}, ['a.ord'], true]) {
+    const e = thrown(() => Engine.fromPolicy(doc, { file }));
+    assert.ok(e instanceof RequestError, `${JSON.stringify(file)}: ${e}`);
+    assert.match(e.message, /`file`/);
+  }
+  assert.equal(Engine.fromPolicy(doc, { file: null }).decide({}, 'r', { type: 'd' }, at).rule, 'policy:3');
+  assert.equal(Engine.fromPolicy(doc, { file: 'docs.ord' }).decide({}, 'r', { type: 'd' }, at).rule, 'docs.ord:3');
 });
 
 test('engine.session(session) and new Session(session) keep the session\u2019s identity (not an anonymous session)', () => {
