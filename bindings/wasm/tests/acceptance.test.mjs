@@ -415,6 +415,10 @@ test("the 'missing' hint a disabled button shows: permission, license, OAuth sco
   const readOnly = calendar.decide(sessions.personal, 'book_direct', cal, { now: NOW, context: { approved_scopes: read } });
   assert.deepEqual(readOnly.missing.map((m) => m.name), [events]);
   assert.equal(calendar.decide(sessions.personal, 'book_direct', cal, { now: NOW, context: { approved_scopes: `${events} ${read}` } }).allowed, true);
+  // One call gates both calendar buttons, with the scopes as the request context.
+  assert.deepEqual(calendar.permittedActions(sessions.personal, cal, { now: NOW, context: { approved_scopes: read } }), ['read_availability']);
+  assert.deepEqual(calendar.permittedActions(sessions.personal, cal, { now: NOW, context: { approved_scopes: [read, events] } }), ['read_availability', 'book_direct']);
+  assert.deepEqual(calendar.permittedActions(sessions.personal, cal, at), []);
   // An allow has nothing missing.
   assert.deepEqual(teamTasks.decide(sessions.member, 'edit', tasks.byBob, at).missing, []);
 });
