@@ -35,7 +35,9 @@ function installSink() {
 class OrdinanceError extends Error {
   constructor(message, options) {
     super(message, options);
-    this.name = new.target.name;
+    // Spelled out for ordinance's own classes: a minifier renames classes, and
+    // `new.target.name` would then be `e`. A user's subclass keeps its own name.
+    this.name = ERROR_NAMES.get(new.target) ?? new.target.name;
   }
 }
 
@@ -61,6 +63,14 @@ class RequestError extends OrdinanceError {}
 
 /** A bug inside ordinance (a Rust panic); the engine recovered and stays usable. */
 class InternalError extends OrdinanceError {}
+
+const ERROR_NAMES = new Map([
+  [OrdinanceError, 'OrdinanceError'],
+  [PolicyError, 'PolicyError'],
+  [ClaimsError, 'ClaimsError'],
+  [RequestError, 'RequestError'],
+  [InternalError, 'InternalError'],
+]);
 
 function fromPayload(text) {
   let payload;
@@ -101,7 +111,15 @@ function translate(error) {
   return error;
 }
 
+// `decide(claims, action, resource, NOW)` would otherwise decide at the clock's time.
+function checkOptions(options) {
+  if (options !== undefined && options !== null && typeof options !== 'object') {
+    throw new RequestError('invalid request: options must be an object, e.g. `{ now, context }`');
+  }
+}
+
 function unixNow(options) {
+  checkOptions(options);
   const now = options?.now;
   if (now === undefined || now === null) return Math.floor(Date.now() / 1000);
   if (!Number.isSafeInteger(now)) {
@@ -652,7 +670,10 @@ class Session {
 
   constructor(claims) {
     checkReady();
-    this.#claims = typeof claims === 'string' ? claims : json(claims, 'claims', ClaimsError);
+    // A Session's own claims: JSON.stringify would see none (its fields are private) and
+    // give an anonymous session.
+    if (claims instanceof Session) this.#claims = claims.#claims;
+    else this.#claims = typeof claims === 'string' ? claims : json(claims, 'claims', ClaimsError);
     this.#get();
   }
 
@@ -747,6 +768,7 @@ class Filter {
    * @throws {RequestError} with `code` `not_expressible`, `too_complex` or `invalid_option`.
    */
   toSql(options) {
+    checkOptions(options);
     const firstParam = options?.firstParam ?? 1;
     if (!Number.isSafeInteger(firstParam) || firstParam < 1 || firstParam > 0xffffffff) {
       throw new RequestError('invalid option: `firstParam` must be a positive integer');
@@ -780,8 +802,15 @@ class Engine {
   constructor(text, options) {
     checkReady();
     if (typeof text !== 'string') throw new TypeError('the policy text must be a string');
+    checkOptions(options);
+    // wasm-bindgen copies a string argument without checking it is one: anything else would
+    // be read as a string from a wrong address.
+    const file = options?.file;
+    if (file !== undefined && file !== null && typeof file !== 'string') {
+      throw new RequestError('invalid option: `file` must be a string');
+    }
     this.#text = text;
-    this.#file = options?.file;
+    this.#file = file ?? undefined;
     const directory = options?.directory;
     if (directory !== undefined && directory !== null) {
       this.#directory = typeof directory === 'string' ? directory : json(directory, 'directory', RequestError);

@@ -166,8 +166,8 @@ export class InternalError extends OrdinanceError {}
 
 /** Validated session claims, prepared once for many decisions on one token. */
 export class Session {
-  /** As {@link Engine.session}. */
-  constructor(claims: Claims | string);
+  /** As {@link Engine.session}; a Session gives a session of the same claims. */
+  constructor(claims: Claims | Session | string);
   /** The `sub` claim, or null for an anonymous session. */
   readonly userId: string | null;
   /** The active organization's id, or null. */
@@ -272,7 +272,9 @@ export class Filter {
 export class Engine {
   /**
    * Parses, validates and compiles policy text.
-   * @throws {PolicyError} with `line`, `column`, `code`, `help` and `diagnostics`.
+   * @throws {PolicyError} with `line`, `column`, `code`, `help` and `diagnostics`;
+   *   {@link RequestError} for options that are not an object, a `file` that is not a string
+   *   or a bad `directory`; `TypeError` when `text` is not a string.
    */
   static fromPolicy(text: string, options?: EngineOptions): Engine;
   constructor(text: string, options?: EngineOptions);
@@ -285,7 +287,8 @@ export class Engine {
    * prepared from them, and uses it only after checking that the object still holds the same
    * JSON data (a changed object is decided on its new value); deeply frozen objects skip
    * that check. The decision is a fresh object.
-   * @throws {RequestError} when `action` is not a string or `now` not an integer.
+   * @throws {RequestError} when `action` is not a string, `options` not an object or `now`
+   *   not an integer.
    */
   decide(claims: Claims | Session, action: string, resource: Resource, options?: Options): Decision;
 
@@ -295,7 +298,10 @@ export class Engine {
   /**
    * Every action declared on the resource's type that the session may take, in declaration
    * order: one call to gate every button of a row.
-   * @throws {ClaimsError} for untrustworthy claims; {@link RequestError} for a bad resource or context.
+   * An expired or not-yet-valid token, an unknown resource type, or an attribute of the wrong
+   * type for its declaration (what `decide` answers `invalid_resource`) give an empty list.
+   * @throws {ClaimsError} for untrustworthy claims; {@link RequestError} for a resource that is
+   *   not one (not an object, no string `type`, a bad `id`), a bad context or options.
    */
   permittedActions(claims: Claims | Session, resource: Resource, options?: Options): string[];
 
@@ -327,9 +333,10 @@ export class Engine {
 
   /**
    * Validates claims (an object or its JSON text) once, for many decisions on one token.
+   * Given a Session, gives a session of the same claims.
    * @throws {ClaimsError}
    */
-  session(claims: Claims | string): Session;
+  session(claims: Claims | Session | string): Session;
 
   /** Releases the wasm memory now instead of at garbage collection; the engine stays usable. */
   free(): void;
