@@ -24,11 +24,15 @@ use ordinance::{
     Context, Decision, Directory, Engine, Filter, FilterError, Options, PolicyError as RsPolicyError, Resource,
     Session, SqlOptions,
 };
+use pyo3::basic::CompareOp;
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
+use pyo3::exceptions::PyTypeError;
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyModule, PyString, PyTuple};
+use pyo3::types::{
+    PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, PyMapping, PyModule, PyString, PyTuple,
+};
 use pyo3::IntoPyObjectExt;
 use serde_json::{Map, Value};
 use std::borrow::Cow;
@@ -239,10 +243,44 @@ fn to_value_general(obj: &Bound<'_, PyAny>, depth: usize) -> Result<Value, Conve
             ConvertError::new(format!("is `{shown}`, which JSON cannot represent"))
         });
     }
+    if let Ok(mapping) = obj.cast::<PyMapping>() {
+        return mapping_object(mapping, depth);
+    }
     Err(ConvertError::new(format!(
         "is of type `{}`, which has no JSON form; use dict, list, str, int, float, bool or None",
         type_name(obj)
     )))
+}
+
+/// Any other `collections.abc.Mapping` (a `MappingProxyType`, a custom mapping): its
+/// items, as for a dict. The stubs promise `Mapping` wherever a JSON object is read.
+fn mapping_object(mapping: &Bound<'_, PyMapping>, depth: usize) -> Result<Value, ConvertError> {
+    if depth >= MAX_DEPTH {
+        return Err(too_deep());
+    }
+    let items = mapping
+        .items()
+        .map_err(|e| ConvertError::new(format!("is a `{}` whose items cannot be read ({e})", type_name(mapping))))?;
+    let mut entries = Vec::with_capacity(items.len());
+    for item in items.iter() {
+        let (k, v) = item
+            .extract::<(Bound<'_, PyAny>, Bound<'_, PyAny>)>()
+            .map_err(|_| ConvertError::new(format!("is a `{}` whose items are not pairs", type_name(mapping))))?;
+        let key = match k.cast::<PyString>() {
+            Ok(key) => py_str(key)?,
+            Err(_) => {
+                return Err(ConvertError::new(format!(
+                    "has a key of type `{}`; JSON object keys must be str",
+                    type_name(&k)
+                )))
+            }
+        };
+        match to_value(&v, depth + 1) {
+            Ok(value) => entries.push((key, value)),
+            Err(e) => return Err(e.at(Segment::Key(key))),
+        }
+    }
+    Ok(Value::Object(map_from(entries)))
 }
 
 /// A dict (or a subclass: its stored items, whatever it overrides) as a JSON object.
@@ -497,6 +535,20 @@ fn context_from(doc: Option<Doc<'_>>) -> Result<Option<Context>, ordinance::Inpu
     }
 }
 
+/// The `now` argument: a unix time in seconds as an int, or None for the clock. A bool is
+/// an int to Python, but `now=True` is a mistake, not the time 1 (as in `decide_many`,
+/// where `"now": true` is an invalid request).
+fn now_arg(now: Option<&Bound<'_, PyAny>>) -> PyResult<Option<i64>> {
+    match now {
+        None => Ok(None),
+        Some(n) if n.is_none() => Ok(None),
+        Some(n) if n.cast::<PyBool>().is_ok() => {
+            Err(PyTypeError::new_err("`now` must be an int (unix time in seconds) or None, not bool"))
+        }
+        Some(n) => n.extract::<i64>().map(Some),
+    }
+}
+
 fn request_error(e: ordinance::InputError) -> PyErr {
     RequestError::new_err(e.to_string())
 }
@@ -618,6 +670,28 @@ impl PyDecision {
 
     fn __bool__(&self) -> bool {
         self.0.allowed
+    }
+
+    /// Two decisions are equal when every field is (`to_dict()` is equal); a Decision is
+    /// never equal to anything else (compare `to_dict()` with a dict).
+    fn __richcmp__(&self, other: &Bound<'_, PyAny>, op: CompareOp, py: Python<'_>) -> Py<PyAny> {
+        let Ok(other) = other.cast::<PyDecision>() else {
+            return py.NotImplemented();
+        };
+        let equal = self.0 == other.get().0;
+        match op {
+            CompareOp::Eq => PyBool::new(py, equal).to_owned().into_any().unbind(),
+            CompareOp::Ne => PyBool::new(py, !equal).to_owned().into_any().unbind(),
+            _ => py.NotImplemented(),
+        }
+    }
+
+    /// Consistent with `==`: equal decisions hash alike.
+    fn __hash__(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        self.0.to_json().to_string().hash(&mut h);
+        h.finish()
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
@@ -841,9 +915,10 @@ impl PyEngine {
         action: &str,
         resource: &Bound<'_, PyAny>,
         context: Option<&Bound<'_, PyAny>>,
-        now: Option<i64>,
+        now: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyDecision> {
         guarded(|| {
+            let now = now_arg(now)?;
             if context.is_none() {
                 if let Some(decision) = self.decide_plain(claims, action, resource, now)? {
                     return Ok(PyDecision(decision));
@@ -889,15 +964,27 @@ impl PyEngine {
     fn decide_many<'py>(&self, py: Python<'py>, requests: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyList>> {
         guarded(|| {
             // A snapshot: other threads may change the list while the GIL is released.
+            let not_requests = || {
+                RequestError::new_err(format!(
+                    "invalid request: `requests` must be a list (or another iterable) of dicts, found a `{}`",
+                    type_name(requests)
+                ))
+            };
             let requests: Vec<Bound<'_, PyAny>> = if let Ok(list) = requests.cast::<PyList>() {
                 list.iter().collect()
             } else if let Ok(tuple) = requests.cast::<PyTuple>() {
                 tuple.iter().collect()
+            } else if requests.cast::<PyString>().is_ok()
+                || requests.cast::<PyBytes>().is_ok()
+                || requests.cast::<PyByteArray>().is_ok()
+                || requests.cast::<PyMapping>().is_ok()
+            {
+                // Iterable, but as characters, bytes or keys: surely a mistake.
+                return Err(not_requests());
             } else {
-                return Err(RequestError::new_err(format!(
-                    "invalid request: `requests` must be a list of dicts, found a `{}`",
-                    type_name(requests)
-                )));
+                // Any other iterable (a generator, an iterator, a deque): taken as a list.
+                let iter = requests.try_iter().map_err(|_| not_requests())?;
+                iter.collect::<PyResult<Vec<_>>>()?
             };
             // In chunks, so that the converted requests and parsed sessions of one chunk
             // stay in cache; claims are shared by identity within a chunk.
@@ -956,9 +1043,10 @@ impl PyEngine {
         claims: &Bound<'_, PyAny>,
         resource: &Bound<'_, PyAny>,
         context: Option<&Bound<'_, PyAny>>,
-        now: Option<i64>,
+        now: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Vec<String>> {
         guarded(|| {
+            let now = now_arg(now)?;
             let (session, resource, opts) = PyEngine::inputs(claims, resource, context, now)?;
             Ok(self.engine.permitted_actions(&session, &resource, &opts))
         })
@@ -974,9 +1062,10 @@ impl PyEngine {
         action: &str,
         resource: &Bound<'_, PyAny>,
         context: Option<&Bound<'_, PyAny>>,
-        now: Option<i64>,
+        now: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<String> {
         guarded(|| {
+            let now = now_arg(now)?;
             let (session, resource, opts) = PyEngine::inputs(claims, resource, context, now)?;
             Ok(self.engine.explain(&session, action, &resource, &opts).to_string())
         })
@@ -992,9 +1081,10 @@ impl PyEngine {
         action: &str,
         resource: &Bound<'_, PyAny>,
         context: Option<&Bound<'_, PyAny>>,
-        now: Option<i64>,
+        now: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guarded(|| {
+            let now = now_arg(now)?;
             let (session, resource, opts) = PyEngine::inputs(claims, resource, context, now)?;
             let why = self.engine.explain(&session, action, &resource, &opts);
             let value = serde_json::to_value(&why).map_err(|e| OrdinanceInternalError::new_err(e.to_string()))?;
@@ -1011,9 +1101,10 @@ impl PyEngine {
         &self,
         py: Python<'py>,
         request: &Bound<'_, PyAny>,
-        now: Option<i64>,
+        now: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guarded(|| {
+            let now = now_arg(now)?;
             let request = to_value(request, 0).map_err(|e| e.into_pyerr(Input::Request, "request"))?;
             let answer = match now {
                 Some(now) => self.engine.evaluate_at(&request, now),
@@ -1031,9 +1122,10 @@ impl PyEngine {
         &self,
         py: Python<'py>,
         request: &Bound<'_, PyAny>,
-        now: Option<i64>,
+        now: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guarded(|| {
+            let now = now_arg(now)?;
             let request = to_value(request, 0).map_err(|e| e.into_pyerr(Input::Request, "request"))?;
             let answer = match now {
                 Some(now) => self.engine.evaluations_at(&request, now),
@@ -1054,9 +1146,10 @@ impl PyEngine {
         action: &str,
         resource_type: &str,
         context: Option<&Bound<'_, PyAny>>,
-        now: Option<i64>,
+        now: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyFilter> {
         guarded(|| {
+            let now = now_arg(now)?;
             let session = session_arg(claims)?;
             let context = context_from(context_doc(context)?).map_err(request_error)?;
             let opts = Options { now, context };
@@ -1597,7 +1690,13 @@ fn ordinance_py(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;
     m.add_function(wrap_pyfunction!(_claims_text_for_tests, m)?)?;
     m.add("OrdinanceError", py.get_type::<OrdinanceError>())?;
-    m.add("PolicyError", py.get_type::<PolicyError>())?;
+    let policy_error = py.get_type::<PolicyError>();
+    // Set on every instance the engine raises; None (and no diagnostics) on one made by hand.
+    for attr in ["line", "column", "code", "help", "message"] {
+        policy_error.setattr(attr, py.None())?;
+    }
+    policy_error.setattr("diagnostics", PyList::empty(py))?;
+    m.add("PolicyError", policy_error)?;
     m.add("ClaimsError", py.get_type::<ClaimsError>())?;
     let request_error = py.get_type::<RequestError>();
     // Set on instances from filters; None on every other RequestError.
