@@ -483,12 +483,21 @@ fn write_str(s: &Bound<'_, PyString>, out: &mut Vec<u8>) -> Option<()> {
 }
 
 /// A claims, resource or context argument: JSON text (`str`/`bytes`) or a converted value.
+#[derive(Clone)]
 enum Doc<'a> {
     Text(Cow<'a, str>),
     Value(Value),
 }
 
 impl Doc<'_> {
+    /// The same document, owning its text (to outlive the Python object it came from).
+    fn into_owned(self) -> Doc<'static> {
+        match self {
+            Doc::Text(t) => Doc::Text(Cow::Owned(t.into_owned())),
+            Doc::Value(v) => Doc::Value(v),
+        }
+    }
+
     fn into_text(self) -> String {
         match self {
             Doc::Text(t) => t.into_owned(),
@@ -808,9 +817,7 @@ fn context_doc<'a>(context: Option<&'a Bound<'_, PyAny>>) -> PyResult<Option<Doc
 }
 
 impl PyEngine {
-    /// One engine call for claims, resource and context in any mix of forms: all values go
-    /// to `decide_value`, all text to `decide_json`; a mix is turned into text (a Python
-    /// dict has no duplicate keys, so the strict parser accepts exactly what it holds).
+    /// [`decide_docs`] with this engine.
     fn decide_docs(
         &self,
         claims: Doc<'_>,
@@ -819,14 +826,7 @@ impl PyEngine {
         context: Option<Doc<'_>>,
         now: Option<i64>,
     ) -> Decision {
-        match (claims, resource, context) {
-            (Doc::Value(c), Doc::Value(r), None) => self.engine.decide_value(c, action, r, None, now),
-            (Doc::Value(c), Doc::Value(r), Some(Doc::Value(x))) => self.engine.decide_value(c, action, r, Some(x), now),
-            (c, r, x) => {
-                let x = x.map(Doc::into_text);
-                self.engine.decide_json(&c.into_text(), action, &r.into_text(), x.as_deref(), now)
-            }
-        }
+        decide_docs(&self.engine, claims, action, resource, context, now)
     }
 
     /// `decide` for the usual call: claims and resource plain built-in dicts, no context.
@@ -955,10 +955,12 @@ impl PyEngine {
         })
     }
 
-    /// Decides many requests at once, releasing the GIL while deciding. Each request is a
-    /// dict `{"claims", "action", "resource", "context"?, "now"?}` (the line format of
-    /// `ordinance decide --requests`; `claims` may also be a Session); a malformed one is
-    /// a deny with reason `invalid_request`. Returns one Decision per request, in order.
+    /// Decides many requests at once, releasing the GIL while deciding. `requests` is a
+    /// list (or any iterable) of dicts `{"claims", "action", "resource", "context"?,
+    /// "now"?}` (the line format of `ordinance decide --requests`); claims, resource and
+    /// context take the forms `decide` takes (a Session, a dict, JSON text), with the same
+    /// answers. A malformed request is a deny with reason `invalid_request`. Returns one
+    /// Decision per request, in order.
     /// Requests that share one claims object (the same dict, or a Session) share one parse
     /// of the claims; requests that share one resource dict share its conversion.
     fn decide_many<'py>(&self, py: Python<'py>, requests: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyList>> {
@@ -1002,17 +1004,33 @@ impl PyEngine {
                 drop(keep);
                 decisions.extend(decided);
             }
-            // Requests off the fast path (unusual shape, unusable input): the engine judges
-            // each one whole, as `decide_request` does for a line of `--requests`.
+            // Requests off the fast path: those holding JSON text (claims, resource or
+            // context as str/bytes) are decided as `decide` decides them; the others
+            // (unusual shape, unusable input) the engine judges whole, as `decide_request`
+            // does for a line of `--requests`.
             let mut rest = Vec::new();
             for (i, (request, decision)) in requests.iter().zip(&decisions).enumerate() {
                 if decision.is_none() {
-                    rest.push((i, request_value(request, i)?));
+                    match text_request(request, i)? {
+                        Some(text) => rest.push((i, Judge::Text(text))),
+                        None => rest.push((i, Judge::Whole(request_value(request, i)?))),
+                    }
                 }
             }
             if !rest.is_empty() {
                 let judged = py.detach(move || {
-                    guarded(|| Ok(rest.into_iter().map(|(i, v)| (i, engine.decide_request(v))).collect::<Vec<_>>()))
+                    guarded(|| {
+                        Ok(rest
+                            .into_iter()
+                            .map(|(i, judge)| {
+                                let d = match judge {
+                                    Judge::Whole(v) => engine.decide_request(v),
+                                    Judge::Text(t) => t.decide(engine),
+                                };
+                                (i, d)
+                            })
+                            .collect::<Vec<_>>())
+                    })
                 })?;
                 for (i, d) in judged {
                     if let Some(slot) = decisions.get_mut(i) {
@@ -1515,6 +1533,10 @@ fn plan_request<'py>(
     if claims.cast::<PyDict>().is_err() && claims.cast::<PySession>().is_err() {
         return Ok(None);
     }
+    // JSON text is read as `decide` reads it (see `text_request`).
+    if is_text(&resource) || context.as_ref().is_some_and(is_text) {
+        return Ok(None);
+    }
     let Ok(action) = action.cast::<PyString>() else {
         return Ok(None);
     };
@@ -1590,6 +1612,132 @@ fn decide_planned(engine: &Engine, shared: &mut Shared, plans: Vec<Option<Planne
             Some(engine.decide_with(session, action, resource, &opts))
         })
         .collect()
+}
+
+/// How `decide_many` decides a request off its fast path.
+enum Judge {
+    /// The whole request as JSON, for `Engine::decide_request`.
+    Whole(Value),
+    /// A well-shaped request holding JSON text, decided as `decide` would.
+    Text(TextRequest),
+}
+
+/// The claims of a [`TextRequest`].
+enum TextClaims {
+    Doc(Doc<'static>),
+    Prepared(Py<PySession>),
+}
+
+/// A request `{"claims", "action", "resource", "context"?, "now"?}` whose claims, resource
+/// or context is JSON text (`str`/`bytes`), as `decide` reads them.
+struct TextRequest {
+    claims: TextClaims,
+    action: String,
+    resource: Doc<'static>,
+    context: Option<Doc<'static>>,
+    now: Option<i64>,
+}
+
+impl TextRequest {
+    /// The decision `Engine.decide` gives for the same arguments.
+    fn decide(self, engine: &Engine) -> Decision {
+        let TextRequest { claims, action, resource, context, now } = self;
+        match claims {
+            TextClaims::Doc(claims) => decide_docs(engine, claims, &action, resource, context, now),
+            TextClaims::Prepared(session) => {
+                let built = resource_from(resource.clone());
+                let context_built = context_from(context.clone());
+                match (built, context_built) {
+                    (Ok(r), Ok(c)) => engine.decide_with(&session.get().0, &action, &r, &Options { now, context: c }),
+                    // As in `decide`: the engine's deny for the unusable resource or context.
+                    _ => decide_docs(engine, Doc::Value(Value::Object(Map::new())), &action, resource, context, now),
+                }
+            }
+        }
+    }
+}
+
+fn is_text(obj: &Bound<'_, PyAny>) -> bool {
+    obj.cast::<PyString>().is_ok() || obj.cast::<PyBytes>().is_ok()
+}
+
+/// A request of the plain shape with JSON text in it, or `None` (the engine then judges the
+/// request whole). Values with no JSON form raise, naming the request.
+fn text_request(request: &Bound<'_, PyAny>, i: usize) -> PyResult<Option<TextRequest>> {
+    let Ok(dict) = request.cast::<PyDict>() else {
+        return Ok(None);
+    };
+    let py = dict.py();
+    let (Some(claims), Some(action), Some(resource)) = (
+        dict.get_item(intern!(py, "claims"))?,
+        dict.get_item(intern!(py, "action"))?,
+        dict.get_item(intern!(py, "resource"))?,
+    ) else {
+        return Ok(None);
+    };
+    let context = dict.get_item(intern!(py, "context"))?.filter(|c| !c.is_none());
+    let now = dict.get_item(intern!(py, "now"))?;
+    let known = 3 + usize::from(dict.contains(intern!(py, "context"))?) + usize::from(now.is_some());
+    if dict.len() != known {
+        return Ok(None);
+    }
+    if !(is_text(&claims) || is_text(&resource) || context.as_ref().is_some_and(is_text)) {
+        return Ok(None);
+    }
+    let Ok(action) = action.cast::<PyString>() else {
+        return Ok(None);
+    };
+    let Ok(action) = action.to_cow() else {
+        return Ok(None);
+    };
+    let now = match now {
+        None => None,
+        Some(n) if n.is_none() => None,
+        Some(n) if n.cast::<PyBool>().is_ok() => return Ok(None),
+        Some(n) => match n.extract::<i64>() {
+            Ok(n) => Some(n),
+            Err(_) => return Ok(None),
+        },
+    };
+    let field = |obj: &Bound<'_, PyAny>, input: Input, key: &str| -> PyResult<Doc<'static>> {
+        if is_text(obj) {
+            return doc(obj, input).map(Doc::into_owned);
+        }
+        // Depth counted from the field, as `decide` counts it from its argument.
+        to_value(obj, 0).map(Doc::Value).map_err(|e| request_convert_error(e, i, key))
+    };
+    let claims = match claims.cast::<PySession>() {
+        Ok(session) => TextClaims::Prepared(session.clone().unbind()),
+        Err(_) => TextClaims::Doc(field(&claims, Input::Claims, "claims")?),
+    };
+    Ok(Some(TextRequest {
+        claims,
+        action: action.into_owned(),
+        resource: field(&resource, Input::Resource, "resource")?,
+        context: context.map(|c| field(&c, Input::Context, "context")).transpose()?,
+        now,
+    }))
+}
+
+/// One engine call for claims, resource and context in any mix of forms: all values go
+/// to `decide_value`, all text to `decide_json`; a mix is turned into text (a Python
+/// dict has no duplicate keys, so the strict parser accepts exactly what it holds).
+fn decide_docs(
+    engine: &Engine,
+    claims: Doc<'_>,
+    action: &str,
+    resource: Doc<'_>,
+    context: Option<Doc<'_>>,
+    now: Option<i64>,
+) -> Decision {
+    match (claims, resource, context) {
+        (Doc::Value(c), Doc::Value(r), None) => engine.decide_value(c, action, r, None, now),
+        (Doc::Value(c), Doc::Value(r), Some(Doc::Value(x))) => engine.decide_value(c, action, r, Some(x), now),
+        (c, r, x) => {
+            let x = x.map(Doc::into_text);
+            engine.decide_json(&c.into_text(), action, &r.into_text(), x.as_deref(), now)
+        }
+    }
 }
 
 /// A whole request as JSON, for the engine to judge. A Session given as claims stands in

@@ -301,6 +301,40 @@ def test_decide_many_equals_decide_and_accepts_any_iterable(tasks):
             tasks.decide_many(not_requests)
 
 
+def test_decide_many_reads_json_text_as_decide_does(tasks):
+    """Claims, resource and context as JSON str/bytes in a request mean what they mean to
+    decide(): same answers, one for one."""
+    cal = ordinance.Engine.from_file(POLICIES / "calendar_scopes.ord")
+    ro = "https://www.googleapis.com/auth/calendar.readonly"
+    for engine, claims, action, resource, context in [
+        (tasks, BOB, "edit", task("org_1", "user_bob"), None),
+        (tasks, CHARLIE, "edit", task("org_1", "user_bob"), None),
+        (tasks, {"sub": 42}, "view", task("org_1", "x"), None),
+        (tasks, BOB, "view", {"type": "task"}, None),
+        (cal, {"sub": "u"}, "read_availability", {"type": "calendar"}, {"approved_scopes": ro}),
+        (cal, {"sub": "u"}, "book_direct", {"type": "calendar"}, {"approved_scopes": [ro]}),
+    ]:
+        forms = []
+        for c in (claims, json.dumps(claims), json.dumps(claims).encode(), engine.session(claims)
+                  if not isinstance(claims.get("sub", ""), int) else claims):
+            for r in (resource, json.dumps(resource), json.dumps(resource).encode()):
+                for x in ([None] if context is None else [context, json.dumps(context), json.dumps(context).encode()]):
+                    forms.append((c, r, x))
+        want = [engine.decide(c, action, r, context=x, now=NOW) for c, r, x in forms]
+        got = engine.decide_many([{"claims": c, "action": action, "resource": r, "context": x, "now": NOW}
+                                  for c, r, x in forms])
+        assert got == want
+        assert len({d for d in want}) == 1, want
+    # text that is not JSON is the same deny as from decide
+    bad = {"claims": "{", "action": "view", "resource": "[", "now": NOW}
+    assert tasks.decide_many([bad]) == [tasks.decide("{", "view", "[", now=NOW)]
+    d = tasks.decide_many([{"claims": BOB, "action": "view", "resource": task("org_1", "x"), "context": "{"}])[0]
+    assert d.reason == "invalid_context"
+    # text whose request is malformed is still an invalid request
+    d = tasks.decide_many([{"claims": json.dumps(BOB), "action": "view", "resource": "{}", "extra": 1}])[0]
+    assert d.reason == "invalid_request"
+
+
 def test_decide_many_bad_request_is_a_deny_not_an_exception(tasks):
     got = tasks.decide_many([
         {"claims": BOB, "action": "view", "resource": task("org_1", "x"), "now": NOW},

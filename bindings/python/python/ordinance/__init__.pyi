@@ -177,6 +177,8 @@ class Engine:
         """Decides many requests ``{"claims", "action", "resource", "context"?, "now"?}``
         (a list, tuple, generator or any other iterable of them; not a str, bytes or a
         single mapping: those raise RequestError), releasing the GIL while deciding.
+        Each request's claims, resource and context take the forms ``decide`` takes (a
+        Session, a mapping, or JSON text as str/bytes), with the same answers.
         A malformed request is a deny with reason
         ``invalid_request``. Requests sharing one claims object share one parse; requests
         sharing one resource dict share its conversion."""
