@@ -1853,5 +1853,6 @@ fn ordinance_py(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("RequestError", request_error)?;
     m.add("OrdinanceInternalError", py.get_type::<OrdinanceInternalError>())?;
     m.add("MAX_DEPTH", MAX_DEPTH)?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

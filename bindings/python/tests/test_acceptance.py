@@ -427,6 +427,25 @@ def test_policy_error_columns_count_characters():
     assert line[info.value.column - 1:].startswith("nope")
 
 
+def test_missing_policy_file_is_a_policy_error_like_the_cli(tmp_path):
+    path = tmp_path / "nope.ord"
+    with pytest.raises(ordinance.PolicyError) as info:
+        ordinance.Engine.from_file(path)
+    assert (info.value.code, info.value.line, info.value.column) == ("io", 0, 0)
+    cli = cli_binary()
+    if cli is None:
+        pytest.skip("the `ordinance` CLI is not built (set ORDINANCE_CLI to compare)")
+    out = subprocess.run([cli, "check", str(path)], capture_output=True, text=True)
+    assert out.returncode != 0
+    assert out.stderr.rstrip("\n") == str(info.value)
+
+
+def test_version_is_the_package_version():
+    from importlib.metadata import version
+
+    assert ordinance.__version__ == version("ordinance")
+
+
 def test_user_raised_policy_error_has_the_attributes():
     err = ordinance.PolicyError("made by hand")
     assert (err.line, err.column, err.code, err.help) == (None, None, None, None)

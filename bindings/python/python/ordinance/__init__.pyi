@@ -5,6 +5,9 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, Union
 
 from typing_extensions import TypeAlias, final
 
+__version__: str
+"""The package version (the Rust crates' version)."""
+
 _JSONValue: TypeAlias = Union[
     None, bool, int, float, str, List["_JSONValue"], Tuple["_JSONValue", ...], Mapping[str, "_JSONValue"]
 ]
