@@ -6,6 +6,7 @@ import ast
 import inspect
 import json
 import subprocess
+import sys
 import threading
 import types
 from collections import OrderedDict
@@ -548,6 +549,62 @@ def test_every_public_name_has_a_docstring():
                 if member.startswith("_"):
                     continue
                 assert (getattr(value, "__doc__", None) or "").strip(), f"{name}.{member}"
+
+
+USER_CODE = """
+import json
+import types
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import ordinance
+
+engine = ordinance.Engine.from_file(Path("policies/team_tasks.ord"))
+engine2 = ordinance.Engine(Path("policies/team_tasks.ord").read_text())
+claims: Dict[str, Any] = {"sub": "u"}
+task = {"type": "task", "owner_id": "u", "created_by_id": "u"}
+d: ordinance.Decision = engine.decide(claims, "view", task, now=1)
+d2 = engine.decide(json.dumps(claims), "view", json.dumps(task).encode(), context={"a": 1})
+d3 = engine.decide(types.MappingProxyType(claims), "view", task)
+ok: bool = d.allowed and bool(d2) and d == d3
+reason: str = d.reason
+rule: Optional[str] = d.rule
+missing: List[Dict[str, str]] = d.missing
+as_dict: Dict[str, Any] = d.to_dict()
+s: ordinance.Session = engine.session(claims)
+actions: List[str] = engine.permitted_actions(s, task)
+text: str = engine.explain(s, "view", task)
+trace: Dict[str, Any] = engine.explain_json(s, "view", task)
+many: List[ordinance.Decision] = engine.decide_many(
+    {"claims": claims, "action": "view", "resource": task} for _ in range(3)
+)
+try:
+    ordinance.Engine("bad")
+except ordinance.PolicyError as e:
+    line: int = e.line
+    col: int = e.column
+    print(line, col, e.help, e.diagnostics)
+except ordinance.ClaimsError:
+    pass
+version: str = ordinance.__version__
+"""
+
+
+def test_stubs_type_check_user_code_and_the_example_strictly(tmp_path):
+    """mypy --strict accepts typical user code and the FastAPI example against the stubs."""
+    pytest.importorskip("mypy")
+    user = tmp_path / "user_code.py"
+    user.write_text(USER_CODE)
+    example = Path(__file__).resolve().parents[3] / "examples" / "python" / "tasks_app.py"
+    out = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--no-incremental", str(user), str(example)],
+                         capture_output=True, text=True, cwd=tmp_path)
+    assert out.returncode == 0, out.stdout + out.stderr
+    # and the stubs reject what the runtime rejects
+    bad = tmp_path / "bad_code.py"
+    bad.write_text("import ordinance\ne = ordinance.Engine('')\ne.decide({}, 'view', {}, None, 5)\n")
+    out = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--no-incremental", str(bad)],
+                         capture_output=True, text=True, cwd=tmp_path)
+    assert out.returncode == 1 and "Too many positional arguments" in out.stdout, out.stdout
 
 
 def test_py_typed_and_stub_ship_with_the_package():
