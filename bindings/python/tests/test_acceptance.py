@@ -315,12 +315,13 @@ def test_decide_many_reads_json_text_as_decide_does(tasks):
         (cal, {"sub": "u"}, "read_availability", {"type": "calendar"}, {"approved_scopes": ro}),
         (cal, {"sub": "u"}, "book_direct", {"type": "calendar"}, {"approved_scopes": [ro]}),
     ]:
-        forms = []
-        for c in (claims, json.dumps(claims), json.dumps(claims).encode(), engine.session(claims)
-                  if not isinstance(claims.get("sub", ""), int) else claims):
-            for r in (resource, json.dumps(resource), json.dumps(resource).encode()):
-                for x in ([None] if context is None else [context, json.dumps(context), json.dumps(context).encode()]):
-                    forms.append((c, r, x))
+        claim_forms = [claims, json.dumps(claims), json.dumps(claims).encode()]
+        if claims.get("sub") != 42:  # usable claims: a prepared Session too
+            claim_forms.append(engine.session(claims))
+        context_forms = [None] if context is None else [context, json.dumps(context), json.dumps(context).encode()]
+        forms = [(c, r, x) for c in claim_forms
+                 for r in (resource, json.dumps(resource), json.dumps(resource).encode())
+                 for x in context_forms]
         want = [engine.decide(c, action, r, context=x, now=NOW) for c, r, x in forms]
         got = engine.decide_many([{"claims": c, "action": action, "resource": r, "context": x, "now": NOW}
                                   for c, r, x in forms])
