@@ -1701,7 +1701,13 @@ fn text_request(request: &Bound<'_, PyAny>, i: usize) -> PyResult<Option<TextReq
     };
     let field = |obj: &Bound<'_, PyAny>, input: Input, key: &str| -> PyResult<Doc<'static>> {
         if is_text(obj) {
-            return doc(obj, input).map(Doc::into_owned);
+            // Text that is not UTF-8 (bytes, or a str with a lone surrogate): a RequestError
+            // naming the request, as for any other value decide_many cannot read.
+            return doc(obj, input).map(Doc::into_owned).map_err(|_| {
+                RequestError::new_err(format!(
+                    "invalid request: `requests[{i}].{key}` is JSON text that is not valid UTF-8"
+                ))
+            });
         }
         // Depth counted from the field, as `decide` counts it from its argument.
         to_value(obj, 0).map(Doc::Value).map_err(|e| request_convert_error(e, i, key))

@@ -332,6 +332,10 @@ def test_decide_many_reads_json_text_as_decide_does(tasks):
     assert tasks.decide_many([bad]) == [tasks.decide("{", "view", "[", now=NOW)]
     d = tasks.decide_many([{"claims": BOB, "action": "view", "resource": task("org_1", "x"), "context": "{"}])[0]
     assert d.reason == "invalid_context"
+    # text that is not UTF-8 raises RequestError naming the request, as decide_many's other
+    # unreadable values do
+    with pytest.raises(ordinance.RequestError, match=r"`requests\[1\]\.claims` is JSON text that is not valid UTF-8"):
+        tasks.decide_many([bad, {"claims": b"\xff", "action": "view", "resource": task("org_1", "x")}])
     # text whose request is malformed is still an invalid request
     d = tasks.decide_many([{"claims": json.dumps(BOB), "action": "view", "resource": "{}", "extra": 1}])[0]
     assert d.reason == "invalid_request"
