@@ -1009,23 +1009,27 @@ impl PyEngine {
             // (unusual shape, unusable input) the engine judges whole, as `decide_request`
             // does for a line of `--requests`.
             let mut rest = Vec::new();
+            // The Sessions of text requests, held here (not in `rest`) so that none is
+            // dropped while the GIL is released.
+            let mut sessions: Vec<Py<PySession>> = Vec::new();
             for (i, (request, decision)) in requests.iter().zip(&decisions).enumerate() {
                 if decision.is_none() {
-                    match text_request(request, i)? {
+                    match text_request(request, i, &mut sessions)? {
                         Some(text) => rest.push((i, Judge::Text(text))),
                         None => rest.push((i, Judge::Whole(request_value(request, i)?))),
                     }
                 }
             }
             if !rest.is_empty() {
+                let sessions = &sessions;
                 let judged = py.detach(move || {
                     guarded(|| {
                         Ok(rest
                             .into_iter()
                             .map(|(i, judge)| {
                                 let d = match judge {
-                                    Judge::Whole(v) => engine.decide_request(v),
-                                    Judge::Text(t) => t.decide(engine),
+                                    Judge::Whole(v) => Some(engine.decide_request(v)),
+                                    Judge::Text(t) => t.decide(engine, sessions),
                                 };
                                 (i, d)
                             })
@@ -1034,7 +1038,7 @@ impl PyEngine {
                 })?;
                 for (i, d) in judged {
                     if let Some(slot) = decisions.get_mut(i) {
-                        *slot = Some(d);
+                        *slot = d;
                     }
                 }
             }
@@ -1625,7 +1629,8 @@ enum Judge {
 /// The claims of a [`TextRequest`].
 enum TextClaims {
     Doc(Doc<'static>),
-    Prepared(Py<PySession>),
+    /// An index into the Sessions `decide_many` holds.
+    Prepared(usize),
 }
 
 /// A request `{"claims", "action", "resource", "context"?, "now"?}` whose claims, resource
@@ -1640,18 +1645,21 @@ struct TextRequest {
 
 impl TextRequest {
     /// The decision `Engine.decide` gives for the same arguments.
-    fn decide(self, engine: &Engine) -> Decision {
+    /// `None` only if the Session index is out of range (a bug: decide_many then raises
+    /// OrdinanceInternalError).
+    fn decide(self, engine: &Engine, sessions: &[Py<PySession>]) -> Option<Decision> {
         let TextRequest { claims, action, resource, context, now } = self;
         match claims {
-            TextClaims::Doc(claims) => decide_docs(engine, claims, &action, resource, context, now),
-            TextClaims::Prepared(session) => {
+            TextClaims::Doc(claims) => Some(decide_docs(engine, claims, &action, resource, context, now)),
+            TextClaims::Prepared(k) => {
+                let session = sessions.get(k)?;
                 let built = resource_from(resource.clone());
                 let context_built = context_from(context.clone());
-                match (built, context_built) {
+                Some(match (built, context_built) {
                     (Ok(r), Ok(c)) => engine.decide_with(&session.get().0, &action, &r, &Options { now, context: c }),
                     // As in `decide`: the engine's deny for the unusable resource or context.
                     _ => decide_docs(engine, Doc::Value(Value::Object(Map::new())), &action, resource, context, now),
-                }
+                })
             }
         }
     }
@@ -1663,7 +1671,11 @@ fn is_text(obj: &Bound<'_, PyAny>) -> bool {
 
 /// A request of the plain shape with JSON text in it, or `None` (the engine then judges the
 /// request whole). Values with no JSON form raise, naming the request.
-fn text_request(request: &Bound<'_, PyAny>, i: usize) -> PyResult<Option<TextRequest>> {
+fn text_request(
+    request: &Bound<'_, PyAny>,
+    i: usize,
+    sessions: &mut Vec<Py<PySession>>,
+) -> PyResult<Option<TextRequest>> {
     let Ok(dict) = request.cast::<PyDict>() else {
         return Ok(None);
     };
@@ -1713,7 +1725,10 @@ fn text_request(request: &Bound<'_, PyAny>, i: usize) -> PyResult<Option<TextReq
         to_value(obj, 0).map(Doc::Value).map_err(|e| request_convert_error(e, i, key))
     };
     let claims = match claims.cast::<PySession>() {
-        Ok(session) => TextClaims::Prepared(session.clone().unbind()),
+        Ok(session) => {
+            sessions.push(session.clone().unbind());
+            TextClaims::Prepared(sessions.len() - 1)
+        }
         Err(_) => TextClaims::Doc(field(&claims, Input::Claims, "claims")?),
     };
     Ok(Some(TextRequest {
