@@ -362,6 +362,10 @@ def test_one_engine_many_threads_with_sessions(tasks):
                 assert tasks.decide(session, "edit", task("org_1", "user_bob"), now=NOW) == want
                 assert tasks.decide_many([{"claims": BOB, "action": "edit", "resource": task("org_1", "user_bob"),
                                            "now": NOW}]) == [want]
+                # the JSON-text path, with a Session, in many threads too
+                assert tasks.decide_many([{"claims": tasks.session(BOB), "action": "edit",
+                                           "resource": json.dumps(task("org_1", "user_bob")), "now": NOW}] * 3) \
+                    == [want] * 3
         except Exception as e:  # pragma: no cover - reported below
             errors.append(e)
 
