@@ -76,8 +76,8 @@ install_rust_tools() {
 
 install_python() {
   [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
-  "$VENV/bin/python" -c 'import maturin, pytest, fastapi, httpx, psycopg' 2>/dev/null \
-    || "$VENV/bin/pip" install -q 'maturin>=1.9.4,<2' 'pytest>=8' fastapi httpx 'psycopg[binary]'
+  "$VENV/bin/python" -c 'import maturin, pytest, fastapi, httpx, psycopg, mypy' 2>/dev/null \
+    || "$VENV/bin/pip" install -q 'maturin>=1.9.4,<2' 'pytest>=8' fastapi httpx 'psycopg[binary]' mypy
   [ -x "$VENV/bin/maturin" ] || "$VENV/bin/pip" install -q 'maturin>=1.9.4,<2'
 }
 
@@ -97,7 +97,7 @@ install_fuzz() {
 if [ -z "${SKIP_INSTALL:-}" ]; then
   must "install: Debian packages (chromium, postgresql)" install_apt
   must "install: rust components, wasm32 target, wasm-bindgen-cli" install_rust_tools
-  must "install: python venv (maturin, pytest, fastapi, httpx, psycopg)" install_python
+  must "install: python venv (maturin, pytest, fastapi, httpx, psycopg, mypy)" install_python
   must "install: npm packages (binaryen, playwright-core)" install_node
   must "install: cargo-fuzz (nightly)" install_fuzz
 fi

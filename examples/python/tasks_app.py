@@ -11,7 +11,7 @@ the tests; they use FastAPI's TestClient)
 import json
 import os
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 from fastapi import Depends, FastAPI, Header, HTTPException
 from pydantic import BaseModel
@@ -68,7 +68,7 @@ def deny(decision: ordinance.Decision) -> HTTPException:
     )
 
 
-def authorized(action: str):
+def authorized(action: str) -> Callable[..., Dict[str, Any]]:
     """A dependency: the task named in the path, if the session may take `action` on it."""
 
     def check(task_id: str, s: ordinance.Session = Depends(session)) -> Dict[str, Any]:

@@ -24,11 +24,15 @@ use ordinance::{
     Context, Decision, Directory, Engine, Filter, FilterError, Options, PolicyError as RsPolicyError, Resource,
     Session, SqlOptions,
 };
+use pyo3::basic::CompareOp;
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
+use pyo3::exceptions::PyTypeError;
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyModule, PyString, PyTuple};
+use pyo3::types::{
+    PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, PyMapping, PyModule, PyString, PyTuple,
+};
 use pyo3::IntoPyObjectExt;
 use serde_json::{Map, Value};
 use std::borrow::Cow;
@@ -239,10 +243,44 @@ fn to_value_general(obj: &Bound<'_, PyAny>, depth: usize) -> Result<Value, Conve
             ConvertError::new(format!("is `{shown}`, which JSON cannot represent"))
         });
     }
+    if let Ok(mapping) = obj.cast::<PyMapping>() {
+        return mapping_object(mapping, depth);
+    }
     Err(ConvertError::new(format!(
         "is of type `{}`, which has no JSON form; use dict, list, str, int, float, bool or None",
         type_name(obj)
     )))
+}
+
+/// Any other `collections.abc.Mapping` (a `MappingProxyType`, a custom mapping): its
+/// items, as for a dict. The stubs promise `Mapping` wherever a JSON object is read.
+fn mapping_object(mapping: &Bound<'_, PyMapping>, depth: usize) -> Result<Value, ConvertError> {
+    if depth >= MAX_DEPTH {
+        return Err(too_deep());
+    }
+    let items = mapping
+        .items()
+        .map_err(|e| ConvertError::new(format!("is a `{}` whose items cannot be read ({e})", type_name(mapping))))?;
+    let mut entries = Vec::with_capacity(items.len());
+    for item in items.iter() {
+        let (k, v) = item
+            .extract::<(Bound<'_, PyAny>, Bound<'_, PyAny>)>()
+            .map_err(|_| ConvertError::new(format!("is a `{}` whose items are not pairs", type_name(mapping))))?;
+        let key = match k.cast::<PyString>() {
+            Ok(key) => py_str(key)?,
+            Err(_) => {
+                return Err(ConvertError::new(format!(
+                    "has a key of type `{}`; JSON object keys must be str",
+                    type_name(&k)
+                )))
+            }
+        };
+        match to_value(&v, depth + 1) {
+            Ok(value) => entries.push((key, value)),
+            Err(e) => return Err(e.at(Segment::Key(key))),
+        }
+    }
+    Ok(Value::Object(map_from(entries)))
 }
 
 /// A dict (or a subclass: its stored items, whatever it overrides) as a JSON object.
@@ -445,12 +483,21 @@ fn write_str(s: &Bound<'_, PyString>, out: &mut Vec<u8>) -> Option<()> {
 }
 
 /// A claims, resource or context argument: JSON text (`str`/`bytes`) or a converted value.
+#[derive(Clone)]
 enum Doc<'a> {
     Text(Cow<'a, str>),
     Value(Value),
 }
 
 impl Doc<'_> {
+    /// The same document, owning its text (to outlive the Python object it came from).
+    fn into_owned(self) -> Doc<'static> {
+        match self {
+            Doc::Text(t) => Doc::Text(Cow::Owned(t.into_owned())),
+            Doc::Value(v) => Doc::Value(v),
+        }
+    }
+
     fn into_text(self) -> String {
         match self {
             Doc::Text(t) => t.into_owned(),
@@ -494,6 +541,20 @@ fn context_from(doc: Option<Doc<'_>>) -> Result<Option<Context>, ordinance::Inpu
         None => Ok(None),
         Some(Doc::Text(t)) => Context::from_json(&t).map(Some),
         Some(Doc::Value(v)) => Context::from_value(v).map(Some),
+    }
+}
+
+/// The `now` argument: a unix time in seconds as an int, or None for the clock. A bool is
+/// an int to Python, but `now=True` is a mistake, not the time 1 (as in `decide_many`,
+/// where `"now": true` is an invalid request).
+fn now_arg(now: Option<&Bound<'_, PyAny>>) -> PyResult<Option<i64>> {
+    match now {
+        None => Ok(None),
+        Some(n) if n.is_none() => Ok(None),
+        Some(n) if n.cast::<PyBool>().is_ok() => {
+            Err(PyTypeError::new_err("`now` must be an int (unix time in seconds) or None, not bool"))
+        }
+        Some(n) => n.extract::<i64>().map(Some),
     }
 }
 
@@ -620,6 +681,28 @@ impl PyDecision {
         self.0.allowed
     }
 
+    /// Two decisions are equal when every field is (`to_dict()` is equal); a Decision is
+    /// never equal to anything else (compare `to_dict()` with a dict).
+    fn __richcmp__(&self, other: &Bound<'_, PyAny>, op: CompareOp, py: Python<'_>) -> Py<PyAny> {
+        let Ok(other) = other.cast::<PyDecision>() else {
+            return py.NotImplemented();
+        };
+        let equal = self.0 == other.get().0;
+        match op {
+            CompareOp::Eq => PyBool::new(py, equal).to_owned().into_any().unbind(),
+            CompareOp::Ne => PyBool::new(py, !equal).to_owned().into_any().unbind(),
+            _ => py.NotImplemented(),
+        }
+    }
+
+    /// Consistent with `==`: equal decisions hash alike.
+    fn __hash__(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        self.0.to_json().to_string().hash(&mut h);
+        h.finish()
+    }
+
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         guarded(|| {
             let d = &self.0;
@@ -734,9 +817,7 @@ fn context_doc<'a>(context: Option<&'a Bound<'_, PyAny>>) -> PyResult<Option<Doc
 }
 
 impl PyEngine {
-    /// One engine call for claims, resource and context in any mix of forms: all values go
-    /// to `decide_value`, all text to `decide_json`; a mix is turned into text (a Python
-    /// dict has no duplicate keys, so the strict parser accepts exactly what it holds).
+    /// [`decide_docs`] with this engine.
     fn decide_docs(
         &self,
         claims: Doc<'_>,
@@ -745,14 +826,7 @@ impl PyEngine {
         context: Option<Doc<'_>>,
         now: Option<i64>,
     ) -> Decision {
-        match (claims, resource, context) {
-            (Doc::Value(c), Doc::Value(r), None) => self.engine.decide_value(c, action, r, None, now),
-            (Doc::Value(c), Doc::Value(r), Some(Doc::Value(x))) => self.engine.decide_value(c, action, r, Some(x), now),
-            (c, r, x) => {
-                let x = x.map(Doc::into_text);
-                self.engine.decide_json(&c.into_text(), action, &r.into_text(), x.as_deref(), now)
-            }
-        }
+        decide_docs(&self.engine, claims, action, resource, context, now)
     }
 
     /// `decide` for the usual call: claims and resource plain built-in dicts, no context.
@@ -841,9 +915,10 @@ impl PyEngine {
         action: &str,
         resource: &Bound<'_, PyAny>,
         context: Option<&Bound<'_, PyAny>>,
-        now: Option<i64>,
+        now: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyDecision> {
         guarded(|| {
+            let now = now_arg(now)?;
             if context.is_none() {
                 if let Some(decision) = self.decide_plain(claims, action, resource, now)? {
                     return Ok(PyDecision(decision));
@@ -880,24 +955,38 @@ impl PyEngine {
         })
     }
 
-    /// Decides many requests at once, releasing the GIL while deciding. Each request is a
-    /// dict `{"claims", "action", "resource", "context"?, "now"?}` (the line format of
-    /// `ordinance decide --requests`; `claims` may also be a Session); a malformed one is
-    /// a deny with reason `invalid_request`. Returns one Decision per request, in order.
+    /// Decides many requests at once, releasing the GIL while deciding. `requests` is a
+    /// list (or any iterable) of dicts `{"claims", "action", "resource", "context"?,
+    /// "now"?}` (the line format of `ordinance decide --requests`); claims, resource and
+    /// context take the forms `decide` takes (a Session, a dict, JSON text), with the same
+    /// answers. A malformed request is a deny with reason `invalid_request`. Returns one
+    /// Decision per request, in order.
     /// Requests that share one claims object (the same dict, or a Session) share one parse
     /// of the claims; requests that share one resource dict share its conversion.
     fn decide_many<'py>(&self, py: Python<'py>, requests: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyList>> {
         guarded(|| {
             // A snapshot: other threads may change the list while the GIL is released.
+            let not_requests = || {
+                RequestError::new_err(format!(
+                    "invalid request: `requests` must be a list (or another iterable) of dicts, found a `{}`",
+                    type_name(requests)
+                ))
+            };
             let requests: Vec<Bound<'_, PyAny>> = if let Ok(list) = requests.cast::<PyList>() {
                 list.iter().collect()
             } else if let Ok(tuple) = requests.cast::<PyTuple>() {
                 tuple.iter().collect()
+            } else if requests.cast::<PyString>().is_ok()
+                || requests.cast::<PyBytes>().is_ok()
+                || requests.cast::<PyByteArray>().is_ok()
+                || requests.cast::<PyMapping>().is_ok()
+            {
+                // Iterable, but as characters, bytes or keys: surely a mistake.
+                return Err(not_requests());
             } else {
-                return Err(RequestError::new_err(format!(
-                    "invalid request: `requests` must be a list of dicts, found a `{}`",
-                    type_name(requests)
-                )));
+                // Any other iterable (a generator, an iterator, a deque): taken as a list.
+                let iter = requests.try_iter().map_err(|_| not_requests())?;
+                iter.collect::<PyResult<Vec<_>>>()?
             };
             // In chunks, so that the converted requests and parsed sessions of one chunk
             // stay in cache; claims are shared by identity within a chunk.
@@ -915,21 +1004,41 @@ impl PyEngine {
                 drop(keep);
                 decisions.extend(decided);
             }
-            // Requests off the fast path (unusual shape, unusable input): the engine judges
-            // each one whole, as `decide_request` does for a line of `--requests`.
+            // Requests off the fast path: those holding JSON text (claims, resource or
+            // context as str/bytes) are decided as `decide` decides them; the others
+            // (unusual shape, unusable input) the engine judges whole, as `decide_request`
+            // does for a line of `--requests`.
             let mut rest = Vec::new();
+            // The Sessions of text requests, held here (not in `rest`) so that none is
+            // dropped while the GIL is released.
+            let mut sessions: Vec<Py<PySession>> = Vec::new();
             for (i, (request, decision)) in requests.iter().zip(&decisions).enumerate() {
                 if decision.is_none() {
-                    rest.push((i, request_value(request, i)?));
+                    match text_request(request, i, &mut sessions)? {
+                        Some(text) => rest.push((i, Judge::Text(text))),
+                        None => rest.push((i, Judge::Whole(request_value(request, i)?))),
+                    }
                 }
             }
             if !rest.is_empty() {
+                let sessions = &sessions;
                 let judged = py.detach(move || {
-                    guarded(|| Ok(rest.into_iter().map(|(i, v)| (i, engine.decide_request(v))).collect::<Vec<_>>()))
+                    guarded(|| {
+                        Ok(rest
+                            .into_iter()
+                            .map(|(i, judge)| {
+                                let d = match judge {
+                                    Judge::Whole(v) => Some(engine.decide_request(v)),
+                                    Judge::Text(t) => t.decide(engine, sessions),
+                                };
+                                (i, d)
+                            })
+                            .collect::<Vec<_>>())
+                    })
                 })?;
                 for (i, d) in judged {
                     if let Some(slot) = decisions.get_mut(i) {
-                        *slot = Some(d);
+                        *slot = d;
                     }
                 }
             }
@@ -956,9 +1065,10 @@ impl PyEngine {
         claims: &Bound<'_, PyAny>,
         resource: &Bound<'_, PyAny>,
         context: Option<&Bound<'_, PyAny>>,
-        now: Option<i64>,
+        now: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Vec<String>> {
         guarded(|| {
+            let now = now_arg(now)?;
             let (session, resource, opts) = PyEngine::inputs(claims, resource, context, now)?;
             Ok(self.engine.permitted_actions(&session, &resource, &opts))
         })
@@ -974,9 +1084,10 @@ impl PyEngine {
         action: &str,
         resource: &Bound<'_, PyAny>,
         context: Option<&Bound<'_, PyAny>>,
-        now: Option<i64>,
+        now: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<String> {
         guarded(|| {
+            let now = now_arg(now)?;
             let (session, resource, opts) = PyEngine::inputs(claims, resource, context, now)?;
             Ok(self.engine.explain(&session, action, &resource, &opts).to_string())
         })
@@ -992,9 +1103,10 @@ impl PyEngine {
         action: &str,
         resource: &Bound<'_, PyAny>,
         context: Option<&Bound<'_, PyAny>>,
-        now: Option<i64>,
+        now: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guarded(|| {
+            let now = now_arg(now)?;
             let (session, resource, opts) = PyEngine::inputs(claims, resource, context, now)?;
             let why = self.engine.explain(&session, action, &resource, &opts);
             let value = serde_json::to_value(&why).map_err(|e| OrdinanceInternalError::new_err(e.to_string()))?;
@@ -1011,9 +1123,10 @@ impl PyEngine {
         &self,
         py: Python<'py>,
         request: &Bound<'_, PyAny>,
-        now: Option<i64>,
+        now: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guarded(|| {
+            let now = now_arg(now)?;
             let request = to_value(request, 0).map_err(|e| e.into_pyerr(Input::Request, "request"))?;
             let answer = match now {
                 Some(now) => self.engine.evaluate_at(&request, now),
@@ -1031,9 +1144,10 @@ impl PyEngine {
         &self,
         py: Python<'py>,
         request: &Bound<'_, PyAny>,
-        now: Option<i64>,
+        now: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guarded(|| {
+            let now = now_arg(now)?;
             let request = to_value(request, 0).map_err(|e| e.into_pyerr(Input::Request, "request"))?;
             let answer = match now {
                 Some(now) => self.engine.evaluations_at(&request, now),
@@ -1054,9 +1168,10 @@ impl PyEngine {
         action: &str,
         resource_type: &str,
         context: Option<&Bound<'_, PyAny>>,
-        now: Option<i64>,
+        now: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyFilter> {
         guarded(|| {
+            let now = now_arg(now)?;
             let session = session_arg(claims)?;
             let context = context_from(context_doc(context)?).map_err(request_error)?;
             let opts = Options { now, context };
@@ -1422,6 +1537,10 @@ fn plan_request<'py>(
     if claims.cast::<PyDict>().is_err() && claims.cast::<PySession>().is_err() {
         return Ok(None);
     }
+    // JSON text is read as `decide` reads it (see `text_request`).
+    if is_text(&resource) || context.as_ref().is_some_and(is_text) {
+        return Ok(None);
+    }
     let Ok(action) = action.cast::<PyString>() else {
         return Ok(None);
     };
@@ -1497,6 +1616,149 @@ fn decide_planned(engine: &Engine, shared: &mut Shared, plans: Vec<Option<Planne
             Some(engine.decide_with(session, action, resource, &opts))
         })
         .collect()
+}
+
+/// How `decide_many` decides a request off its fast path.
+enum Judge {
+    /// The whole request as JSON, for `Engine::decide_request`.
+    Whole(Value),
+    /// A well-shaped request holding JSON text, decided as `decide` would.
+    Text(TextRequest),
+}
+
+/// The claims of a [`TextRequest`].
+enum TextClaims {
+    Doc(Doc<'static>),
+    /// An index into the Sessions `decide_many` holds.
+    Prepared(usize),
+}
+
+/// A request `{"claims", "action", "resource", "context"?, "now"?}` whose claims, resource
+/// or context is JSON text (`str`/`bytes`), as `decide` reads them.
+struct TextRequest {
+    claims: TextClaims,
+    action: String,
+    resource: Doc<'static>,
+    context: Option<Doc<'static>>,
+    now: Option<i64>,
+}
+
+impl TextRequest {
+    /// The decision `Engine.decide` gives for the same arguments.
+    /// `None` only if the Session index is out of range (a bug: decide_many then raises
+    /// OrdinanceInternalError).
+    fn decide(self, engine: &Engine, sessions: &[Py<PySession>]) -> Option<Decision> {
+        let TextRequest { claims, action, resource, context, now } = self;
+        match claims {
+            TextClaims::Doc(claims) => Some(decide_docs(engine, claims, &action, resource, context, now)),
+            TextClaims::Prepared(k) => {
+                let session = sessions.get(k)?;
+                let built = resource_from(resource.clone());
+                let context_built = context_from(context.clone());
+                Some(match (built, context_built) {
+                    (Ok(r), Ok(c)) => engine.decide_with(&session.get().0, &action, &r, &Options { now, context: c }),
+                    // As in `decide`: the engine's deny for the unusable resource or context.
+                    _ => decide_docs(engine, Doc::Value(Value::Object(Map::new())), &action, resource, context, now),
+                })
+            }
+        }
+    }
+}
+
+fn is_text(obj: &Bound<'_, PyAny>) -> bool {
+    obj.cast::<PyString>().is_ok() || obj.cast::<PyBytes>().is_ok()
+}
+
+/// A request of the plain shape with JSON text in it, or `None` (the engine then judges the
+/// request whole). Values with no JSON form raise, naming the request.
+fn text_request(
+    request: &Bound<'_, PyAny>,
+    i: usize,
+    sessions: &mut Vec<Py<PySession>>,
+) -> PyResult<Option<TextRequest>> {
+    let Ok(dict) = request.cast::<PyDict>() else {
+        return Ok(None);
+    };
+    let py = dict.py();
+    let (Some(claims), Some(action), Some(resource)) = (
+        dict.get_item(intern!(py, "claims"))?,
+        dict.get_item(intern!(py, "action"))?,
+        dict.get_item(intern!(py, "resource"))?,
+    ) else {
+        return Ok(None);
+    };
+    let context = dict.get_item(intern!(py, "context"))?.filter(|c| !c.is_none());
+    let now = dict.get_item(intern!(py, "now"))?;
+    let known = 3 + usize::from(dict.contains(intern!(py, "context"))?) + usize::from(now.is_some());
+    if dict.len() != known {
+        return Ok(None);
+    }
+    if !(is_text(&claims) || is_text(&resource) || context.as_ref().is_some_and(is_text)) {
+        return Ok(None);
+    }
+    let Ok(action) = action.cast::<PyString>() else {
+        return Ok(None);
+    };
+    let Ok(action) = action.to_cow() else {
+        return Ok(None);
+    };
+    let now = match now {
+        None => None,
+        Some(n) if n.is_none() => None,
+        Some(n) if n.cast::<PyBool>().is_ok() => return Ok(None),
+        Some(n) => match n.extract::<i64>() {
+            Ok(n) => Some(n),
+            Err(_) => return Ok(None),
+        },
+    };
+    let field = |obj: &Bound<'_, PyAny>, input: Input, key: &str| -> PyResult<Doc<'static>> {
+        if is_text(obj) {
+            // Text that is not UTF-8 (bytes, or a str with a lone surrogate): a RequestError
+            // naming the request, as for any other value decide_many cannot read.
+            return doc(obj, input).map(Doc::into_owned).map_err(|_| {
+                RequestError::new_err(format!(
+                    "invalid request: `requests[{i}].{key}` is JSON text that is not valid UTF-8"
+                ))
+            });
+        }
+        // Depth counted from the field, as `decide` counts it from its argument.
+        to_value(obj, 0).map(Doc::Value).map_err(|e| request_convert_error(e, i, key))
+    };
+    let claims = match claims.cast::<PySession>() {
+        Ok(session) => {
+            sessions.push(session.clone().unbind());
+            TextClaims::Prepared(sessions.len() - 1)
+        }
+        Err(_) => TextClaims::Doc(field(&claims, Input::Claims, "claims")?),
+    };
+    Ok(Some(TextRequest {
+        claims,
+        action: action.into_owned(),
+        resource: field(&resource, Input::Resource, "resource")?,
+        context: context.map(|c| field(&c, Input::Context, "context")).transpose()?,
+        now,
+    }))
+}
+
+/// One engine call for claims, resource and context in any mix of forms: all values go
+/// to `decide_value`, all text to `decide_json`; a mix is turned into text (a Python
+/// dict has no duplicate keys, so the strict parser accepts exactly what it holds).
+fn decide_docs(
+    engine: &Engine,
+    claims: Doc<'_>,
+    action: &str,
+    resource: Doc<'_>,
+    context: Option<Doc<'_>>,
+    now: Option<i64>,
+) -> Decision {
+    match (claims, resource, context) {
+        (Doc::Value(c), Doc::Value(r), None) => engine.decide_value(c, action, r, None, now),
+        (Doc::Value(c), Doc::Value(r), Some(Doc::Value(x))) => engine.decide_value(c, action, r, Some(x), now),
+        (c, r, x) => {
+            let x = x.map(Doc::into_text);
+            engine.decide_json(&c.into_text(), action, &r.into_text(), x.as_deref(), now)
+        }
+    }
 }
 
 /// A whole request as JSON, for the engine to judge. A Session given as claims stands in
@@ -1597,7 +1859,13 @@ fn ordinance_py(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;
     m.add_function(wrap_pyfunction!(_claims_text_for_tests, m)?)?;
     m.add("OrdinanceError", py.get_type::<OrdinanceError>())?;
-    m.add("PolicyError", py.get_type::<PolicyError>())?;
+    let policy_error = py.get_type::<PolicyError>();
+    // Set on every instance the engine raises; None (and no diagnostics) on one made by hand.
+    for attr in ["line", "column", "code", "help", "message"] {
+        policy_error.setattr(attr, py.None())?;
+    }
+    policy_error.setattr("diagnostics", PyList::empty(py))?;
+    m.add("PolicyError", policy_error)?;
     m.add("ClaimsError", py.get_type::<ClaimsError>())?;
     let request_error = py.get_type::<RequestError>();
     // Set on instances from filters; None on every other RequestError.
@@ -1606,5 +1874,6 @@ fn ordinance_py(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("RequestError", request_error)?;
     m.add("OrdinanceInternalError", py.get_type::<OrdinanceInternalError>())?;
     m.add("MAX_DEPTH", MAX_DEPTH)?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

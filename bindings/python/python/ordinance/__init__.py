@@ -32,6 +32,7 @@ from ordinance._ordinance import (
     Session,
     _claims_text_for_tests,
     _panic_for_tests,
+    __version__,
 )
 
 __all__ = [

@@ -1,9 +1,12 @@
 """Type stubs for ordinance, an embeddable authorization policy engine for session-token claims."""
 
 import os
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, Union
 
 from typing_extensions import TypeAlias, final
+
+__version__: str
+"""The package version (the Rust crates' version)."""
 
 _JSONValue: TypeAlias = Union[
     None, bool, int, float, str, List["_JSONValue"], Tuple["_JSONValue", ...], Mapping[str, "_JSONValue"]
@@ -28,7 +31,8 @@ class PolicyError(OrdinanceError):
     """
 
     line: int
-    """1-based line of the first problem (0 if the problem has no position, e.g. a missing file)."""
+    """1-based line of the first problem (0 if the problem has no position, e.g. a missing file).
+    The attributes are None (``diagnostics`` empty) on a PolicyError made by hand."""
     column: int
     """1-based column, in characters, of the first problem."""
     code: str
@@ -89,6 +93,10 @@ class Decision:
         ``allowed``, ``reason``, ``rule``, ``missing``, plus ``error`` when there is one."""
     def __bool__(self) -> bool:
         """True iff allowed."""
+    def __eq__(self, other: object) -> bool:
+        """Equal to another Decision with the same fields (the same ``to_dict()``)."""
+    def __hash__(self) -> int:
+        """Consistent with ``==``."""
 
 @final
 class Session:
@@ -165,12 +173,16 @@ class Engine:
         now: Optional[int] = None,
     ) -> Decision:
         """Decides ``action`` on ``resource`` for ``claims``. ``now`` is a unix time in
-        seconds (default: the clock). Input the engine cannot use is a deny with reason
+        seconds as an int (default: the clock; a bool raises TypeError). Input the engine cannot use is a deny with reason
         ``invalid_claims``, ``invalid_resource`` or ``invalid_context``; only Python values
         with no JSON form raise ClaimsError or RequestError."""
-    def decide_many(self, requests: Sequence[Mapping[str, Any]]) -> List[Decision]:
-        """Decides many requests ``{"claims", "action", "resource", "context"?, "now"?}``,
-        releasing the GIL while deciding. A malformed request is a deny with reason
+    def decide_many(self, requests: Iterable[Mapping[str, Any]]) -> List[Decision]:
+        """Decides many requests ``{"claims", "action", "resource", "context"?, "now"?}``
+        (a list, tuple, generator or any other iterable of them; not a str, bytes or a
+        single mapping: those raise RequestError), releasing the GIL while deciding.
+        Each request's claims, resource and context take the forms ``decide`` takes (a
+        Session, a mapping, or JSON text as str/bytes), with the same answers.
+        A malformed request is a deny with reason
         ``invalid_request``. Requests sharing one claims object share one parse; requests
         sharing one resource dict share its conversion."""
     def permitted_actions(
