@@ -48,42 +48,137 @@ fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
     Ok(())
 }
 
-/// Resolves a case field that is either a name in the file's table or an inline object.
-fn resolve(case: &Map<String, Value>, key: &str, table: &Map<String, Value>) -> Result<Option<Value>, String> {
+/// Keys a test file may have; anything else is a typo that would silently skip a check.
+const FILE_KEYS: [&str; 6] = ["policy", "now", "sessions", "resources", "contexts", "cases"];
+/// Keys a case may have.
+const CASE_KEYS: [&str; 10] =
+    ["name", "session", "action", "resource", "context", "now", "allowed", "reason", "rule", "missing"];
+
+/// Refuses keys outside `known`, naming the first unknown one and what is allowed.
+fn reject_unknown_keys(doc: &Map<String, Value>, known: &[&str], what: &str) -> Result<(), String> {
+    match doc.keys().find(|k| !known.contains(&k.as_str())) {
+        Some(k) => Err(format!("{what}: unknown key `{k}` (known keys: {})", known.join(", "))),
+        None => Ok(()),
+    }
+}
+
+/// An optional unix time: absent, or an integer.
+fn time(doc: &Map<String, Value>, what: &str) -> Result<Option<i64>, String> {
+    match doc.get("now") {
+        None => Ok(None),
+        Some(v) => {
+            v.as_i64().map(Some).ok_or_else(|| format!("{what}: \"now\" must be an integer unix time, not `{v}`"))
+        }
+    }
+}
+
+/// Resolves a case field that is either a name in the file's table or an inline document.
+fn resolve(
+    case: &Map<String, Value>,
+    key: &str,
+    table: &Map<String, Value>,
+    what: &str,
+) -> Result<Option<Value>, String> {
     match case.get(key) {
         None => Ok(None),
-        Some(Value::String(name)) => {
-            table.get(name).cloned().map(Some).ok_or_else(|| format!("no {key} named `{name}` in the file"))
-        }
+        Some(Value::String(name)) => table
+            .get(name)
+            .cloned()
+            .map(Some)
+            .ok_or_else(|| format!("{what}: no {key} named `{name}` in the file's \"{key}s\"")),
         Some(v) => Ok(Some(v.clone())),
     }
 }
 
+/// What one case expects, checked for shape before anything runs.
+fn check_expectations(case: &Map<String, Value>, what: &str) -> Result<(), String> {
+    match case.get("allowed") {
+        Some(Value::Bool(_)) => {}
+        None => return Err(format!("{what}: the case has no expected \"allowed\" (true or false)")),
+        Some(v) => return Err(format!("{what}: \"allowed\" must be true or false, not `{v}`")),
+    }
+    if let Some(v) = case.get("reason").filter(|v| !v.is_string()) {
+        return Err(format!("{what}: \"reason\" must be a string, not `{v}`"));
+    }
+    if let Some(v) = case.get("rule").filter(|v| !v.is_string() && !v.is_null()) {
+        return Err(format!("{what}: \"rule\" must be a string or null, not `{v}`"));
+    }
+    if let Some(v) = case.get("missing").filter(|v| !v.is_array()) {
+        return Err(format!("{what}: \"missing\" must be a list of {{\"kind\", \"name\"}} objects, not `{v}`"));
+    }
+    Ok(())
+}
+
+/// Runs one test file: `Ok((passed, failed))`, or `Err` for a file that is not a valid test
+/// file (nothing of it is run then). A policy that does not compile is one failure.
 fn run_file(file: &Path, verbose: bool) -> Result<(usize, usize), String> {
+    let shown = file.display();
     let text = crate::read(&file.to_string_lossy())?;
-    let doc: Value = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", file.display()))?;
+    let doc: Value = serde_json::from_str(&text).map_err(|e| format!("{shown}: not valid JSON: {e}"))?;
+    let doc = doc.as_object().ok_or_else(|| format!("{shown}: a test file is a JSON object"))?;
+    reject_unknown_keys(doc, &FILE_KEYS, &shown.to_string())?;
     let empty = Map::new();
-    let table = |k: &str| doc.get(k).and_then(Value::as_object).unwrap_or(&empty);
-    let policy_name =
-        doc.get("policy").and_then(Value::as_str).ok_or_else(|| format!("{}: missing \"policy\"", file.display()))?;
-    let policy_path = file.parent().unwrap_or(Path::new(".")).join(policy_name);
-    let policy = Policy::from_file(&policy_path).map_err(|e| e.to_string())?;
-    let engine = Engine::new(policy);
-    let default_now = doc.get("now").and_then(Value::as_i64);
-    let cases =
-        doc.get("cases").and_then(Value::as_array).ok_or_else(|| format!("{}: missing \"cases\"", file.display()))?;
-    let (mut passed, mut failed) = (0, 0);
+    let mut tables = Vec::new();
+    for key in ["sessions", "resources", "contexts"] {
+        tables.push(match doc.get(key) {
+            None => &empty,
+            Some(Value::Object(t)) => t,
+            Some(_) => return Err(format!("{shown}: \"{key}\" must be an object of named documents")),
+        });
+    }
+    let [sessions, resources, contexts] = tables.as_slice() else {
+        return Err(format!("{shown}: internal error reading the tables"));
+    };
+    let policy_name = match doc.get("policy") {
+        Some(Value::String(p)) => p,
+        Some(_) => return Err(format!("{shown}: \"policy\" must be a path (a string)")),
+        None => return Err(format!("{shown}: missing \"policy\" (the policy file, relative to the test file)")),
+    };
+    let default_now = time(doc, &shown.to_string())?;
+    let cases = match doc.get("cases") {
+        Some(Value::Array(c)) => c,
+        Some(_) => return Err(format!("{shown}: \"cases\" must be a list")),
+        None => return Err(format!("{shown}: missing \"cases\"")),
+    };
+    // Every case is checked before any runs: a malformed file is an error, not a mix of
+    // results and an error.
+    let mut runs = Vec::with_capacity(cases.len());
     for (i, case) in cases.iter().enumerate() {
-        let Some(case) = case.as_object() else {
-            return Err(format!("{}: case {i} is not an object", file.display()));
+        let case = case.as_object().ok_or_else(|| format!("{shown}: case {i} is not an object"))?;
+        let name = match case.get("name") {
+            None => format!("case {i}"),
+            Some(Value::String(n)) => n.clone(),
+            Some(v) => return Err(format!("{shown}: case {i}: \"name\" must be a string, not `{v}`")),
         };
-        let name = case.get("name").and_then(Value::as_str).map(str::to_owned).unwrap_or_else(|| format!("case {i}"));
-        let claims = resolve(case, "session", table("sessions"))?.unwrap_or(Value::Null);
-        let resource = resolve(case, "resource", table("resources"))?.unwrap_or(Value::Null);
-        let context = resolve(case, "context", table("contexts"))?;
-        let action = case.get("action").and_then(Value::as_str).unwrap_or_default();
-        let now = case.get("now").and_then(Value::as_i64).or(default_now);
-        let decision = engine.decide_value(claims, action, resource, context, now).to_json();
+        let what = format!("{shown}: case {i} (`{name}`)");
+        reject_unknown_keys(case, &CASE_KEYS, &what)?;
+        let claims = resolve(case, "session", sessions, &what)?
+            .ok_or_else(|| format!("{what}: missing \"session\" (a name from \"sessions\" or inline claims)"))?;
+        let resource = resolve(case, "resource", resources, &what)?
+            .ok_or_else(|| format!("{what}: missing \"resource\" (a name from \"resources\" or an inline resource)"))?;
+        let context = resolve(case, "context", contexts, &what)?;
+        let action = match case.get("action") {
+            Some(Value::String(a)) => a.clone(),
+            Some(v) => return Err(format!("{what}: \"action\" must be a string, not `{v}`")),
+            None => return Err(format!("{what}: missing \"action\"")),
+        };
+        let now = time(case, &what)?.or(default_now);
+        check_expectations(case, &what)?;
+        runs.push((name, case, claims, action, resource, context, now));
+    }
+    let policy_path = file.parent().unwrap_or(Path::new(".")).join(policy_name);
+    let policy = match Policy::from_file(&policy_path) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("{e}");
+            println!("FAIL {shown}: the policy `{}` has errors", policy_path.display());
+            return Ok((0, 1));
+        }
+    };
+    let engine = Engine::new(policy);
+    let (mut passed, mut failed) = (0, 0);
+    for (name, case, claims, action, resource, context, now) in runs {
+        let decision = engine.decide_value(claims, &action, resource, context, now).to_json();
         let mut problems = Vec::new();
         for key in ["allowed", "reason", "rule", "missing"] {
             if let Some(want) = case.get(key) {
@@ -93,17 +188,14 @@ fn run_file(file: &Path, verbose: bool) -> Result<(usize, usize), String> {
                 }
             }
         }
-        if !case.contains_key("allowed") {
-            problems.push("the case has no expected \"allowed\"".into());
-        }
         if problems.is_empty() {
             passed += 1;
             if verbose {
-                println!("ok   {}: {name}", file.display());
+                println!("ok   {shown}: {name}");
             }
         } else {
             failed += 1;
-            println!("FAIL {}: {name}: {}", file.display(), problems.join("; "));
+            println!("FAIL {shown}: {name}: {}", problems.join("; "));
         }
     }
     Ok((passed, failed))

@@ -78,6 +78,11 @@ pub(crate) fn run(args: &Args, argv: &[String]) -> Result<ExitCode, String> {
             print!("{sql}");
             Ok(ExitCode::SUCCESS)
         }
+        // The caller's options (a column map naming no attribute, an undeclared action) are
+        // usage errors, exit 2; a policy that cannot be rendered exactly is exit 1.
+        Err(e) if matches!(e.code(), "invalid_option" | "unknown_action" | "unknown_resource_type") => {
+            Err(e.to_string())
+        }
         Err(e) => {
             eprintln!("error: {e}");
             Ok(ExitCode::from(1))
