@@ -18,7 +18,7 @@ USAGE:
     ordinance decide --policy FILE --claims FILE --action A --resource FILE [--context FILE] [--now UNIX]
     ordinance decide --policy FILE --requests FILE.jsonl      (one JSON request per line; `-` reads stdin)
     ordinance explain --policy FILE --claims FILE --action A --resource FILE [--context FILE] [--now UNIX] [--json]
-    ordinance test PATH...                                    (runs *.test.json files)
+    ordinance test [--verbose] PATH...                        (runs *.test.json files; docs/testing.md)
     ordinance fmt [--check] FILE...
     ordinance authzen --policy FILE [--directory FILE] [--request FILE] [--now UNIX]
                                                               (an AuthZEN request on stdin; exit 2 = HTTP 400)

@@ -577,6 +577,13 @@ fn testing_md_malformed_test_files_are_errors_exit_2() {
     let cases: Vec<(String, &str)> = vec![
         ("{\"policy\": ".into(), "not valid JSON"),
         ("[]".into(), "a test file is a JSON object"),
+        (
+            r#"{"policy": "team_tasks.ord", "sessions": {"bob": {"sub": "user_bob"}}, "cases": [{"session": "bob", "action": "view",
+                "resource": {"type": "task", "owner_id": "user_bob", "created_by_id": "user_bob"}, "allowed": false, "allowed": true}]}"#
+                .into(),
+            "duplicate key `allowed`",
+        ),
+        (r#"{"policy": "team_tasks.ord", "sessions": {"bob": {"sub": "a", "sub": "b"}}, "cases": []}"#.into(), "duplicate key `sub`"),
         (with_file(&|d| drop(d.remove("policy"))), "missing \"policy\""),
         (with_file(&|d| drop(d.insert("policy".into(), json!(7)))), "\"policy\" must be a path"),
         (with_file(&|d| drop(d.remove("cases"))), "missing \"cases\""),
@@ -619,4 +626,59 @@ fn testing_md_malformed_test_files_are_errors_exit_2() {
     assert_eq!(run(&["test", path(&dir("empty"))]).status.code(), Some(2));
     assert_eq!(run(&["test", "no/such/dir"]).status.code(), Some(2));
     assert_eq!(run(&["test"]).status.code(), Some(2));
+}
+
+// ---------------------------------------------------------------- links and scripts
+
+#[test]
+fn relative_links_and_named_scripts_exist() {
+    for file in ["README.md", "docs/testing.md", "docs/filters.md"] {
+        // Links inside a "````" quote are relative to the document quoted.
+        let text: String = doc(file).split("````").step_by(2).collect();
+        let base = Path::new(ROOT).join(file).parent().unwrap().to_path_buf();
+        for (i, _) in text.match_indices("](") {
+            let target = text[i + 2..].split(')').next().unwrap();
+            let target = target.split('#').next().unwrap();
+            if target.is_empty() || target.contains("://") {
+                continue;
+            }
+            assert!(base.join(target).exists(), "{file}: broken link `{target}`");
+        }
+    }
+    // The commands README.md and docs/testing.md name, and the shipped policies they list.
+    for path in [
+        "scripts/test-all.sh",
+        "scripts/with-postgres.sh",
+        "scripts/fuzz-smoke.sh",
+        ".ci/run",
+        "examples/rust-list-endpoint/Cargo.toml",
+        "tests/postgres/Cargo.toml",
+        "policies/team_tasks.ord",
+        "policies/licensing.ord",
+        "policies/rooms.ord",
+        "policies/calendar_scopes.ord",
+        "policies/authzen_todo.ord",
+    ] {
+        assert!(Path::new(ROOT).join(path).is_file(), "{path}");
+    }
+    assert!(doc(".ci/run").contains("scripts/test-all.sh"), "README: `.ci/run runs exactly this`");
+}
+
+#[test]
+fn filters_md_quotes_the_readme_section_as_the_readme_shows_it() {
+    let filters = doc("docs/filters.md");
+    let quoted = filters.split("````markdown\n").nth(1).unwrap().split("````").next().unwrap();
+    let body = |text: &str| -> Vec<String> {
+        text.lines()
+            .skip_while(|l| !l.trim_start_matches('#').starts_with(" Lists: the policy as a SQL filter"))
+            .skip(1)
+            .take_while(|l| !l.starts_with("## "))
+            .filter(|l| !l.starts_with("# ")) // rustdoc's hidden lines
+            .map(str::to_string)
+            .collect()
+    };
+    let readme = body(&doc("README.md"));
+    let quote = body(quoted);
+    assert!(quote.len() > 5, "{quote:?}");
+    assert_eq!(readme[..quote.len()], quote[..]);
 }
