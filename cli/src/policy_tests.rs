@@ -24,9 +24,12 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, String> {
     if files.is_empty() {
         return Err(format!("no *.test.json files under {}", roots.join(", ")));
     }
+    // Every file is read and checked before any case runs: a malformed file is an error and
+    // nothing runs, rather than a mix of results and an error.
+    let loaded = files.iter().map(|f| load_file(f)).collect::<Result<Vec<_>, _>>()?;
     let (mut passed, mut failed) = (0usize, 0usize);
-    for file in &files {
-        let (p, f) = run_file(file, args.flag("verbose"))?;
+    for file in &loaded {
+        let (p, f) = run_file(file, args.flag("verbose"));
         passed += p;
         failed += f;
     }
@@ -169,9 +172,27 @@ fn check_expectations(case: &Map<String, Value>, what: &str) -> Result<(), Strin
     Ok(())
 }
 
-/// Runs one test file: `Ok((passed, failed))`, or `Err` for a file that is not a valid test
-/// file (nothing of it is run then). A policy that does not compile is one failure.
-fn run_file(file: &Path, verbose: bool) -> Result<(usize, usize), String> {
+/// One case, checked and with its named documents resolved.
+struct Case {
+    name: String,
+    /// The expected `allowed` and, if given, `reason`, `rule` and `missing`.
+    expected: Vec<(&'static str, Value)>,
+    claims: Value,
+    action: String,
+    resource: Value,
+    context: Option<Value>,
+    now: Option<i64>,
+}
+
+/// A test file that passed every check of its format.
+struct TestFile {
+    path: PathBuf,
+    policy: PathBuf,
+    cases: Vec<Case>,
+}
+
+/// Reads and checks one test file: `Err` for a file that is not a valid test file.
+fn load_file(file: &Path) -> Result<TestFile, String> {
     let shown = file.display();
     let text = crate::read(&file.to_string_lossy())?;
     let doc = strict_json(&text).map_err(|e| format!("{shown}: not valid JSON: {e}"))?;
@@ -200,8 +221,6 @@ fn run_file(file: &Path, verbose: bool) -> Result<(usize, usize), String> {
         Some(_) => return Err(format!("{shown}: \"cases\" must be a list")),
         None => return Err(format!("{shown}: missing \"cases\"")),
     };
-    // Every case is checked before any runs: a malformed file is an error, not a mix of
-    // results and an error.
     let mut runs = Vec::with_capacity(cases.len());
     for (i, case) in cases.iter().enumerate() {
         let case = case.as_object().ok_or_else(|| format!("{shown}: case {i} is not an object"))?;
@@ -224,28 +243,40 @@ fn run_file(file: &Path, verbose: bool) -> Result<(usize, usize), String> {
         };
         let now = time(case, &what)?.or(default_now);
         check_expectations(case, &what)?;
-        runs.push((name, case, claims, action, resource, context, now));
+        let expected = ["allowed", "reason", "rule", "missing"]
+            .into_iter()
+            .filter_map(|key| case.get(key).map(|v| (key, v.clone())))
+            .collect();
+        runs.push(Case { name, expected, claims, action, resource, context, now });
     }
-    let policy_path = file.parent().unwrap_or(Path::new(".")).join(policy_name);
-    let policy = match Policy::from_file(&policy_path) {
+    let policy = file.parent().unwrap_or(Path::new(".")).join(policy_name);
+    Ok(TestFile { path: file.to_path_buf(), policy, cases: runs })
+}
+
+/// Runs one checked test file: `(passed, failed)`. A policy that does not compile prints
+/// its errors and is one failure.
+fn run_file(file: &TestFile, verbose: bool) -> (usize, usize) {
+    let shown = file.path.display();
+    let policy = match Policy::from_file(&file.policy) {
         Ok(p) => p,
         Err(e) => {
             eprintln!("{e}");
-            println!("FAIL {shown}: the policy `{}` has errors", policy_path.display());
-            return Ok((0, 1));
+            println!("FAIL {shown}: the policy `{}` has errors", file.policy.display());
+            return (0, 1);
         }
     };
     let engine = Engine::new(policy);
     let (mut passed, mut failed) = (0, 0);
-    for (name, case, claims, action, resource, context, now) in runs {
-        let decision = engine.decide_value(claims, &action, resource, context, now).to_json();
+    for case in &file.cases {
+        let decision = engine
+            .decide_value(case.claims.clone(), &case.action, case.resource.clone(), case.context.clone(), case.now)
+            .to_json();
+        let name = &case.name;
         let mut problems = Vec::new();
-        for key in ["allowed", "reason", "rule", "missing"] {
-            if let Some(want) = case.get(key) {
-                let got = decision.get(key).unwrap_or(&Value::Null);
-                if got != want {
-                    problems.push(format!("{key}: expected {want}, got {got}"));
-                }
+        for (key, want) in &case.expected {
+            let got = decision.get(*key).unwrap_or(&Value::Null);
+            if got != want {
+                problems.push(format!("{key}: expected {want}, got {got}"));
             }
         }
         if problems.is_empty() {
@@ -258,5 +289,5 @@ fn run_file(file: &Path, verbose: bool) -> Result<(usize, usize), String> {
             println!("FAIL {shown}: {name}: {}", problems.join("; "));
         }
     }
-    Ok((passed, failed))
+    (passed, failed)
 }

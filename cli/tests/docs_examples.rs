@@ -622,6 +622,10 @@ fn testing_md_malformed_test_files_are_errors_exit_2() {
     let file = d.join("ok.test.json");
     std::fs::write(&file, base.to_string()).unwrap();
     assert_eq!(out(&run(&["test", path(&file)])), "1 passed, 0 failed\n");
+    // One malformed file among good ones: an error, and no case of any file runs.
+    let o = run(&["test", path(&file), path(&d.join("m3.test.json"))]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(out(&o), "");
     // Nothing to run, or a path that does not exist: usage errors.
     assert_eq!(run(&["test", path(&dir("empty"))]).status.code(), Some(2));
     assert_eq!(run(&["test", "no/such/dir"]).status.code(), Some(2));

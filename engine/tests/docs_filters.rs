@@ -234,3 +234,19 @@ fn not_expressible_names_the_rule() {
         assert!(err.to_string().contains("`r1`"), "{err}");
     }
 }
+
+#[test]
+fn forty_optional_or_terms_render_in_the_documented_size() {
+    let attrs: Vec<String> = (0..40).map(|i| format!("o{i}?: string")).collect();
+    let terms: Vec<String> = (0..40).map(|i| format!("resource.o{i} == \"x\"")).collect();
+    let size = |rules: &str| {
+        let text = format!("resource doc {{ {} }}\naction read on doc\n{rules}", attrs.join(", "));
+        let e = Engine::from_policy_text(&text).unwrap();
+        let f = e.filter(&session(), "read", "doc", &Options::default().at(0)).unwrap();
+        f.to_sql(&SqlOptions::default()).unwrap().sql.len()
+    };
+    // docs/filters.md: "19 KB in a `permit`, 57 KB in a `forbid`".
+    let permit = size(&format!("permit read on doc when {}", terms.join(" or ")));
+    let forbid = size(&format!("permit read on doc\nforbid read on doc when {}", terms.join(" or ")));
+    assert_eq!(((permit + 500) / 1000, (forbid + 500) / 1000), (19, 57), "{permit} {forbid}");
+}
