@@ -677,7 +677,6 @@ fn filters_md_quotes_the_readme_section_as_the_readme_shows_it() {
             .skip_while(|l| !l.trim_start_matches('#').starts_with(" Lists: the policy as a SQL filter"))
             .skip(1)
             .take_while(|l| !l.starts_with("## "))
-            .filter(|l| !l.starts_with("# ")) // rustdoc's hidden lines
             .map(str::to_string)
             .collect()
     };

@@ -93,23 +93,3 @@ pub use limits::Limits;
 pub use policy::{Located, Policy, PolicyError, Span};
 pub use resource::{Context, InputError, Resource};
 pub use watch::SharedEngine;
-
-/// The Rust examples of `README.md`, compiled and run as doctests so that they cannot rot.
-#[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
-pub struct ReadmeDoctests;
-
-/// The Rust examples of `docs/filters.md`.
-#[cfg(doctest)]
-#[doc = include_str!("../../docs/filters.md")]
-pub struct FiltersDocDoctests;
-
-/// The Rust examples of `docs/testing.md` (none today; its code blocks must stay tagged).
-#[cfg(doctest)]
-#[doc = include_str!("../../docs/testing.md")]
-pub struct TestingDocDoctests;
-
-/// The Rust examples of `docs/security.md`.
-#[cfg(doctest)]
-#[doc = include_str!("../../docs/security.md")]
-pub struct SecurityDocDoctests;

@@ -1,7 +1,7 @@
 //! docs/filters.md, statement by statement: the kinds and their reasons, the JSON form, the
 //! "What renders" table (each construct's exact SQL), the NULL rules' examples, column maps,
 //! `first_param`, shared parameters and the `not_expressible` cases. The Quick start itself
-//! runs as a doctest (engine/src/lib.rs includes the document).
+//! runs in engine/tests/doc_examples.rs.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 use ordinance::*;
