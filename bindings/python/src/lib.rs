@@ -266,19 +266,7 @@ fn mapping_object(mapping: &Bound<'_, PyMapping>, depth: usize) -> Result<Value,
         let (k, v) = item
             .extract::<(Bound<'_, PyAny>, Bound<'_, PyAny>)>()
             .map_err(|_| ConvertError::new(format!("is a `{}` whose items are not pairs", type_name(mapping))))?;
-        let key = match k.cast::<PyString>() {
-            Ok(key) => py_str(key)?,
-            Err(_) => {
-                return Err(ConvertError::new(format!(
-                    "has a key of type `{}`; JSON object keys must be str",
-                    type_name(&k)
-                )))
-            }
-        };
-        match to_value(&v, depth + 1) {
-            Ok(value) => entries.push((key, value)),
-            Err(e) => return Err(e.at(Segment::Key(key))),
-        }
+        entries.push(entry(&k, &v, depth)?);
     }
     Ok(Value::Object(map_from(entries)))
 }
@@ -290,24 +278,26 @@ fn object(d: &Bound<'_, PyDict>, depth: usize) -> Result<Value, ConvertError> {
     }
     let mut entries = Vec::with_capacity(d.len());
     for (k, v) in d.iter() {
-        let key = match k.cast_exact::<PyString>() {
-            Ok(key) => py_str(key)?,
-            Err(_) => match k.cast::<PyString>() {
-                Ok(key) => py_str(key)?,
-                Err(_) => {
-                    return Err(ConvertError::new(format!(
-                        "has a key of type `{}`; JSON object keys must be str",
-                        type_name(&k)
-                    )))
-                }
-            },
-        };
-        match to_value(&v, depth + 1) {
-            Ok(value) => entries.push((key, value)),
-            Err(e) => return Err(e.at(Segment::Key(key))),
-        }
+        entries.push(entry(&k, &v, depth)?);
     }
     Ok(Value::Object(map_from(entries)))
+}
+
+/// One entry of a mapping at `depth`: a `str` key (a subclass too) and its value.
+fn entry(k: &Bound<'_, PyAny>, v: &Bound<'_, PyAny>, depth: usize) -> Result<(String, Value), ConvertError> {
+    let key = match k.cast_exact::<PyString>().or_else(|_| k.cast::<PyString>()) {
+        Ok(key) => py_str(key)?,
+        Err(_) => {
+            return Err(ConvertError::new(format!(
+                "has a key of type `{}`; JSON object keys must be str",
+                type_name(k)
+            )))
+        }
+    };
+    match to_value(v, depth + 1) {
+        Ok(value) => Ok((key, value)),
+        Err(e) => Err(e.at(Segment::Key(key))),
+    }
 }
 
 /// A JSON object from its entries in dict order, as inserting them one by one would

@@ -26,11 +26,16 @@ def cli_binary():
     if explicit:
         return explicit
     dirs = [os.environ.get("CARGO_TARGET_DIR"), str(ROOT / "target")]
-    for d in filter(None, dirs):
-        for profile in ("release", "debug"):
-            candidate = Path(d) / profile / "ordinance"
-            if candidate.is_file() and os.access(candidate, os.X_OK):
-                return str(candidate)
+    built = [
+        Path(d) / profile / "ordinance"
+        for d in filter(None, dirs)
+        for profile in ("release", "debug")
+    ]
+    built = [c for c in built if c.is_file() and os.access(c, os.X_OK)]
+    if built:
+        # The newest build: an old one left in another profile would compare against
+        # messages the engine no longer prints.
+        return str(max(built, key=lambda c: c.stat().st_mtime))
     return shutil.which("ordinance")
 
 
