@@ -30,6 +30,11 @@ impl T {
     /// the same decision, `missing` included.
     fn at(&self, now: i64, claims: Value, action: &str, resource: Value, context: Option<Value>) -> Decision {
         let texts = (claims.to_string(), resource.to_string(), context.as_ref().map(Value::to_string));
+        let mut request = json!({"claims": claims, "action": action, "resource": resource, "now": now});
+        if let Some(c) = &context {
+            request["context"] = c.clone();
+        }
+        let from_request = self.engine.decide_request(request);
         let session = Session::from_claims(claims).unwrap_or_else(|e| panic!("claims rejected: {e}"));
         let resource = Resource::from_value(resource).unwrap_or_else(|e| panic!("resource rejected: {e}"));
         let context = context.map(|c| Context::from_value(c).unwrap()).unwrap_or_default();
@@ -43,6 +48,7 @@ impl T {
             "engine and reference disagree"
         );
         assert_eq!(d.to_json(), from_text.to_json(), "decide_with and decide_json disagree");
+        assert_eq!(d.to_json(), from_request.to_json(), "decide_with and decide_request disagree");
         d
     }
 
@@ -1384,4 +1390,72 @@ fn formatting_keeps_comments_and_decisions() {
         let b = again.d(claims, action, json!({"type": "doc"}));
         assert_eq!(a.allowed, b.allowed);
     }
+}
+
+#[test]
+fn rules_over_several_types_are_checked_on_each() {
+    // An action one of the named types does not declare.
+    let all = errors(
+        "resource a {}\nresource b {}\naction read on a\naction write on b\npermit read on a, b\npermit write on b",
+    );
+    let e = all.iter().find(|e| e.0 == "unknown-action").unwrap();
+    assert_eq!((e.1, e.2), (5, 8));
+    assert!(e.3.contains("`b`"), "{}", e.3);
+    // An attribute only one of them declares.
+    let all = errors(
+        "resource a { x: string }\nresource b {}\naction read on a, b\npermit read on a, b when resource.x == \"1\"",
+    );
+    assert!(all.iter().any(|e| e.0 == "unknown-attribute" && e.1 == 4), "{all:?}");
+    // An attribute with a different type on each.
+    let all = errors("resource a { x: string }\nresource b { x: int }\naction read on a, b\npermit read on a, b when present(resource.x)");
+    assert!(all.iter().any(|e| e.0 == "type-mismatch" && e.1 == 4), "{all:?}");
+    // Declared on both with one type: fine, and read per request.
+    let p = t("resource a { x: string }\nresource b { x: string }\naction read on a, b\npermit read on a, b when resource.x == \"1\"");
+    assert!(allowed(&p.d(user("u"), "read", json!({"type": "b", "x": "1"}))));
+    assert!(!p.d(user("u"), "read", json!({"type": "a", "x": "2"})).allowed);
+}
+
+#[test]
+fn an_absent_optional_attribute_is_an_error_in_a_comparison() {
+    // Missing data fails closed: the permit does not match, a forbid denies.
+    assert!(!holds("resource.note == \"x\"", user("u"), json!({})));
+    assert!(!holds("resource.note != \"x\"", user("u"), json!({})));
+    assert_eq!(forbid_reason("", "resource.note == \"x\"", user("u"), json!({})), "forbid_errored");
+    assert_eq!(forbid_reason("", "present(resource.note) and resource.note == \"x\"", user("u"), json!({})), "permit");
+}
+
+#[test]
+fn missing_names_an_organization_only_when_one_is_needed() {
+    // A license read from the user's own claims needs no organization (before the fix the
+    // hint said `organization` + `license` in a personal session).
+    let p = cond_policy("license claims.seat", "licensed");
+    let d = p.d(user("u"), "read", doc());
+    assert_eq!(missing(&d), json!([{"kind": "license", "name": "claims.seat"}]));
+    // A license in the organization's metadata does need one.
+    let p = cond_policy("license org.metadata.seat", "licensed");
+    let d = p.d(user("u"), "read", doc());
+    assert_eq!(
+        missing(&d),
+        json!([{"kind": "organization", "name": ""}, {"kind": "license", "name": "org.metadata.seat"}])
+    );
+    // An organization plan or feature (`org:` prefix) needs an organization; an unscoped or
+    // user one does not (before the fix `org:` plans were listed alone, and so looked
+    // closer than a permission that needs an organization too).
+    for (cond, kind, name) in
+        [("has_plan(\"org:pro\")", "plan", "org:pro"), ("has_feature(\"org:sso\")", "feature", "org:sso")]
+    {
+        let d = cond_policy("", cond).d(user("u"), "read", doc());
+        assert_eq!(missing(&d), json!([{"kind": "organization", "name": ""}, {"kind": kind, "name": name}]), "{cond}");
+        let d = cond_policy("", cond).d(member("u", "org:m"), "read", doc());
+        assert_eq!(missing(&d), json!([{"kind": kind, "name": name}]), "{cond}");
+    }
+    for cond in ["has_plan(\"pro\")", "has_plan(\"user:pro\")", "has_feature(\"user:sso\")"] {
+        let d = cond_policy("", cond).d(user("u"), "read", doc());
+        assert_eq!(missing(&d).as_array().map(Vec::len), Some(1), "{cond}: {}", missing(&d));
+    }
+    // Closest permit: an `org:` plan costs as much as a permission in a personal session,
+    // and the first of equals wins.
+    let p = cond_policy("permission p", "has(p) or has_plan(\"org:pro\")");
+    let d = p.d(user("u"), "read", doc());
+    assert_eq!(missing(&d), json!([{"kind": "organization", "name": ""}, {"kind": "permission", "name": "p"}]));
 }
