@@ -1459,3 +1459,40 @@ fn missing_names_an_organization_only_when_one_is_needed() {
     let d = p.d(user("u"), "read", doc());
     assert_eq!(missing(&d), json!([{"kind": "organization", "name": ""}, {"kind": "permission", "name": "p"}]));
 }
+
+#[test]
+fn decision_invalid_claims_for_every_registered_claim_set_to_null() {
+    let p = t("resource doc {}\naction read on doc\npermit read on doc");
+    for key in [
+        "sub",
+        "sid",
+        "azp",
+        "iss",
+        "jti",
+        "exp",
+        "nbf",
+        "iat",
+        "act",
+        "v",
+        "sts",
+        "fva",
+        "fea",
+        "pla",
+        "org_id",
+        "org_slug",
+        "org_role",
+        "org_permissions",
+        "org_metadata",
+    ] {
+        let mut claims = member("u", "org:m");
+        claims[key] = Value::Null;
+        let d = p.raw(claims, "read", json!({"type": "doc"}), None);
+        assert_eq!(d.reason.as_str(), "invalid_claims", "`{key}: null`");
+        assert!(d.error.as_deref().is_some_and(|e| e.contains(key)), "{key}: {:?}", d.error);
+    }
+    let mut v2 = v2_full();
+    v2["o"]["id"] = Value::Null;
+    assert_eq!(p.raw(v2, "read", json!({"type": "doc"}), None).reason.as_str(), "invalid_claims");
+    // A custom claim may be null.
+    assert!(allowed(&p.d(with(user("u"), json!({"email": null})), "read", json!({"type": "doc"}))));
+}
