@@ -126,11 +126,10 @@ pub(crate) fn tokenize(src: &str, max_string_len: usize) -> Result<Vec<Token>, D
                 }
                 let text = src.get(start..pos).unwrap_or_default();
                 // `-9223372036854775808` is `i64::MIN`, whose digits alone overflow: the
-                // minus right before them joins the number. (The language has no binary
-                // minus, so a `-` token is always a sign.)
+                // minus before them joins the number (with spaces between, as `- 1` may
+                // have): the language has no binary minus, so a `-` is always a sign.
                 if text == "9223372036854775808" {
-                    if let Some(minus) = tokens.last_mut().filter(|t| t.kind == TokenKind::Minus && t.span.end == start)
-                    {
+                    if let Some(minus) = tokens.last_mut().filter(|t| t.kind == TokenKind::Minus) {
                         *minus = Token { kind: TokenKind::Int(i64::MIN), span: Span::new(minus.span.start, pos) };
                         continue;
                     }
