@@ -747,6 +747,9 @@ fn condition_has_permission_from_token_or_role_table_only_in_an_org() {
     assert!(!p.d(member("u", "org:viewer"), "read", doc()).allowed);
     // Without an active organization: false, even with a custom claim.
     assert!(!p.d(user("u"), "read", doc()).allowed);
+    // Either source is enough: a token listing other permissions keeps its role's grants.
+    let tok = with(member("u", "org:member"), json!({"org_permissions": ["org:tasks:view"]}));
+    assert!(allowed(&p.d(tok, "read", doc())));
     // A permission a role does not grant and the token does not list.
     let tok = with(member("u", "org:viewer"), json!({"org_permissions": ["org:tasks:view"]}));
     assert!(!p.d(tok, "read", doc()).allowed);
