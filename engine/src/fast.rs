@@ -11,7 +11,7 @@ use crate::compile::{has_bit, CExpr, ScopeSel};
 use crate::decision::{Requirement, SharedStr};
 use crate::engine::Bound;
 use crate::eval::{Evaluator, Fault, Members};
-use crate::policy::ast::{AttrType, CmpOp, Method};
+use crate::policy::ast::{AttrType, CmpOp, Method, Root};
 
 /// A string-valued operand.
 #[derive(Debug, Clone, PartialEq)]
@@ -542,6 +542,12 @@ impl<'a> FastHints<'a, '_> {
                 org_needed(need("permission", name))
             }
             Fast::HasRole(r) => org_needed(need("role", r)),
+            // A license in the organization's metadata needs an organization; one in the
+            // user's own claims does not.
+            Fast::Licensed if self.program.license_root != Root::Org => {
+                push(st, need("license", &self.program.license_name));
+                true
+            }
             Fast::Licensed => org_needed(need("license", &self.program.license_name)),
             Fast::User => {
                 push(st, SIGN_IN);
@@ -577,6 +583,10 @@ impl<'a> FastHints<'a, '_> {
                     ScopeSel::User => "user:",
                 };
                 let name = SharedStr::from([prefix, name.as_ref()].concat());
+                // An organization's plan or feature is had only in an organization.
+                if matches!(sel, ScopeSel::Org) && self.ev.general.session.org.is_none() {
+                    push(st, ORGANIZATION);
+                }
                 push(st, Requirement { kind: SharedStr::from_static(kind), name });
                 return Some(());
             }

@@ -125,11 +125,26 @@ impl Analysis<'_> {
         match &e.kind {
             ExprKind::HasPermission(p) => org_needed(vec![Requirement::new("permission", p.text.clone())]),
             ExprKind::HasRole(r) => org_needed(vec![Requirement::new("role", r.text.clone())]),
+            // An organization's plan or feature (`org:`) is had only in an organization.
+            ExprKind::HasPlan(p) if p.text.starts_with("org:") => {
+                org_needed(vec![Requirement::new("plan", p.text.clone())])
+            }
+            ExprKind::HasFeature(f) if f.text.starts_with("org:") => {
+                org_needed(vec![Requirement::new("feature", f.text.clone())])
+            }
             ExprKind::HasPlan(p) => Some(vec![Requirement::new("plan", p.text.clone())]),
             ExprKind::HasFeature(f) => Some(vec![Requirement::new("feature", f.text.clone())]),
+            // A license in the organization's metadata needs an organization; one in the
+            // user's own claims does not.
             ExprKind::Licensed => {
-                let path = self.policy.schema.license.as_ref().map(|p| p.display()).unwrap_or_default();
-                org_needed(vec![Requirement::new("license", path)])
+                let license = self.policy.schema.license.as_ref();
+                let path = license.map(|p| p.display()).unwrap_or_default();
+                let reqs = vec![Requirement::new("license", path)];
+                if license.is_some_and(|p| p.root == Root::Org) {
+                    org_needed(reqs)
+                } else {
+                    Some(reqs)
+                }
             }
             ExprKind::VerifiedWithin(m, f) => Some(vec![Requirement::new("verification", format!("{}:{m}", f.name()))]),
             ExprKind::Path(p) if p.segments.is_empty() && p.root == Root::User => {

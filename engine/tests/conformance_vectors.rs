@@ -1043,7 +1043,13 @@ fn clerk_v2() -> VectorFile {
     let cases: Vec<(&str, Value, &str, Value)> = vec![
         // Plans: has_plan("pro") looks at both scopes, "org:pro" only at o:/uo:, "user:pro" only at u:/uo:.
         ("personal u:pro | any-scope plan", personal_pro(), "open_pro", allow("pro")),
-        ("personal u:pro | org plan", personal_pro(), "open_org_pro", no_match(&[("plan", "org:pro")])),
+        // An organization's plan is had only in an organization: a personal session needs one.
+        (
+            "personal u:pro | org plan",
+            personal_pro(),
+            "open_org_pro",
+            no_match(&[("organization", ""), ("plan", "org:pro")]),
+        ),
         ("personal u:pro | user plan", personal_pro(), "open_user_pro", allow("user_pro")),
         ("org o:pro | any-scope plan", org_pro(), "open_pro", allow("pro")),
         ("org o:pro | org plan", org_pro(), "open_org_pro", allow("org_pro")),
@@ -1055,7 +1061,7 @@ fn clerk_v2() -> VectorFile {
             "personal u:projects | org feature",
             personal_pro(),
             "use_org_projects",
-            no_match(&[("feature", "org:projects")]),
+            no_match(&[("organization", ""), ("feature", "org:projects")]),
         ),
         ("personal u:projects | user feature", personal_pro(), "use_user_projects", allow("user_projects")),
         ("org o:projects | any-scope feature", org_pro(), "use_projects", allow("projects")),

@@ -125,6 +125,15 @@ pub(crate) fn tokenize(src: &str, max_string_len: usize) -> Result<Vec<Token>, D
                     .with_help("put a space between them, or start names with a letter"));
                 }
                 let text = src.get(start..pos).unwrap_or_default();
+                // `-9223372036854775808` is `i64::MIN`, whose digits alone overflow: the
+                // minus before them joins the number (with spaces between, as `- 1` may
+                // have): the language has no binary minus, so a `-` is always a sign.
+                if text == "9223372036854775808" {
+                    if let Some(minus) = tokens.last_mut().filter(|t| t.kind == TokenKind::Minus) {
+                        *minus = Token { kind: TokenKind::Int(i64::MIN), span: Span::new(minus.span.start, pos) };
+                        continue;
+                    }
+                }
                 let value: i64 = text.parse().map_err(|_| {
                     Diagnostic::new(
                         "lex",

@@ -8,7 +8,9 @@ use super::diagnostic::{did_you_mean, Diagnostic, Span};
 use super::lexer::{Token, TokenKind};
 
 const ITEM_KEYWORDS: [&str; 7] = ["permission", "role", "resource", "action", "license", "permit", "forbid"];
-const RESERVED: [&str; 10] = ["and", "or", "not", "in", "when", "because", "on", "true", "false", "permit"];
+/// Words that cannot name a resource type, an attribute in a declaration or an action
+/// (both rule keywords are here, so that `forbid` is no more a valid name than `permit`).
+const RESERVED: [&str; 11] = ["and", "or", "not", "in", "when", "because", "on", "true", "false", "permit", "forbid"];
 
 pub(crate) struct Parser<'t> {
     tokens: &'t [Token],
@@ -639,7 +641,9 @@ impl<'t> Parser<'t> {
             TokenKind::Minus => {
                 self.bump();
                 match self.peek().kind.clone() {
-                    TokenKind::Int(i) => {
+                    // `i64::MIN` arrives as one token (see the lexer); `-` before it
+                    // would overflow.
+                    TokenKind::Int(i) if i != i64::MIN => {
                         let span = tok.span.to(self.bump().span);
                         Ok(Expr { kind: ExprKind::Lit(Literal::Int(-i)), span })
                     }
