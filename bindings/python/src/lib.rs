@@ -1498,16 +1498,19 @@ struct Planned {
     now: Option<i64>,
 }
 
-/// Splits a request dict for the fast path, or `None` when it is not plainly shaped
-/// (claims a dict or Session; action a str; resource; context and now absent or None, or
-/// now an int; no other keys): the engine then judges the whole request. Python values
-/// with no JSON form raise, as they do on the slow path.
-fn plan_request<'py>(
-    request: &Bound<'py, PyAny>,
-    i: usize,
-    shared: &mut Shared,
-    keep: &mut Keep<'py>,
-) -> PyResult<Option<Planned>> {
+/// The fields of a request `{"claims", "action", "resource", "context"?, "now"?}` (a
+/// `context` or `now` given as None included).
+struct RequestFields<'py> {
+    claims: Bound<'py, PyAny>,
+    action: Bound<'py, PyAny>,
+    resource: Bound<'py, PyAny>,
+    context: Option<Bound<'py, PyAny>>,
+    now: Option<Bound<'py, PyAny>>,
+}
+
+/// The fields of a request dict, or `None` when it is not a dict, lacks one of the three
+/// required keys or has another key.
+fn request_fields<'py>(request: &Bound<'py, PyAny>) -> PyResult<Option<RequestFields<'py>>> {
     let Ok(dict) = request.cast::<PyDict>() else {
         return Ok(None);
     };
@@ -1524,6 +1527,22 @@ fn plan_request<'py>(
     if dict.len() != 3 + usize::from(context.is_some()) + usize::from(now.is_some()) {
         return Ok(None); // an unknown key
     }
+    Ok(Some(RequestFields { claims, action, resource, context, now }))
+}
+
+/// Splits a request dict for the fast path, or `None` when it is not plainly shaped
+/// (claims a dict or Session; action a str; resource; context and now absent or None, or
+/// now an int; no other keys): the engine then judges the whole request. Python values
+/// with no JSON form raise, as they do on the slow path.
+fn plan_request<'py>(
+    request: &Bound<'py, PyAny>,
+    i: usize,
+    shared: &mut Shared,
+    keep: &mut Keep<'py>,
+) -> PyResult<Option<Planned>> {
+    let Some(RequestFields { claims, action, resource, context, now }) = request_fields(request)? else {
+        return Ok(None);
+    };
     if claims.cast::<PyDict>().is_err() && claims.cast::<PySession>().is_err() {
         return Ok(None);
     }
@@ -1666,23 +1685,10 @@ fn text_request(
     i: usize,
     sessions: &mut Vec<Py<PySession>>,
 ) -> PyResult<Option<TextRequest>> {
-    let Ok(dict) = request.cast::<PyDict>() else {
+    let Some(RequestFields { claims, action, resource, context, now }) = request_fields(request)? else {
         return Ok(None);
     };
-    let py = dict.py();
-    let (Some(claims), Some(action), Some(resource)) = (
-        dict.get_item(intern!(py, "claims"))?,
-        dict.get_item(intern!(py, "action"))?,
-        dict.get_item(intern!(py, "resource"))?,
-    ) else {
-        return Ok(None);
-    };
-    let context = dict.get_item(intern!(py, "context"))?.filter(|c| !c.is_none());
-    let now = dict.get_item(intern!(py, "now"))?;
-    let known = 3 + usize::from(dict.contains(intern!(py, "context"))?) + usize::from(now.is_some());
-    if dict.len() != known {
-        return Ok(None);
-    }
+    let context = context.filter(|c| !c.is_none());
     if !(is_text(&claims) || is_text(&resource) || context.as_ref().is_some_and(is_text)) {
         return Ok(None);
     }
