@@ -807,18 +807,6 @@ fn context_doc<'a>(context: Option<&'a Bound<'_, PyAny>>) -> PyResult<Option<Doc
 }
 
 impl PyEngine {
-    /// [`decide_docs`] with this engine.
-    fn decide_docs(
-        &self,
-        claims: Doc<'_>,
-        action: &str,
-        resource: Doc<'_>,
-        context: Option<Doc<'_>>,
-        now: Option<i64>,
-    ) -> Decision {
-        decide_docs(&self.engine, claims, action, resource, context, now)
-    }
-
     /// `decide` for the usual call: claims and resource plain built-in dicts, no context.
     /// The claims go to the engine as JSON text (see [`plain_json`]) and the resource is
     /// read straight into a [`Resource`] (see [`resource_from_dict`]). `None` when the
@@ -918,7 +906,7 @@ impl PyEngine {
                 Claims::Doc(claims) => {
                     let resource = doc(resource, Input::Resource)?;
                     let context = context_doc(context)?;
-                    self.decide_docs(claims, action, resource, context, now)
+                    decide_docs(&self.engine, claims, action, resource, context, now)
                 }
                 Claims::Prepared(session) => {
                     let built = resource_from(doc(resource, Input::Resource)?);
@@ -931,7 +919,8 @@ impl PyEngine {
                         // resource, so for its deny on unusable input replay the request
                         // with empty (always valid) claims: the engine then reports the
                         // resource or context error exactly as for any valid claims.
-                        _ => self.decide_docs(
+                        _ => decide_docs(
+                            &self.engine,
                             Doc::Value(Value::Object(Map::new())),
                             action,
                             doc(resource, Input::Resource)?,
