@@ -255,13 +255,18 @@ impl Program {
             index: slots
                 .into_iter()
                 .zip(lists)
-                .map(|(slot, [p, f, fp, ff])| {
+                .enumerate()
+                .map(|(index, (slot, [p, f, fp, ff]))| {
                     let lowered =
                         |ids: &[u32]| ids.iter().map(|&f| fast_rules.get(f as usize)).collect::<Option<Vec<_>>>();
                     let plan = match (lowered(&ff), lowered(&fp)) {
                         (Some(forbids), Some(permits)) => crate::plan::SlotPlan::build(forbids, permits),
                         _ => None,
                     };
+                    let plan = plan.map(|mut p| {
+                        p.index = u32::try_from(index).unwrap_or(u32::MAX);
+                        p
+                    });
                     Slot {
                         declared: slot.declared,
                         permits: p.into(),

@@ -2,10 +2,11 @@
 
 use crate::claims::{Session, Validity};
 use crate::compile::{PreparedSession, Program};
-use crate::decision::{Decision, Reason};
+use crate::decision::{Decision, Reason, Requirement};
 use crate::eval::Evaluator;
 use crate::fast::Needs;
 use crate::limits::Limits;
+use crate::plan::HintKey;
 use crate::policy::ast::AttrType;
 use crate::policy::validate::TypeSchema;
 use crate::policy::Policy;
@@ -254,6 +255,46 @@ impl Engine {
             spare.clear();
             out.missing = spare;
         }
+    }
+
+    /// [`Engine::decide_action`], for callers that keep each distinct hint once: a deny
+    /// on a (type, action) pair whose hint follows from the values of its rules' tests
+    /// comes back without its `missing`, together with a [`HintKey`] naming that hint.
+    /// Within one engine, two decisions with equal keys are equal decisions, `missing`
+    /// included, so the caller works the hint out once per key (with
+    /// [`Engine::decide_action`]) and reuses it. Every other decision comes back whole,
+    /// with `None`. The WebAssembly binding numbers its answers this way.
+    ///
+    /// ```
+    /// # use ordinance::*;
+    /// let engine = Engine::from_policy_text(
+    ///     "permission docs:read \"Read\"\nresource doc {}\naction read on doc\npermit read on doc when has(docs:read)").unwrap();
+    /// let read = engine.action("read").unwrap();
+    /// let opts = Options::default().at(0);
+    /// let doc = Resource::new("doc");
+    /// let a = Session::from_claims_json(r#"{"sub": "a", "org_id": "o", "org_role": "r"}"#).unwrap();
+    /// let b = Session::from_claims_json(r#"{"sub": "b", "org_id": "o", "org_role": "r"}"#).unwrap();
+    /// let (d, key) = engine.decide_action_keyed(&a, read, &doc, &opts);
+    /// assert!(!d.allowed && d.missing.is_empty() && key.is_some());
+    /// // Another user, the same hint: the same key.
+    /// assert_eq!(engine.decide_action_keyed(&b, read, &doc, &opts).1, key);
+    /// assert_eq!(engine.decide_action(&a, read, &doc, &opts).missing[0].name, "docs:read");
+    /// ```
+    pub fn decide_action_keyed(
+        &self,
+        session: &Session,
+        action: ActionId,
+        resource: &Resource,
+        opts: &Options,
+    ) -> (Decision, Option<HintKey>) {
+        let context = opts.context.as_ref().unwrap_or_else(|| empty_context());
+        let now = opts.now.unwrap_or_else(system_now);
+        let req = Request { session, resource, context, now, pre: None, prepared: None };
+        let mut key = None;
+        let d = self
+            .decide_request_parts(&req, Some(ActionRef::Found(action)), true, Hints::Keyed(&mut key))
+            .unwrap_or_else(|_| Decision::deny(Reason::NO_MATCHING_RULE));
+        (d, key)
     }
 
     /// Decides from raw JSON: claims, resource and (optional) context documents.
@@ -689,6 +730,9 @@ enum Hints<'s> {
     Fresh,
     /// In this one's allocation (`Engine::decide_action_into`).
     Into(&'s mut Needs),
+    /// As its key, when the slot's plan is keyable (`Engine::decide_action_keyed`); in a new
+    /// vector otherwise.
+    Keyed(&'s mut Option<HintKey>),
 }
 
 impl Hints<'_> {
@@ -698,6 +742,7 @@ impl Hints<'_> {
             Hints::Skip => None,
             Hints::Fresh => Some(Vec::new()),
             Hints::Into(spare) => Some(take(spare)),
+            Hints::Keyed(_) => Some(Vec::new()),
         }
     }
 }
@@ -808,10 +853,7 @@ fn decide_planned<'a>(
             Ok(true) => {
                 let Some(rule) = program.rules.get(planned.rule as usize) else { continue };
                 let mut d = forbidden_by(rule);
-                if let Some(spare) = hints.spare() {
-                    let tree = crate::fast::FastHints { ev, program };
-                    d.missing = plan.missing(&tree, facts, &mut memo, Some(position), spare);
-                }
+                d.missing = planned_hint(program, ev, plan, facts, &mut memo, Some(position), hints);
                 return d;
             }
             Ok(false) => {}
@@ -830,10 +872,35 @@ fn decide_planned<'a>(
         }
     }
     let mut d = Decision::deny(Reason::NO_MATCHING_RULE);
-    if let Some(spare) = hints.spare() {
-        d.missing = plan.missing(&crate::fast::FastHints { ev, program }, facts, &mut memo, None, spare);
-    }
+    d.missing = planned_hint(program, ev, plan, facts, &mut memo, None, hints);
     d
+}
+
+/// The `missing` hint of a deny on a planned slot, as `hints` asks; empty when only its key
+/// is wanted (and the plan can give one).
+fn planned_hint<'a>(
+    program: &'a Program,
+    ev: &crate::fast::FastEval<'a>,
+    plan: &'a crate::plan::SlotPlan,
+    facts: u8,
+    memo: &mut crate::plan::Memo,
+    forbidden: Option<usize>,
+    hints: Hints<'_>,
+) -> Vec<Requirement> {
+    let hints = match hints {
+        Hints::Keyed(key) => match plan.hint_key(program.id, ev, facts, memo) {
+            Some(k) => {
+                *key = Some(k);
+                return Vec::new();
+            }
+            None => Hints::Fresh,
+        },
+        other => other,
+    };
+    match hints.spare() {
+        Some(spare) => plan.missing(&crate::fast::FastHints { ev, program }, facts, memo, forbidden, spare),
+        None => Vec::new(),
+    }
 }
 
 /// A resource's declared attributes bound for one engine, cached in the [`Resource`]

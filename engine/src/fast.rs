@@ -634,6 +634,17 @@ impl<'a> FastHints<'a, '_> {
     }
 }
 
+/// Whether the hint for a false `c` reads the session's scopes (and the wanted ones, which
+/// may come from the context): every other leaf's hint is fixed by the policy text, given
+/// whether the session has an organization (`FastHints::obtainable_general`).
+pub(crate) fn hint_reads_scopes(c: &CExpr) -> bool {
+    match c {
+        CExpr::Call(Method::ContainsAll | Method::Contains, recv, _) => matches!(**recv, CExpr::Scopes(_)),
+        CExpr::In(_, list) => matches!(**list, CExpr::Scopes(_)),
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing)]

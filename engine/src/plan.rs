@@ -25,6 +25,13 @@ const MAX_TESTS: usize = 64;
 #[derive(Debug, Clone)]
 pub(crate) struct SlotPlan {
     tests: Box<[Fast]>,
+    /// The slot's position in `Program::index`, set by the compiler (names the plan in a
+    /// [`HintKey`]).
+    pub index: u32,
+    /// Whether a deny's hint follows from the tests' values and the session's facts alone
+    /// (no test reads the session's scopes for its hint): then [`SlotPlan::hint_key`]
+    /// names it.
+    keyable: bool,
     /// In the order of `Slot::fast_forbids` (the hints refer to a forbid by position).
     pub forbids: Box<[PlannedRule]>,
     /// In the order of `Slot::fast_permits`.
@@ -128,7 +135,8 @@ impl SlotPlan {
         };
         let forbids = plan_rules(forbids, false)?;
         let permits = plan_rules(permits, true)?;
-        Some(SlotPlan { tests: tests.into(), forbids, permits })
+        let keyable = tests.iter().all(|t| !matches!(t, Fast::General(c) if crate::fast::hint_reads_scopes(c)));
+        Some(SlotPlan { tests: tests.into(), index: 0, keyable, forbids, permits })
     }
 
     /// Test `i`'s value, evaluated on first use.
@@ -218,6 +226,50 @@ fn operand(c: &Fast, tests: &mut Vec<Fast>) -> Option<Operand> {
         None => return None,
     };
     Some(Operand { test: u8::try_from(index).ok()?, negated, fixed: c.is_fixed_leaf() })
+}
+
+/// What decides a deny on a keyable plan, its `missing` hint included: the plan, the
+/// session's facts and the value (or fault) of every test of the plan. The rules' outcomes
+/// (which forbid matched, that no permit did) follow from those, and the hint search reads
+/// nothing else: `SlotPlan::missing` reads the tests through the memo, and an obtainable
+/// test's needs are names fixed by the policy, plus an organization when the session has
+/// none (a fact). So within one engine equal keys mean equal decisions
+/// (`one_hint_key_names_one_decision` in `engine/tests/differential.rs`).
+///
+/// ```
+/// # use ordinance::*;
+/// let engine = Engine::from_policy_text(
+///     "permission docs:read \"Read\"\nresource doc {}\naction read on doc\npermit read on doc when has(docs:read)").unwrap();
+/// let read = engine.action("read").unwrap();
+/// let key = |claims: &str| {
+///     let s = Session::from_claims_json(claims).unwrap();
+///     engine.decide_action_keyed(&s, read, &Resource::new("doc"), &Options::default().at(0)).1.unwrap()
+/// };
+/// // In an organization, or not: two hints (the second also asks for an organization).
+/// assert_eq!(key(r#"{"sub": "a", "org_id": "o"}"#), key(r#"{"sub": "b", "org_id": "p"}"#));
+/// assert_ne!(key(r#"{"sub": "a", "org_id": "o"}"#), key(r#"{"sub": "a"}"#));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct HintKey {
+    program: u64,
+    plan: u32,
+    facts: u8,
+    truth: u64,
+    fault: u64,
+}
+
+impl SlotPlan {
+    /// The key of a deny's hint (see [`HintKey`]), every test evaluated into `memo`;
+    /// `None` when the plan is not keyable.
+    pub fn hint_key<'a>(&'a self, program: u64, ev: &FastEval<'a>, facts: u8, memo: &mut Memo) -> Option<HintKey> {
+        if !self.keyable {
+            return None;
+        }
+        for i in 0..self.tests.len() {
+            let _ = self.test(ev, memo, u8::try_from(i).ok()?);
+        }
+        Some(HintKey { program, plan: self.index, facts, truth: memo.truth, fault: memo.fault })
+    }
 }
 
 /// The `missing` hint of a deny on a planned slot: `FastHints::missing`'s answer, worked out

@@ -3,9 +3,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 use ordinance::reference::{reference_decide, reference_missing};
-use ordinance::{Context, Engine, Options, Policy, Resource, Session};
+use ordinance::{Context, Engine, HintKey, Options, Policy, Resource, Session};
 use proptest::prelude::*;
 use serde_json::{json, Value};
+use std::collections::HashMap;
 
 const HEADER: &str = r#"
 permission p:a "A"
@@ -227,6 +228,7 @@ fn agrees_with_reference(text: &str, requests: Vec<Request>) -> Result<(), TestC
     let policy = Policy::parse(text).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
     let engine = Engine::new(policy.clone());
     let mut reused: Option<ordinance::Decision> = None;
+    let mut by_key: HashMap<HintKey, ordinance::Decision> = HashMap::new();
     for (claims, action, resource, ctx) in requests {
         let Ok(session) = Session::from_claims(claims.clone()) else { continue };
         let Ok(resource) = Resource::from_value(resource) else { continue };
@@ -246,6 +248,20 @@ fn agrees_with_reference(text: &str, requests: Vec<Request>) -> Result<(), TestC
                 None => reused = Some(engine.decide_action(&session, id, &resource, &opts)),
             }
             prop_assert_eq!(reused.as_ref(), Some(&fast), "decide_action_into");
+            // Keyed: a deny without its hint and the hint's key, which names one decision.
+            let (keyed, key) = engine.decide_action_keyed(&session, id, &resource, &opts);
+            match key {
+                Some(key) => {
+                    prop_assert!(!fast.allowed && keyed.missing.is_empty(), "keyed: {:?}", keyed);
+                    let mut whole = keyed.clone();
+                    whole.missing.clone_from(&fast.missing);
+                    prop_assert_eq!(&whole, &fast, "keyed");
+                    if let Some(seen) = by_key.insert(key, fast.clone()) {
+                        prop_assert_eq!(&seen, &fast, "one key, two decisions; policy:\n{}\nclaims {}", text, claims);
+                    }
+                }
+                None => prop_assert_eq!(&keyed, &fast, "keyed, no key"),
+            }
         }
         let (allowed, reason, rule) = reference_decide(&policy, &session, action, &resource, &context, 1_000);
         prop_assert_eq!(fast.allowed, allowed, "policy:\n{}\nclaims {}", text, claims);
@@ -685,4 +701,112 @@ fn two_matching_forbids_lifted_by_the_same_need_name_it_once() {
         let d = deny_with_reference_hint(text, &session, &resource);
         assert_eq!(serde_json::to_value(&d.missing).unwrap(), want);
     }
+}
+
+/// The tests of [`keyed_policy`]: the chain tests, and scopes wanted as a list, whose hint
+/// depends on which of them the session has (a plan with one has no hint key).
+fn keyed_atom() -> impl Strategy<Value = String> {
+    prop_oneof![
+        6 => chain_atom(),
+        1 => prop::sample::select(vec![
+            "scopes(context.s).contains_all(context.want)",
+            "scopes(context.s).contains_all([\"a\", \"b\", \"c\"])",
+            "has_plan(\"org:pro\")",
+        ]).prop_map(String::from),
+    ]
+}
+
+fn keyed_policy() -> impl Strategy<Value = String> {
+    let operand = (keyed_atom(), any::<bool>()).prop_map(|(a, not)| if not { format!("not ({a})") } else { a });
+    let targets = prop::sample::select(vec!["read on doc", "write on doc", "read, write on doc"]);
+    let rule = (any::<bool>(), targets, prop::collection::vec(operand, 1..5)).prop_map(|(forbid, t, ops)| {
+        format!("{} {t} when {}", if forbid { "forbid" } else { "permit" }, ops.join(" and "))
+    });
+    prop::collection::vec(rule, 1..7).prop_map(policy_of)
+}
+
+/// Few distinct sessions, documents and contexts, so that many requests share a hint key.
+fn keyed_requests() -> Vec<(Value, Value, Value)> {
+    let claims = [
+        json!({"exp": 2_000_000_000}),
+        json!({"sub": "u1", "exp": 2_000_000_000}),
+        json!({"sub": "u2", "pla": "u:pro", "fva": [5, -1], "exp": 2_000_000_000}),
+        json!({"sub": "u1", "org_id": "o1", "org_role": "r:x", "exp": 2_000_000_000}),
+        json!({"sub": "u2", "org_id": "o1", "org_role": "r:y", "org_metadata": {"lic": true}, "exp": 2_000_000_000}),
+        json!({"sub": "u1", "org_id": "o2", "org_permissions": ["p:c"], "org_metadata": {"lic": false}, "exp": 2_000_000_000}),
+        json!({"sub": "u2", "org_id": "o1", "org_role": "r:z", "org_metadata": {"lic": true}, "fva": [5, -1], "pla": "o:pro", "exp": 2_000_000_000}),
+        json!({"sub": "u3", "org_id": "o2", "org_role": "r:none", "exp": 2_000_000_000}),
+    ];
+    let docs = [
+        json!({"type": "doc", "owner": "u1", "level": 0, "tags": []}),
+        json!({"type": "doc", "owner": "o1", "level": 3, "tags": ["t1"], "flag": true, "note": "abc"}),
+        json!({"type": "doc", "owner": "o2", "level": 9, "tags": [], "flag": false}),
+        json!({"type": "doc", "owner": "u2", "level": 5, "tags": [], "note": "xyz"}),
+    ];
+    let contexts = [
+        json!({}),
+        json!({"s": ["a"], "n": 1, "want": ["a", "d"]}),
+        json!({"s": ["a", "b"], "n": 5, "want": ["d", "a", "d"]}),
+        json!({"s": "a b", "n": 5}),
+        json!({"s": ["b", "c"], "want": ["a"]}),
+    ];
+    let mut out = Vec::new();
+    for c in &claims {
+        for d in &docs {
+            for x in &contexts {
+                out.push((c.clone(), d.clone(), x.clone()));
+            }
+        }
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    /// `Engine::decide_action_keyed`: a deny that comes back with a hint key is the whole
+    /// decision without its `missing`, and every request with that key has the same whole
+    /// decision, hint included; a decision without a key is the whole decision.
+    #[test]
+    fn one_hint_key_names_one_decision(text in keyed_policy()) {
+        let engine = Engine::new(Policy::parse(&text).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?);
+        let mut by_key: HashMap<HintKey, (ordinance::Decision, String)> = HashMap::new();
+        for (claims, doc, ctx) in keyed_requests() {
+            let session = Session::from_claims(claims.clone()).unwrap();
+            let resource = Resource::from_value(doc.clone()).unwrap();
+            let opts = Options { now: Some(1_000), context: Some(Context::from_value(ctx.clone()).unwrap()) };
+            for action in ["read", "write"] {
+                let id = engine.action(action).unwrap();
+                let whole = engine.decide_action(&session, id, &resource, &opts);
+                let (keyed, key) = engine.decide_action_keyed(&session, id, &resource, &opts);
+                let Some(key) = key else {
+                    prop_assert_eq!(&keyed, &whole);
+                    continue;
+                };
+                prop_assert!(!keyed.allowed && keyed.missing.is_empty());
+                let mut filled = keyed.clone();
+                filled.missing.clone_from(&whole.missing);
+                prop_assert_eq!(&filled, &whole);
+                let here = format!("{action} {claims} {doc} {ctx}");
+                if let Some((seen, there)) = by_key.insert(key, (whole.clone(), here.clone())) {
+                    prop_assert_eq!(&seen, &whole, "one key, two decisions:\n{}\n{}\npolicy:\n{}", there, here, text);
+                }
+            }
+        }
+    }
+}
+
+/// Keys name a hint of their engine only: the same request on two engines of the same
+/// policy gives two keys.
+#[test]
+fn hint_keys_of_two_engines_differ() {
+    let text = policy_of(vec!["permit read on doc when has(p:a)".into()]);
+    let (a, b) = (Engine::from_policy_text(&text).unwrap(), Engine::from_policy_text(&text).unwrap());
+    let session = Session::from_claims(json!({"sub": "u", "org_id": "o"})).unwrap();
+    let doc = Resource::from_value(json!({"type": "doc", "owner": "u", "level": 0, "tags": []})).unwrap();
+    let opts = Options::default().at(0);
+    let key = |e: &Engine| e.decide_action_keyed(&session, e.action("read").unwrap(), &doc, &opts).1;
+    assert!(key(&a).is_some());
+    assert_eq!(key(&a), key(&a));
+    assert_ne!(key(&a), key(&b));
 }

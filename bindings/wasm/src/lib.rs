@@ -27,8 +27,8 @@
 //!   `__wbg_reset_state`), throws `InternalError`, and rebuilds engines lazily.
 
 use ordinance::{
-    ActionId, Context, Decision, Directory, Engine, Filter, FilterError, Options, PolicyError, Resource, Session,
-    SqlOptions,
+    ActionId, Context, Decision, Directory, Engine, Filter, FilterError, HintKey, Options, PolicyError, Resource,
+    Session, SqlOptions,
 };
 use rustc_hash::FxHasher;
 use serde_json::{json, Value};
@@ -179,9 +179,9 @@ pub struct RawEngine {
     last: String,
     /// Per action number: the number of its last numbered decision.
     last_by_action: Vec<u32>,
-    /// The last decision of `decideResource`, decided into again (`decide_action_into`):
-    /// a deny's hint then allocates nothing when it is the decision numbered last time.
-    scratch: Option<Decision>,
+    /// Denies without their hint by the key of the hint (`Engine::decide_action_keyed`):
+    /// the number of the whole decision, worked out the first time the key came.
+    keyed: HashMap<HintKey, u32, BuildHasherDefault<FxHasher>>,
 }
 
 impl RawEngine {
@@ -189,14 +189,22 @@ impl RawEngine {
     fn decide_prepared(&mut self, session: &Session, action: u32, resource: &Resource, now: f64) -> u32 {
         let opts = Options::default().at(unix(now));
         let result = match (self.found.get(action as usize), self.actions.get(action as usize)) {
-            (Some(&Some(found)), _) => {
-                let engine = &self.engine;
-                match &mut self.scratch {
-                    Some(d) => engine.decide_action_into(session, found, resource, &opts, d),
-                    None => self.scratch = Some(engine.decide_action(session, found, resource, &opts)),
-                }
-                self.scratch_id(action)
-            }
+            (Some(&Some(found)), _) => match self.engine.decide_action_keyed(session, found, resource, &opts) {
+                (_, Some(key)) => match self.keyed.get(&key) {
+                    Some(&id) => Ok(id),
+                    None => {
+                        let decision = self.engine.decide_action(session, found, resource, &opts);
+                        let id = self.decision_id(decision, action);
+                        if let Ok(id) = id {
+                            if id != NOT_INTERNED && self.keyed.len() < TABLE_CAP {
+                                self.keyed.insert(key, id);
+                            }
+                        }
+                        id
+                    }
+                },
+                (decision, None) => self.decision_id(decision, action),
+            },
             (_, Some(name)) => {
                 let decision = self.engine.decide_with(session, name, resource, &opts);
                 self.decision_id(decision, action)
@@ -209,17 +217,6 @@ impl RawEngine {
                 self.last = payload.as_string().unwrap_or_default();
                 FAILED
             }
-        }
-    }
-
-    /// `decision_id` of `scratch`, copied only when it is not the action's last answer.
-    fn scratch_id(&mut self, action: u32) -> Result<u32, JsValue> {
-        let Some(decision) = self.scratch.as_ref() else {
-            return Err(thrown("internal", "no decision to number".into(), None));
-        };
-        match self.last_answer(decision, action) {
-            Some(id) => Ok(id),
-            None => self.number(decision.clone(), action),
         }
     }
 
@@ -326,7 +323,7 @@ impl RawEngine {
             engine,
             actions: Vec::new(),
             found: Vec::new(),
-            scratch: None,
+            keyed: HashMap::default(),
             decisions: Table::new(),
             lists: Table::new(),
             last: String::new(),

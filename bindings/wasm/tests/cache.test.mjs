@@ -378,6 +378,51 @@ test('the last object and the last action are remembered without going stale', (
   }
 });
 
+test('denies numbered by their hint key: each session, resource and context gets its own hint', () => {
+  // The prepared path numbers a deny by the key of its hint (the values of the rules' tests
+  // and the session's facts; engine `decide_action_keyed`) and builds the hint once per key.
+  // Here the same test values give different hints in and out of an organization (`has`
+  // asks a personal session for an organization too), and scopes make a plan keyless.
+  const text = [
+    'permission docs:read "Read"',
+    'permission docs:edit "Edit"',
+    'resource doc { owner: string }',
+    'action read, edit, share on doc',
+    'permit read on doc when has(docs:read)',
+    'permit edit on doc when resource.owner == user.id and has(docs:edit)',
+    'permit edit on doc when has(docs:read) and has(docs:edit)',
+    'permit share on doc when scopes(context.granted).contains_all(["a", "b"])',
+  ].join('\n');
+  const keyed = Engine.fromPolicy(text);
+  const sessions = [
+    { sub: 'u1' },
+    { sub: 'u2', org_id: 'o1' },
+    { sub: 'u1', org_id: 'o2', org_permissions: ['docs:read'] },
+    { sub: 'u3', org_id: 'o1', org_permissions: ['docs:edit'] },
+  ].map((claims) => [claims, keyed.session(claims)]);
+  const docs = [{ type: 'doc', owner: 'u1' }, { type: 'doc', owner: 'u2' }];
+  const contexts = [undefined, { granted: ['a'] }, { granted: ['b', 'c'] }];
+  for (let round = 0; round < 3; round++) {
+    for (const [claims, session] of sessions) {
+      for (const doc of docs) {
+        for (const action of ['read', 'edit', 'share']) {
+          for (const context of contexts) {
+            const opts = context === undefined ? at : { ...at, context };
+            const want = keyed.decideJson(JSON.stringify(claims), action, JSON.stringify(doc), opts);
+            const what = `${action} ${JSON.stringify(claims)} ${JSON.stringify(doc)} ${JSON.stringify(context)}`;
+            assert.deepEqual(keyed.decide(session, action, doc, opts), want, what);
+            assert.deepEqual(keyed.decide(claims, action, doc, opts), want, `${what} (object)`);
+          }
+        }
+      }
+    }
+  }
+  const personal = keyed.decide(sessions[0][1], 'read', docs[0], at);
+  assert.deepEqual(personal.missing, [{ kind: 'organization', name: '' }, { kind: 'permission', name: 'docs:read' }]);
+  assert.deepEqual(keyed.decide(sessions[1][1], 'read', docs[0], at).missing, [{ kind: 'permission', name: 'docs:read' }]);
+  keyed.free();
+});
+
 test('raw decideResource: an action number the engine never gave fails, with a payload', async () => {
   const { createRequire } = await import('node:module');
   const raw = createRequire(import.meta.url)('../pkg-node/ordinance_wasm.js');
