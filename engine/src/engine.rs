@@ -6,7 +6,7 @@ use crate::decision::{Decision, Reason, Requirement};
 use crate::eval::Evaluator;
 use crate::fast::Needs;
 use crate::limits::Limits;
-use crate::plan::HintKey;
+use crate::plan::DecisionKey;
 use crate::policy::ast::AttrType;
 use crate::policy::validate::TypeSchema;
 use crate::policy::Policy;
@@ -257,13 +257,14 @@ impl Engine {
         }
     }
 
-    /// [`Engine::decide_action`], for callers that keep each distinct hint once: a deny
-    /// on a (type, action) pair whose hint follows from the values of its rules' tests
-    /// comes back without its `missing`, together with a [`HintKey`] naming that hint.
-    /// Within one engine, two decisions with equal keys are equal decisions, `missing`
-    /// included, so the caller works the hint out once per key (with
-    /// [`Engine::decide_action`]) and reuses it. Every other decision comes back whole,
-    /// with `None`. The WebAssembly binding numbers its answers this way.
+    /// [`Engine::decide_action`], with a [`DecisionKey`] naming the decision when the
+    /// (type, action) pair is decided on a plan: an allow comes back whole with the key of
+    /// its rule; a deny whose hint follows from the values of the pair's tests comes back
+    /// *without its `missing`*, with the key of the whole decision. Within one engine,
+    /// equal keys are equal decisions, `missing` included, so a caller that numbers its
+    /// answers (as the WebAssembly binding does) works each deny's hint out once per key,
+    /// with [`Engine::decide_action`], and reuses it. Every other decision comes back
+    /// whole, with `None`.
     ///
     /// ```
     /// # use ordinance::*;
@@ -278,6 +279,7 @@ impl Engine {
     /// assert!(!d.allowed && d.missing.is_empty() && key.is_some());
     /// // Another user, the same hint: the same key.
     /// assert_eq!(engine.decide_action_keyed(&b, read, &doc, &opts).1, key);
+    /// // The hint itself, once per key.
     /// assert_eq!(engine.decide_action(&a, read, &doc, &opts).missing[0].name, "docs:read");
     /// ```
     pub fn decide_action_keyed(
@@ -286,7 +288,7 @@ impl Engine {
         action: ActionId,
         resource: &Resource,
         opts: &Options,
-    ) -> (Decision, Option<HintKey>) {
+    ) -> (Decision, Option<DecisionKey>) {
         let context = opts.context.as_ref().unwrap_or_else(|| empty_context());
         let now = opts.now.unwrap_or_else(system_now);
         let req = Request { session, resource, context, now, pre: None, prepared: None };
@@ -730,9 +732,9 @@ enum Hints<'s> {
     Fresh,
     /// In this one's allocation (`Engine::decide_action_into`).
     Into(&'s mut Needs),
-    /// As its key, when the slot's plan is keyable (`Engine::decide_action_keyed`); in a new
-    /// vector otherwise.
-    Keyed(&'s mut Option<HintKey>),
+    /// As the decision's key, when the slot's plan gives one (`Engine::decide_action_keyed`);
+    /// in a new vector otherwise.
+    Keyed(&'s mut Option<DecisionKey>),
 }
 
 impl Hints<'_> {
@@ -865,9 +867,12 @@ fn decide_planned<'a>(
     if let Some(i) = errored {
         return forbid_errored(program, i);
     }
-    for planned in plan.permits.iter() {
+    for (position, planned) in plan.permits.iter().enumerate() {
         if plan.holds(ev, facts, &mut memo, planned) == Ok(true) {
             let Some(rule) = program.rules.get(planned.rule as usize) else { continue };
+            if let Hints::Keyed(key) = hints {
+                *key = Some(plan.allow_key(program.id, position));
+            }
             return permitted_by(rule);
         }
     }
@@ -888,7 +893,7 @@ fn planned_hint<'a>(
     hints: Hints<'_>,
 ) -> Vec<Requirement> {
     let hints = match hints {
-        Hints::Keyed(key) => match plan.hint_key(program.id, ev, facts, memo) {
+        Hints::Keyed(key) => match plan.deny_key(program.id, ev, facts, memo) {
             Some(k) => {
                 *key = Some(k);
                 return Vec::new();

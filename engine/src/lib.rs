@@ -90,7 +90,7 @@ pub use engine::{ActionId, Engine, Options, LEEWAY_SECONDS};
 pub use explain::{Explanation, RuleTrace};
 pub use filter::{row_level_security, Filter, FilterError, RlsOptions, SqlCommand, SqlFilter, SqlOptions};
 pub use limits::Limits;
-pub use plan::HintKey;
+pub use plan::DecisionKey;
 pub use policy::{Located, Policy, PolicyError, Span};
 pub use resource::{Context, InputError, Resource};
 pub use watch::SharedEngine;

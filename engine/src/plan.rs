@@ -26,11 +26,11 @@ const MAX_TESTS: usize = 64;
 pub(crate) struct SlotPlan {
     tests: Box<[Fast]>,
     /// The slot's position in `Program::index`, set by the compiler (names the plan in a
-    /// [`HintKey`]).
+    /// [`DecisionKey`]).
     pub index: u32,
     /// Whether a deny's hint follows from the tests' values and the session's facts alone
-    /// (no test reads the session's scopes for its hint): then [`SlotPlan::hint_key`]
-    /// names it.
+    /// (no test reads the session's scopes for its hint): then [`SlotPlan::deny_key`]
+    /// names the deny.
     keyable: bool,
     /// In the order of `Slot::fast_forbids` (the hints refer to a forbid by position).
     pub forbids: Box<[PlannedRule]>,
@@ -228,13 +228,15 @@ fn operand(c: &Fast, tests: &mut Vec<Fast>) -> Option<Operand> {
     Some(Operand { test: u8::try_from(index).ok()?, negated, fixed: c.is_fixed_leaf() })
 }
 
-/// What decides a deny on a keyable plan, its `missing` hint included: the plan, the
-/// session's facts and the value (or fault) of every test of the plan. The rules' outcomes
-/// (which forbid matched, that no permit did) follow from those, and the hint search reads
-/// nothing else: `SlotPlan::missing` reads the tests through the memo, and an obtainable
-/// test's needs are names fixed by the policy, plus an organization when the session has
-/// none (a fact). So within one engine equal keys mean equal decisions
-/// (`one_hint_key_names_one_decision` in `engine/tests/differential.rs`).
+/// Names one decision of one engine on a planned (type, action) pair: an allow by the
+/// permit that matched (the rule alone decides it), a deny by the session's facts and the
+/// value (or fault) of every test of the pair's plan. Which forbid matched and that no
+/// permit did follow from those, and so does the deny's `missing` hint: `SlotPlan::missing`
+/// reads the tests through the memo, and an obtainable test's needs are names fixed by the
+/// policy, plus an organization when the session has none (a fact). A plan with a test whose
+/// hint reads the session's scopes gives denies no key. So within one engine equal keys
+/// mean equal decisions (`one_decision_key_names_one_decision` in
+/// `engine/tests/differential.rs`). See [`Engine::decide_action_keyed`](crate::Engine::decide_action_keyed).
 ///
 /// ```
 /// # use ordinance::*;
@@ -245,30 +247,43 @@ fn operand(c: &Fast, tests: &mut Vec<Fast>) -> Option<Operand> {
 ///     let s = Session::from_claims_json(claims).unwrap();
 ///     engine.decide_action_keyed(&s, read, &Resource::new("doc"), &Options::default().at(0)).1.unwrap()
 /// };
-/// // In an organization, or not: two hints (the second also asks for an organization).
+/// // Denied in an organization, or outside one: two hints (the second also asks for an
+/// // organization), two keys; any user without the permission, one key.
 /// assert_eq!(key(r#"{"sub": "a", "org_id": "o"}"#), key(r#"{"sub": "b", "org_id": "p"}"#));
 /// assert_ne!(key(r#"{"sub": "a", "org_id": "o"}"#), key(r#"{"sub": "a"}"#));
+/// // Allowed: by the same rule, whoever asks.
+/// let granted = r#"{"sub": "a", "org_id": "o", "org_permissions": ["docs:read"]}"#;
+/// assert_eq!(key(granted), key(r#"{"sub": "b", "org_id": "p", "org_permissions": ["docs:read"]}"#));
+/// assert_ne!(key(granted), key(r#"{"sub": "a", "org_id": "o"}"#));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct HintKey {
+pub struct DecisionKey {
     program: u64,
     plan: u32,
+    /// The permit that allowed (its position in the plan), or `u32::MAX` for a deny.
+    permit: u32,
     facts: u8,
     truth: u64,
     fault: u64,
 }
 
 impl SlotPlan {
-    /// The key of a deny's hint (see [`HintKey`]), every test evaluated into `memo`;
-    /// `None` when the plan is not keyable.
-    pub fn hint_key<'a>(&'a self, program: u64, ev: &FastEval<'a>, facts: u8, memo: &mut Memo) -> Option<HintKey> {
+    /// The key of a deny (see [`DecisionKey`]), every test evaluated into `memo`; `None`
+    /// when the plan is not keyable.
+    pub fn deny_key<'a>(&'a self, program: u64, ev: &FastEval<'a>, facts: u8, memo: &mut Memo) -> Option<DecisionKey> {
         if !self.keyable {
             return None;
         }
         for i in 0..self.tests.len() {
             let _ = self.test(ev, memo, u8::try_from(i).ok()?);
         }
-        Some(HintKey { program, plan: self.index, facts, truth: memo.truth, fault: memo.fault })
+        Some(DecisionKey { program, plan: self.index, permit: u32::MAX, facts, truth: memo.truth, fault: memo.fault })
+    }
+
+    /// The key of an allow by the permit at `position`: the rule alone decides it.
+    pub fn allow_key(&self, program: u64, position: usize) -> DecisionKey {
+        let permit = u32::try_from(position).unwrap_or(u32::MAX - 1);
+        DecisionKey { program, plan: self.index, permit, facts: 0, truth: 0, fault: 0 }
     }
 }
 

@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 use ordinance::reference::{reference_decide, reference_missing};
-use ordinance::{Context, Engine, HintKey, Options, Policy, Resource, Session};
+use ordinance::{Context, DecisionKey, Engine, Options, Policy, Resource, Session};
 use proptest::prelude::*;
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -228,7 +228,7 @@ fn agrees_with_reference(text: &str, requests: Vec<Request>) -> Result<(), TestC
     let policy = Policy::parse(text).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
     let engine = Engine::new(policy.clone());
     let mut reused: Option<ordinance::Decision> = None;
-    let mut by_key: HashMap<HintKey, ordinance::Decision> = HashMap::new();
+    let mut by_key: HashMap<DecisionKey, ordinance::Decision> = HashMap::new();
     for (claims, action, resource, ctx) in requests {
         let Ok(session) = Session::from_claims(claims.clone()) else { continue };
         let Ok(resource) = Resource::from_value(resource) else { continue };
@@ -248,11 +248,11 @@ fn agrees_with_reference(text: &str, requests: Vec<Request>) -> Result<(), TestC
                 None => reused = Some(engine.decide_action(&session, id, &resource, &opts)),
             }
             prop_assert_eq!(reused.as_ref(), Some(&fast), "decide_action_into");
-            // Keyed: a deny without its hint and the hint's key, which names one decision.
+            // Keyed: a deny without its hint, or a whole allow, and the key of the decision.
             let (keyed, key) = engine.decide_action_keyed(&session, id, &resource, &opts);
             match key {
                 Some(key) => {
-                    prop_assert!(!fast.allowed && keyed.missing.is_empty(), "keyed: {:?}", keyed);
+                    prop_assert!(keyed.missing.is_empty(), "keyed: {:?}", keyed);
                     let mut whole = keyed.clone();
                     whole.missing.clone_from(&fast.missing);
                     prop_assert_eq!(&whole, &fast, "keyed");
@@ -764,13 +764,13 @@ fn keyed_requests() -> Vec<(Value, Value, Value)> {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
 
-    /// `Engine::decide_action_keyed`: a deny that comes back with a hint key is the whole
-    /// decision without its `missing`, and every request with that key has the same whole
-    /// decision, hint included; a decision without a key is the whole decision.
+    /// `Engine::decide_action_keyed`: a decision that comes back with a key is the whole
+    /// decision without its `missing` (an allow has none), and every request with that key
+    /// has the same whole decision, hint included; a decision without a key is whole.
     #[test]
-    fn one_hint_key_names_one_decision(text in keyed_policy()) {
+    fn one_decision_key_names_one_decision(text in keyed_policy()) {
         let engine = Engine::new(Policy::parse(&text).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?);
-        let mut by_key: HashMap<HintKey, (ordinance::Decision, String)> = HashMap::new();
+        let mut by_key: HashMap<DecisionKey, (ordinance::Decision, String)> = HashMap::new();
         for (claims, doc, ctx) in keyed_requests() {
             let session = Session::from_claims(claims.clone()).unwrap();
             let resource = Resource::from_value(doc.clone()).unwrap();
@@ -783,7 +783,7 @@ proptest! {
                     prop_assert_eq!(&keyed, &whole);
                     continue;
                 };
-                prop_assert!(!keyed.allowed && keyed.missing.is_empty());
+                prop_assert!(keyed.missing.is_empty());
                 let mut filled = keyed.clone();
                 filled.missing.clone_from(&whole.missing);
                 prop_assert_eq!(&filled, &whole);
@@ -796,10 +796,10 @@ proptest! {
     }
 }
 
-/// Keys name a hint of their engine only: the same request on two engines of the same
+/// Keys name a decision of their engine only: the same request on two engines of the same
 /// policy gives two keys.
 #[test]
-fn hint_keys_of_two_engines_differ() {
+fn deny_keys_of_two_engines_differ() {
     let text = policy_of(vec!["permit read on doc when has(p:a)".into()]);
     let (a, b) = (Engine::from_policy_text(&text).unwrap(), Engine::from_policy_text(&text).unwrap());
     let session = Session::from_claims(json!({"sub": "u", "org_id": "o"})).unwrap();

@@ -27,7 +27,7 @@
 //!   `__wbg_reset_state`), throws `InternalError`, and rebuilds engines lazily.
 
 use ordinance::{
-    ActionId, Context, Decision, Directory, Engine, Filter, FilterError, HintKey, Options, PolicyError, Resource,
+    ActionId, Context, Decision, DecisionKey, Directory, Engine, Filter, FilterError, Options, PolicyError, Resource,
     Session, SqlOptions,
 };
 use rustc_hash::FxHasher;
@@ -179,9 +179,9 @@ pub struct RawEngine {
     last: String,
     /// Per action number: the number of its last numbered decision.
     last_by_action: Vec<u32>,
-    /// Denies without their hint by the key of the hint (`Engine::decide_action_keyed`):
-    /// the number of the whole decision, worked out the first time the key came.
-    keyed: HashMap<HintKey, u32, BuildHasherDefault<FxHasher>>,
+    /// Decisions by their key (`Engine::decide_action_keyed`): the number of the whole
+    /// decision, a deny's hint worked out the first time its key came.
+    keyed: HashMap<DecisionKey, u32, BuildHasherDefault<FxHasher>>,
 }
 
 impl RawEngine {
@@ -190,10 +190,13 @@ impl RawEngine {
         let opts = Options::default().at(unix(now));
         let result = match (self.found.get(action as usize), self.actions.get(action as usize)) {
             (Some(&Some(found)), _) => match self.engine.decide_action_keyed(session, found, resource, &opts) {
-                (_, Some(key)) => match self.keyed.get(&key) {
+                (decision, Some(key)) => match self.keyed.get(&key) {
                     Some(&id) => Ok(id),
                     None => {
-                        let decision = self.engine.decide_action(session, found, resource, &opts);
+                        let decision = match decision.allowed {
+                            true => decision,
+                            false => self.engine.decide_action(session, found, resource, &opts),
+                        };
                         let id = self.decision_id(decision, action);
                         if let Ok(id) = id {
                             if id != NOT_INTERNED && self.keyed.len() < TABLE_CAP {

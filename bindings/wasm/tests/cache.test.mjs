@@ -378,9 +378,10 @@ test('the last object and the last action are remembered without going stale', (
   }
 });
 
-test('denies numbered by their hint key: each session, resource and context gets its own hint', () => {
-  // The prepared path numbers a deny by the key of its hint (the values of the rules' tests
-  // and the session's facts; engine `decide_action_keyed`) and builds the hint once per key.
+test('decisions numbered by their key: each session, resource and context gets its own answer', () => {
+  // The prepared path numbers a decision by its key (an allow by its rule, a deny by the
+  // values of the rules' tests and the session's facts; engine `decide_action_keyed`) and
+  // builds a deny's hint once per key.
   // Here the same test values give different hints in and out of an organization (`has`
   // asks a personal session for an organization too), and scopes make a plan keyless.
   const text = [
@@ -389,8 +390,8 @@ test('denies numbered by their hint key: each session, resource and context gets
     'resource doc { owner: string }',
     'action read, edit, share on doc',
     'permit read on doc when has(docs:read)',
-    'permit edit on doc when resource.owner == user.id and has(docs:edit)',
-    'permit edit on doc when has(docs:read) and has(docs:edit)',
+    '@id("own") permit edit on doc when resource.owner == user.id and has(docs:edit)',
+    '@id("any") permit edit on doc when has(docs:read) and has(docs:edit)',
     'permit share on doc when scopes(context.granted).contains_all(["a", "b"])',
   ].join('\n');
   const keyed = Engine.fromPolicy(text);
@@ -399,6 +400,7 @@ test('denies numbered by their hint key: each session, resource and context gets
     { sub: 'u2', org_id: 'o1' },
     { sub: 'u1', org_id: 'o2', org_permissions: ['docs:read'] },
     { sub: 'u3', org_id: 'o1', org_permissions: ['docs:edit'] },
+    { sub: 'u2', org_id: 'o1', org_permissions: ['docs:read', 'docs:edit'] },
   ].map((claims) => [claims, keyed.session(claims)]);
   const docs = [{ type: 'doc', owner: 'u1' }, { type: 'doc', owner: 'u2' }];
   const contexts = [undefined, { granted: ['a'] }, { granted: ['b', 'c'] }];
@@ -420,6 +422,9 @@ test('denies numbered by their hint key: each session, resource and context gets
   const personal = keyed.decide(sessions[0][1], 'read', docs[0], at);
   assert.deepEqual(personal.missing, [{ kind: 'organization', name: '' }, { kind: 'permission', name: 'docs:read' }]);
   assert.deepEqual(keyed.decide(sessions[1][1], 'read', docs[0], at).missing, [{ kind: 'permission', name: 'docs:read' }]);
+  // Two permits of one pair allow the same session: two answers.
+  assert.equal(keyed.decide(sessions[4][1], 'edit', docs[1], at).rule, 'own');
+  assert.equal(keyed.decide(sessions[4][1], 'edit', docs[0], at).rule, 'any');
   keyed.free();
 });
 
