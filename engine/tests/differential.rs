@@ -799,7 +799,7 @@ proptest! {
 /// Keys name a decision of their engine only: the same request on two engines of the same
 /// policy gives two keys.
 #[test]
-fn deny_keys_of_two_engines_differ() {
+fn decision_keys_of_two_engines_differ() {
     let text = policy_of(vec!["permit read on doc when has(p:a)".into()]);
     let (a, b) = (Engine::from_policy_text(&text).unwrap(), Engine::from_policy_text(&text).unwrap());
     let session = Session::from_claims(json!({"sub": "u", "org_id": "o"})).unwrap();
