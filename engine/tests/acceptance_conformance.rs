@@ -5,7 +5,7 @@
 //! interpreter where the inputs parse.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-use ordinance::reference::reference_decide;
+use ordinance::reference::{reference_decide, reference_missing};
 use ordinance::{Context, Decision, Directory, Engine, Policy, Resource, Session};
 use serde_json::{json, Map, Value};
 use std::path::{Path, PathBuf};
@@ -57,6 +57,11 @@ fn decide_ctx(
                 (by_value.allowed, &*by_value.reason, by_value.rule.as_deref()),
                 "reference interpreter disagrees for {claims} {action} {resource}"
             );
+            let forbidden = by_value.reason.starts_with("forbidden:");
+            if !by_value.allowed && (forbidden || by_value.reason == "no_matching_rule") {
+                let want = reference_missing(policy, &s, action, &r, &ctx, forbidden);
+                assert_eq!(by_value.missing, want, "reference hints disagree for {claims} {action} {resource}");
+            }
         }
     }
     by_value
@@ -912,4 +917,56 @@ fn authzen_and_decide_agree() {
             assert_eq!(got["context"]["missing"], v["expected"]["missing"], "{}", v["name"]);
         }
     }
+}
+
+/// The WASM binding numbers decisions by [`ordinance::DecisionKey`] and works a deny's
+/// hint out once per key, so every request of the suite that gets a key must get the same
+/// whole decision as every other request with that key, or the browser would answer a
+/// vector differently from the server.
+#[test]
+fn equal_decision_keys_mean_equal_decisions_over_the_whole_suite() {
+    use ordinance::Options;
+    let mut seen: std::collections::HashMap<ordinance::DecisionKey, (String, Value)> = Default::default();
+    let mut keyed = 0;
+    for file in vector_files() {
+        let doc = read_json(&file);
+        let (engine, _) = load_engine(&file, &doc);
+        for v in doc["vectors"].as_array().unwrap() {
+            let (Ok(s), Ok(r)) =
+                (Session::from_claims(v["claims"].clone()), Resource::from_value(v["resource"].clone()))
+            else {
+                continue;
+            };
+            let mut opts = Options::default().at(v["now"].as_i64().unwrap());
+            if let Some(c) = v.get("context") {
+                let Ok(c) = Context::from_value(c.clone()) else { continue };
+                opts = opts.with_context(c);
+            }
+            let Some(action) = engine.action(v["action"].as_str().unwrap()) else { continue };
+            let (_, key) = engine.decide_action_keyed(&s, action, &r, &opts);
+            let full = engine.decide_action(&s, action, &r, &opts).to_json();
+            let expected = engine
+                .decide_value(
+                    v["claims"].clone(),
+                    v["action"].as_str().unwrap(),
+                    v["resource"].clone(),
+                    v.get("context").cloned(),
+                    opts.now,
+                )
+                .to_json();
+            assert_eq!(full, expected, "{}: {}", file.display(), v["name"]);
+            let Some(key) = key else { continue };
+            keyed += 1;
+            let name = format!("{}: {}", file.file_name().unwrap().to_string_lossy(), v["name"].as_str().unwrap());
+            match seen.get(&key) {
+                Some((first, decision)) => {
+                    assert_eq!(decision, &full, "same key, different decisions: `{first}` and `{name}`")
+                }
+                None => {
+                    seen.insert(key, (name, full));
+                }
+            }
+        }
+    }
+    assert!(keyed > 1000, "{keyed}");
 }
