@@ -970,3 +970,28 @@ fn equal_decision_keys_mean_equal_decisions_over_the_whole_suite() {
     }
     assert!(keyed > 1000, "{keyed}");
 }
+
+/// Issue 6: vectors are generated from the shipped policies, and v2 twins prove v1 and v2
+/// tokens decide alike on every shipped policy: each `policies/*.ord` has a vector file
+/// and a v2 twin file.
+#[test]
+fn every_shipped_policy_has_vectors_and_v2_twins() {
+    let mut covered = std::collections::BTreeMap::<PathBuf, (usize, usize)>::new();
+    for file in vector_files() {
+        let doc = read_json(&file);
+        let policy = file.parent().unwrap().join(doc["policy"].as_str().unwrap()).canonicalize().unwrap();
+        let n = doc["vectors"].as_array().unwrap().len();
+        let entry = covered.entry(policy).or_default();
+        if file.to_string_lossy().ends_with(".v2.json") {
+            entry.1 += n;
+        } else {
+            entry.0 += n;
+        }
+    }
+    for (name, _, _) in shipped_policies() {
+        let path = root().join(format!("policies/{name}.ord")).canonicalize().unwrap();
+        let (v1, v2) = covered.get(&path).copied().unwrap_or_default();
+        assert!(v1 > 0, "no conformance vectors for policies/{name}.ord");
+        assert!(v2 > 0, "no v2 twin vectors for policies/{name}.ord");
+    }
+}
