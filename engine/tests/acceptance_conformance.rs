@@ -462,6 +462,17 @@ fn to_v2(v1: &Value) -> Option<Value> {
     Some(Value::Object(out))
 }
 
+/// A vector's `now`, optional in the issue's format: without it, the clock.
+fn vector_now(v: &Value) -> i64 {
+    match v.get("now") {
+        None => {
+            let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap();
+            i64::try_from(since.as_secs()).unwrap()
+        }
+        Some(now) => now.as_i64().unwrap_or_else(|| panic!("`now` must be an integer: {v}")),
+    }
+}
+
 fn vector_files() -> Vec<PathBuf> {
     let dir = root().join("tests/conformance");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
@@ -517,7 +528,7 @@ fn every_v1_token_and_its_v2_equivalent_decide_alike_on_every_shipped_policy() {
                 tokens.push(claims.clone());
             }
             let Some(ty) = v["resource"].get("type").and_then(Value::as_str) else { continue };
-            let req = (v["resource"].clone(), v.get("context").cloned(), v["now"].as_i64().unwrap());
+            let req = (v["resource"].clone(), v.get("context").cloned(), vector_now(v));
             let list = requests.entry(ty.to_owned()).or_default();
             if list.len() < 24 && !list.contains(&req) {
                 list.push(req);
@@ -598,7 +609,7 @@ fn every_vector_file_is_well_formed_and_passes() {
             for key in ["allowed", "reason", "missing"] {
                 assert!(expected.contains_key(key), "{}: {name} lacks {key}", file.display());
             }
-            let now = v["now"].as_i64().unwrap_or_else(|| panic!("{name}: no now"));
+            let now = vector_now(v);
             let d = decide_ctx(
                 &engine,
                 &policy,
@@ -909,7 +920,7 @@ fn authzen_and_decide_agree() {
         let rid = props.remove("id").unwrap_or(json!("r"));
         let req = json!({"subject": {"type": "user", "id": sub, "properties": claims},
             "action": {"name": v["action"]}, "resource": {"type": rtype, "id": rid, "properties": props}});
-        let now = v["now"].as_i64().unwrap();
+        let now = vector_now(v);
         let got = engine.evaluate_at(&req, now).unwrap();
         assert_eq!(got["decision"], v["expected"]["allowed"], "{}", v["name"]);
         if got["decision"] == json!(false) {
@@ -937,7 +948,7 @@ fn equal_decision_keys_mean_equal_decisions_over_the_whole_suite() {
             else {
                 continue;
             };
-            let mut opts = Options::default().at(v["now"].as_i64().unwrap());
+            let mut opts = Options::default().at(vector_now(v));
             if let Some(c) = v.get("context") {
                 let Ok(c) = Context::from_value(c.clone()) else { continue };
                 opts = opts.with_context(c);

@@ -44,10 +44,22 @@ fn engine_for(file: &Path, doc: &Value) -> Engine {
     }
 }
 
+/// The time a vector is decided at: its `now`, or the clock when it has none (issue 6:
+/// `now` is optional).
+fn vector_now(v: &Value) -> i64 {
+    match v.get("now") {
+        None => {
+            let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap();
+            i64::try_from(since.as_secs()).unwrap()
+        }
+        Some(now) => now.as_i64().expect("`now` is an integer when given"),
+    }
+}
+
 /// The engine's decision JSON for one vector.
 fn decide(engine: &Engine, v: &Value) -> Value {
     let context = v.get("context").cloned();
-    let now = v["now"].as_i64().expect("every vector has an integer `now`");
+    let now = vector_now(v);
     engine
         .decide_value(v["claims"].clone(), v["action"].as_str().unwrap(), v["resource"].clone(), context, Some(now))
         .to_json()
@@ -73,7 +85,7 @@ fn reference(engine: &Engine, v: &Value) -> Option<Value> {
         v["action"].as_str().unwrap(),
         &resource,
         &context,
-        v["now"].as_i64().unwrap(),
+        vector_now(v),
     );
     Some(json!({"allowed": allowed, "reason": reason, "rule": rule}))
 }
