@@ -1006,3 +1006,39 @@ fn every_shipped_policy_has_vectors_and_v2_twins() {
         assert!(v2 > 0, "no v2 twin vectors for policies/{name}.ord");
     }
 }
+
+/// JSON member order means nothing: a v2 token decides the same whether `v` comes before
+/// or after `o`, `fea` and the rest (the one-pass reader meets them in text order).
+#[test]
+fn v2_claim_order_does_not_matter() {
+    let f = Features::new();
+    let parts = [
+        r#""v": 2"#,
+        r#""sub": "user_1""#,
+        r#""fea": "o:repositories,uo:projects,u:goldprofileborder""#,
+        r#""pla": "u:free,o:pro""#,
+        r#""fva": [3, 20]"#,
+        r#""o": {"fpm": "7,21", "per": "read,create,update,delete,revoke", "rol": "admin", "slg": "acme", "id": "org_1"}"#,
+    ];
+    let resource = r#"{"type": "ws"}"#;
+    let mut all_actions: Vec<&str> = PERMISSION_ACTIONS.to_vec();
+    all_actions.extend(["role_admin", "slug", "plan_pro", "plan_user_pro", "feat_user_projects", "fa5", "sf10"]);
+    let decide = |text: &str| -> Vec<Value> {
+        all_actions.iter().map(|a| f.engine.decide_json(text, a, resource, None, Some(NOW)).to_json()).collect()
+    };
+    let forward = format!("{{{}}}", parts.join(", "));
+    let want = decide(&forward);
+    let value: Value = serde_json::from_str(&forward).unwrap();
+    let by_value: Vec<Value> = all_actions.iter().map(|a| f.decide(&value, a).to_json()).collect();
+    assert_eq!(by_value, want);
+    assert!(want.iter().filter(|d| d["allowed"] == json!(true)).count() >= 10, "{want:?}");
+    for rotation in 1..parts.len() {
+        let mut p = parts.to_vec();
+        p.rotate_left(rotation);
+        let text = format!("{{{}}}", p.join(", "));
+        assert_eq!(decide(&text), want, "{text}");
+        p.reverse();
+        let text = format!("{{{}}}", p.join(", "));
+        assert_eq!(decide(&text), want, "{text}");
+    }
+}
