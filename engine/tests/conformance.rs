@@ -90,6 +90,27 @@ fn reference(engine: &Engine, v: &Value) -> Option<Value> {
     Some(json!({"allowed": allowed, "reason": reason, "rule": rule}))
 }
 
+/// `now` is optional in a vector (issue 6): without it, the runner decides at the clock.
+/// (The checked-in vectors all have one, so their expectations do not depend on the day.)
+#[test]
+fn a_vector_without_now_is_decided_at_the_clock() {
+    let file = conformance_dir().join("team_tasks.json");
+    let engine = engine_for(&file, &read_json(&file));
+    let timeless = json!({"claims": {"sub": "user_me", "org_id": "org_1", "org_role": "org:member",
+            "org_metadata": {"isLicensed": true}},
+        "action": "edit", "resource": {"type": "task", "owner_id": "org_1", "created_by_id": "user_me"}});
+    let expected = json!({"allowed": true, "reason": "permit", "rule": "org_edit_own", "missing": []});
+    assert_eq!(restrict(&decide(&engine, &timeless), expected.as_object().unwrap()), expected);
+    assert_eq!(
+        reference(&engine, &timeless),
+        Some(json!({"allowed": true, "reason": "permit", "rule": "org_edit_own"}))
+    );
+    // A token that expired long ago is expired at the clock, too.
+    let mut expired = timeless.clone();
+    expired["claims"]["exp"] = json!(1_000_000_000);
+    assert_eq!(decide(&engine, &expired)["reason"], "session_expired");
+}
+
 #[test]
 fn every_vector_passes_in_the_engine_and_the_reference_interpreter() {
     let mut failures = Vec::new();

@@ -1044,28 +1044,12 @@ fn team_tasks_edges() -> VectorFile {
     if let Some(case) = cases.iter_mut().find(|c| c.0.starts_with("org_permissions wildcard")) {
         case.1.as_object_mut().unwrap().remove("org_role");
     }
-    let mut vectors: Vec<Value> = cases
+    let vectors = cases
         .into_iter()
         .map(|(name, claims, action, resource, expect)| {
             vector(name.to_string(), claims, action, resource, None, expect)
         })
         .collect();
-    // `now` is optional (issue 6): without it a runner decides at the clock. A token
-    // without `exp`, `nbf` or `iat` decides the same at any time.
-    let mut timeless = member();
-    for key in ["exp", "nbf", "iat"] {
-        timeless.as_object_mut().unwrap().remove(key);
-    }
-    let mut no_now = vector(
-        "no `now`: decided at the clock (a token without exp, nbf or iat)".into(),
-        timeless,
-        "edit",
-        task(),
-        None,
-        allow("org_edit_own"),
-    );
-    no_now.as_object_mut().unwrap().remove("now");
-    vectors.push(no_now);
     VectorFile {
         file: "team_tasks_edge.json",
         description: "Hand-written edge cases on policies/team_tasks.ord: token lifetime and leeway, every kind of \
