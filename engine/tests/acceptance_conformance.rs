@@ -619,6 +619,33 @@ fn every_vector_file_is_well_formed_and_passes() {
                 v.get("context"),
                 now,
             );
+            // `permitted_actions` (the UI's many-buttons call) agrees with `decide`.
+            let ctx = match v.get("context") {
+                None => Some(None),
+                Some(c) => Context::from_value(c.clone()).ok().map(Some),
+            };
+            if let (Ok(s), Ok(r), Some(ctx)) =
+                (Session::from_claims(v["claims"].clone()), Resource::from_value(v["resource"].clone()), ctx)
+            {
+                let opts = ordinance::Options { now: Some(now), context: ctx };
+                let permitted = engine.permitted_actions(&s, &r, &opts);
+                let action = v["action"].as_str().unwrap();
+                assert_eq!(
+                    permitted.iter().any(|a| a == action),
+                    d.allowed,
+                    "{}: {name}: {permitted:?}",
+                    file.display()
+                );
+                assert_eq!(
+                    engine.decide_with(&s, action, &r, &opts).to_json(),
+                    d.to_json(),
+                    "{}: {name}",
+                    file.display()
+                );
+                // So does `explain` (the CLI's and the debugger's view of the same decision).
+                let explained = engine.explain(&s, action, &r, &opts).decision.to_json();
+                assert_eq!(explained, d.to_json(), "{}: {name}: explain", file.display());
+            }
             let got = d.to_json();
             let restricted: Map<String, Value> =
                 expected.keys().map(|k| (k.clone(), got.get(k).cloned().unwrap_or(Value::Null))).collect();
