@@ -44,10 +44,22 @@ fn engine_for(file: &Path, doc: &Value) -> Engine {
     }
 }
 
+/// The time a vector is decided at: its `now`, or the clock when it has none (issue 6:
+/// `now` is optional).
+fn vector_now(v: &Value) -> i64 {
+    match v.get("now") {
+        None => {
+            let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap();
+            i64::try_from(since.as_secs()).unwrap()
+        }
+        Some(now) => now.as_i64().expect("`now` is an integer when given"),
+    }
+}
+
 /// The engine's decision JSON for one vector.
 fn decide(engine: &Engine, v: &Value) -> Value {
     let context = v.get("context").cloned();
-    let now = v["now"].as_i64().expect("every vector has an integer `now`");
+    let now = vector_now(v);
     engine
         .decide_value(v["claims"].clone(), v["action"].as_str().unwrap(), v["resource"].clone(), context, Some(now))
         .to_json()
@@ -73,9 +85,30 @@ fn reference(engine: &Engine, v: &Value) -> Option<Value> {
         v["action"].as_str().unwrap(),
         &resource,
         &context,
-        v["now"].as_i64().unwrap(),
+        vector_now(v),
     );
     Some(json!({"allowed": allowed, "reason": reason, "rule": rule}))
+}
+
+/// `now` is optional in a vector (issue 6): without it, the runner decides at the clock.
+/// (The checked-in vectors all have one, so their expectations do not depend on the day.)
+#[test]
+fn a_vector_without_now_is_decided_at_the_clock() {
+    let file = conformance_dir().join("team_tasks.json");
+    let engine = engine_for(&file, &read_json(&file));
+    let timeless = json!({"claims": {"sub": "user_me", "org_id": "org_1", "org_role": "org:member",
+            "org_metadata": {"isLicensed": true}},
+        "action": "edit", "resource": {"type": "task", "owner_id": "org_1", "created_by_id": "user_me"}});
+    let expected = json!({"allowed": true, "reason": "permit", "rule": "org_edit_own", "missing": []});
+    assert_eq!(restrict(&decide(&engine, &timeless), expected.as_object().unwrap()), expected);
+    assert_eq!(
+        reference(&engine, &timeless),
+        Some(json!({"allowed": true, "reason": "permit", "rule": "org_edit_own"}))
+    );
+    // A token that expired long ago is expired at the clock, too.
+    let mut expired = timeless.clone();
+    expired["claims"]["exp"] = json!(1_000_000_000);
+    assert_eq!(decide(&engine, &expired)["reason"], "session_expired");
 }
 
 #[test]

@@ -682,6 +682,142 @@ fn calendar_scopes() -> VectorFile {
     }
 }
 
+// ------------------------------------------------------------------------------ authzen_todo
+
+/// A session of the AuthZEN Todo policy: the Clerk v1 token of a `Who` plus the custom
+/// claims the policy reads (`roles`, `email`; what the directory adds for an AuthZEN
+/// subject), each possibly absent.
+struct TodoUser {
+    label: &'static str,
+    who: Who,
+    roles: Option<&'static [&'static str]>,
+    email: Option<&'static str>,
+}
+
+impl TodoUser {
+    fn claims(&self) -> Value {
+        let mut c = self.who.claims();
+        if let Some(roles) = self.roles {
+            c["roles"] = json!(roles);
+        }
+        if let Some(email) = self.email {
+            c["email"] = json!(email);
+        }
+        c
+    }
+
+    fn has(&self, role: &str) -> bool {
+        self.roles.is_some_and(|r| r.contains(&role))
+    }
+}
+
+const RICK: &str = "rick@the-citadel.com";
+const MORTY: &str = "morty@the-citadel.com";
+
+/// The written rules of `policies/authzen_todo.ord` (the interop Todo scenario): users of
+/// the app (any of its four roles) read users and todos; admins and editors create todos;
+/// an evil genius updates any todo, an admin deletes any todo, an editor updates and
+/// deletes the todos they own (`ownerID` is the owner's email). Nothing is obtainable
+/// (roles here are custom claims, not organization roles), so a deny names nothing.
+fn authzen_todo_expect(u: &TodoUser, action: &str, owner: Option<&str>) -> Value {
+    let app = ["admin", "editor", "viewer", "evil_genius"].iter().any(|r| u.has(r));
+    let owns = u.has("editor") && owner.is_some() && owner == u.email;
+    let rule = match action {
+        "can_read_user" if app => Some("read_user"),
+        "can_read_todos" if app => Some("read_todos"),
+        "can_create_todo" if u.has("admin") || u.has("editor") => Some("create_todo"),
+        "can_update_todo" if u.has("evil_genius") => Some("update_any_todo"),
+        "can_delete_todo" if u.has("admin") => Some("delete_any_todo"),
+        "can_update_todo" | "can_delete_todo" if owns => Some("editor_owns_todo"),
+        _ => None,
+    };
+    rule.map_or_else(|| no_match(&[]), allow)
+}
+
+fn authzen_todo() -> VectorFile {
+    let member = Who::Org { role: Some("org:member"), listed: Some(vec![VIEW, EDIT]), license: License::Licensed };
+    let users = [
+        TodoUser { label: "signed out", who: Who::SignedOut, roles: None, email: None },
+        TodoUser { label: "no roles claim", who: Who::Personal, roles: None, email: Some(RICK) },
+        TodoUser { label: "no roles", who: Who::Personal, roles: Some(&[]), email: Some(RICK) },
+        TodoUser {
+            label: "rick (admin, evil_genius)",
+            who: Who::Personal,
+            roles: Some(&["admin", "evil_genius"]),
+            email: Some(RICK),
+        },
+        TodoUser { label: "admin only", who: Who::Personal, roles: Some(&["admin"]), email: Some("admin@example.com") },
+        TodoUser { label: "evil_genius only", who: Who::Personal, roles: Some(&["evil_genius"]), email: Some(RICK) },
+        TodoUser { label: "morty (editor)", who: Who::Personal, roles: Some(&["editor"]), email: Some(MORTY) },
+        TodoUser {
+            label: "morty (editor) in org_1",
+            who: member.clone(),
+            roles: Some(&["editor"]),
+            email: Some(MORTY),
+        },
+        TodoUser { label: "editor without email", who: Who::Personal, roles: Some(&["editor"]), email: None },
+        TodoUser {
+            label: "beth (viewer)",
+            who: Who::Personal,
+            roles: Some(&["viewer"]),
+            email: Some("beth@the-smiths.com"),
+        },
+        TodoUser {
+            label: "beth (viewer) in org_1",
+            who: member,
+            roles: Some(&["viewer"]),
+            email: Some("beth@the-smiths.com"),
+        },
+        TodoUser { label: "unknown role", who: Who::Personal, roles: Some(&["owner"]), email: Some(MORTY) },
+    ];
+    let todos: [(&str, Option<Option<&str>>); 4] = [
+        ("rick's todo", Some(Some(RICK))),
+        ("morty's todo", Some(Some(MORTY))),
+        ("todo without ownerID", None),
+        ("todo with ownerID null", Some(None)),
+    ];
+    let mut vectors = Vec::new();
+    for u in &users {
+        let resource = json!({"type": "user", "id": "beth@the-smiths.com"});
+        let expect = authzen_todo_expect(u, "can_read_user", None);
+        vectors.push(vector(
+            format!("{} | user beth | can_read_user", u.label),
+            u.claims(),
+            "can_read_user",
+            resource,
+            None,
+            expect,
+        ));
+        for (label, owner) in &todos {
+            let mut resource = json!({"type": "todo", "id": "todo-1"});
+            if let Some(o) = owner {
+                resource["ownerID"] = json!(o);
+            }
+            for action in ["can_read_todos", "can_create_todo", "can_update_todo", "can_delete_todo"] {
+                let expect = authzen_todo_expect(u, action, owner.flatten());
+                vectors.push(vector(
+                    format!("{} | {label} | {action}", u.label),
+                    u.claims(),
+                    action,
+                    resource.clone(),
+                    None,
+                    expect,
+                ));
+            }
+        }
+    }
+    VectorFile {
+        file: "authzen_todo.json",
+        description: "The AuthZEN interop Todo policy (policies/authzen_todo.ord) decided from session tokens: users \
+                      (the scenario's roles and emails as custom claims `roles` / `email`, personal and in an \
+                      organization, and the cases without them) x todo owner x action. Generated by \
+                      engine/tests/conformance_vectors.rs from its model of the scenario's rules; do not edit by hand."
+            .into(),
+        policy: "../../policies/authzen_todo.ord",
+        vectors,
+    }
+}
+
 // ------------------------------------------------------------------------------ hand-written edge cases
 
 /// Hand-written edge cases on the Team Task policy. The base request (a licensed member
@@ -1359,6 +1495,8 @@ fn all_files() -> Vec<VectorFile> {
     let team_edge_v2 = v2_twin(&team_edge, "team_tasks_edge.v2.json");
     let cal_edge = calendar_edges();
     let cal_edge_v2 = v2_twin(&cal_edge, "calendar_scopes_edge.v2.json");
+    let todo = authzen_todo();
+    let todo_v2 = v2_twin(&todo, "authzen_todo.v2.json");
     vec![
         team,
         team_v2,
@@ -1373,6 +1511,8 @@ fn all_files() -> Vec<VectorFile> {
         cal_edge,
         cal_edge_v2,
         clerk_v2(),
+        todo,
+        todo_v2,
     ]
 }
 

@@ -774,8 +774,8 @@ fn py_repr<'py>(py: Python<'py>, value: impl IntoPyObject<'py>) -> PyResult<Stri
 /// at once is fine, and `decide_many` releases the GIL while it works.
 ///
 /// `Engine(policy_text, *, directory=None)` parses, validates and compiles the text;
-/// errors raise `PolicyError`. `directory` is an AuthZEN subject directory (a dict, or
-/// JSON text) for `evaluate` and `evaluations`.
+/// errors raise `PolicyError`. `directory` is an AuthZEN subject directory (a dict, JSON
+/// text, or the path of the directory file) for `evaluate` and `evaluations`.
 #[pyclass(module = "ordinance", name = "Engine", frozen)]
 struct PyEngine {
     engine: Engine,
@@ -866,7 +866,8 @@ impl PyEngine {
 
     /// Reads, parses, validates and compiles a policy file. Errors and rule ids name the
     /// file, exactly as `ordinance check` does. `directory` is an AuthZEN subject directory
-    /// (a dict, or JSON text) for `evaluate` and `evaluations`.
+    /// (a dict, JSON text, or the path of the directory file) for `evaluate` and
+    /// `evaluations`.
     #[staticmethod]
     #[pyo3(signature = (path, *, directory=None))]
     fn from_file(py: Python<'_>, path: std::path::PathBuf, directory: Option<&Bound<'_, PyAny>>) -> PyResult<PyEngine> {
@@ -1166,16 +1167,40 @@ impl PyEngine {
     }
 }
 
-/// Adds an AuthZEN subject directory (a dict, or JSON text) to an engine.
+/// Adds an AuthZEN subject directory to an engine: a dict, JSON text, or the directory
+/// file's path (see [`directory_path`]).
 fn with_directory(engine: Engine, directory: Option<&Bound<'_, PyAny>>) -> PyResult<PyEngine> {
     let Some(directory) = directory.filter(|d| !d.is_none()) else {
         return Ok(PyEngine { engine });
     };
+    if let Some(path) = directory_path(directory)? {
+        let shown = path.display();
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| RequestError::new_err(format!("invalid directory: cannot read `{shown}`: {e}")))?;
+        let parsed = Directory::from_json(&text).map_err(|e| RequestError::new_err(format!("`{shown}`: {e}")))?;
+        return Ok(PyEngine { engine: engine.with_directory(parsed) });
+    }
     let parsed = match doc(directory, Input::Directory)? {
         Doc::Text(t) => Directory::from_json(&t),
         Doc::Value(v) => Directory::from_value(v),
     };
     Ok(PyEngine { engine: engine.with_directory(parsed.map_err(request_error)?) })
+}
+
+/// The path of a directory file, when `directory` names one: an `os.PathLike`, or a `str`
+/// that is not JSON text and names an existing file. (A directory document is a JSON
+/// object, so its text starts with `{`: no JSON text is ever read as a path, and a `str`
+/// that names no file is parsed as JSON text, as before, for its error.)
+fn directory_path(directory: &Bound<'_, PyAny>) -> PyResult<Option<std::path::PathBuf>> {
+    if let Ok(s) = directory.cast::<PyString>() {
+        let Ok(text) = s.to_cow() else { return Ok(None) };
+        let path = std::path::Path::new(&*text);
+        return Ok((!text.trim_start().starts_with('{') && path.is_file()).then(|| path.to_path_buf()));
+    }
+    if directory.cast::<PyBytes>().is_ok() || !directory.hasattr("__fspath__")? {
+        return Ok(None);
+    }
+    directory.extract::<std::path::PathBuf>().map(Some)
 }
 
 fn filter_error(py: Python<'_>, e: &FilterError) -> PyErr {

@@ -144,8 +144,9 @@ class Filter:
         from ``first_param``, and its parameters. ``columns`` maps attribute names to
         column names (``t.owner`` renders as ``"t"."owner"``). Raises RequestError."""
 
-_Directory: TypeAlias = Union[Mapping[str, Mapping[str, _JSONValue]], str, bytes]
-"""An AuthZEN subject directory: subject id -> attributes, as a dict or JSON text."""
+_Directory: TypeAlias = Union[Mapping[str, Mapping[str, _JSONValue]], str, bytes, "os.PathLike[str]"]
+"""An AuthZEN subject directory: subject id -> attributes, as a dict, JSON text, or the
+path of the directory file (an ``os.PathLike``, or a ``str`` that is not JSON text)."""
 
 @final
 class Engine:
