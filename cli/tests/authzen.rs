@@ -57,8 +57,8 @@ fn a_bad_request_is_exit_2_with_a_message() {
             "`subject.id` must be a string",
         ),
         (
-            r#"{"subject": {"type": "user", "id": "u"}, "action": {"name": "x"}, "evaluations": [{}]}"#,
-            "`resource` is missing from `evaluations[0]`",
+            r#"{"subject": {"type": "user", "id": "u"}, "action": {"name": "x"}, "resource": {"type": "todo", "id": "1"}, "evaluations": {}}"#,
+            "`evaluations` must be a list",
         ),
     ] {
         let out = authzen(&DIRECTORY, request);
@@ -67,6 +67,24 @@ fn a_bad_request_is_exit_2_with_a_message() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains(says), "{request}: {err}");
     }
+    // A malformed batch item fails on its own; the request is answered (exit 0).
+    let out = authzen(
+        &DIRECTORY,
+        r#"{"subject": {"type": "user", "id": "u"}, "action": {"name": "x"}, "evaluations": [{}, {"resource": {"type": "todo", "id": "1"}}]}"#,
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let response: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(response["evaluations"][0]["decision"], false);
+    assert_eq!(response["evaluations"][0]["context"]["reason"], "invalid_request");
+    assert!(response["evaluations"][0]["context"]["error"]
+        .as_str()
+        .unwrap()
+        .contains("`resource` is missing from `evaluations[0]`"));
+    assert_eq!(
+        response["evaluations"][0]["context"]["reason_admin"].as_object().unwrap().keys().next().unwrap(),
+        "400"
+    );
+    assert_eq!(response["evaluations"].as_array().unwrap().len(), 2);
     let out = authzen(&["--directory", "policies/authzen_todo.ord"], "{}");
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("invalid directory"));

@@ -36,12 +36,16 @@
 //!   for an expired or not-yet-valid session.
 //!
 //! A structurally bad request (a missing or mistyped `subject`, `action` or `resource`,
-//! an unknown `evaluations_semantic`) is an `Err(InputError)`: HTTP 400 Bad Request.
-//! Anything the policy has to judge (claims that fail validation, an unknown resource
-//! type or action, a resource attribute of the wrong type) is a deny with its reason.
+//! an unknown `evaluations_semantic`, an `evaluations` that is not a list) is an
+//! `Err(InputError)`: HTTP 400 Bad Request. In a batch, a malformed item is not: as the
+//! spec has it, a failed item is `"decision": false` with the details in its `context`
+//! (reason `invalid_request`, the message in `error`, status `400` in `reason_admin`),
+//! and the other items are answered. Anything the policy has to judge (claims that fail
+//! validation, an unknown resource type or action, a resource attribute of the wrong
+//! type) is a deny with its reason.
 
 use crate::claims::kind_of;
-use crate::decision::Decision;
+use crate::decision::{Decision, Reason};
 use crate::engine::Engine;
 use crate::limits::Limits;
 use crate::resource::InputError;
@@ -223,8 +227,11 @@ impl Engine {
     /// `deny_on_first_deny` (stop after the first deny) or `permit_on_first_permit` (stop
     /// after the first permit); the array then ends with the deciding item. With
     /// `evaluations` absent or empty the request is a single evaluation and the answer a
-    /// single decision. Every item is validated before any is evaluated: one malformed item
-    /// makes the whole request an `Err` (HTTP 400).
+    /// single decision. A malformed item (an entity missing with no default, a mistyped
+    /// one) is answered `"decision": false` with reason `invalid_request` and its error,
+    /// like a deny (it stops a `deny_on_first_deny` batch); only a malformed request as a
+    /// whole (not an object, `evaluations` not a list, a bad `options`) is an `Err`
+    /// (HTTP 400).
     ///
     /// ```
     /// # use ordinance::Engine;
@@ -245,6 +252,13 @@ impl Engine {
     /// request["options"] = json!({"evaluations_semantic": "deny_on_first_deny"});
     /// let short = engine.evaluations(&request).unwrap();
     /// assert_eq!(short["evaluations"].as_array().unwrap().len(), 2);
+    /// // A malformed item fails closed on its own.
+    /// request["options"] = json!({});
+    /// request["evaluations"][0] = json!({"resource": {"type": "doc"}});
+    /// let answers = engine.evaluations(&request).unwrap();
+    /// assert_eq!(answers["evaluations"][0]["decision"], false);
+    /// assert_eq!(answers["evaluations"][0]["context"]["reason"], "invalid_request");
+    /// assert_eq!(answers["evaluations"][2]["decision"], true);
     /// ```
     pub fn evaluations(&self, request: &Value) -> Result<Value, InputError> {
         self.evaluations_inner(request, None)
@@ -297,26 +311,16 @@ impl Engine {
             Some(other) => return Err(bad(format!("`evaluations` must be a list, found {}", kind_of(other)))),
         };
         let semantic = semantic(req)?;
-        let mut mapped = Vec::with_capacity(items.len());
+        let mut out = Vec::with_capacity(items.len());
         for (i, item) in items.iter().enumerate() {
-            let Value::Object(item) = item else {
-                return Err(bad(format!("`evaluations[{i}]` must be an object, found {}", kind_of(item))));
+            // A malformed item fails closed on its own (the spec's "decisions default to
+            // closed"): a deny carrying the error, and the other items are still answered.
+            let (response, allowed) = match self.map_item(req, i, item) {
+                Ok(m) => self.answer(m, now),
+                Err(e) => {
+                    (decision_response(&Decision::deny_with_error(Reason::INVALID_REQUEST, e.to_string())), false)
+                }
             };
-            let at = Some((i, req));
-            let context = match item.get("context") {
-                None | Some(Value::Null) => optional_object(req, "context", "context")?,
-                Some(_) => optional_object(item, "context", &format!("evaluations[{i}].context"))?,
-            };
-            mapped.push(self.map(
-                field(item, at, "subject")?,
-                field(item, at, "action")?,
-                field(item, at, "resource")?,
-                context,
-            )?);
-        }
-        let mut out = Vec::with_capacity(mapped.len());
-        for m in mapped {
-            let (response, allowed) = self.answer(m, now);
             out.push(response);
             let stop = match semantic {
                 Semantic::ExecuteAll => false,
@@ -328,6 +332,19 @@ impl Engine {
             }
         }
         Ok(json!({ "evaluations": out }))
+    }
+
+    /// Batch item `i` with the request's defaults filled in, validated and mapped.
+    fn map_item(&self, req: &Map<String, Value>, i: usize, item: &Value) -> Result<Mapped, InputError> {
+        let Value::Object(item) = item else {
+            return Err(bad(format!("`evaluations[{i}]` must be an object, found {}", kind_of(item))));
+        };
+        let at = Some((i, req));
+        let context = match item.get("context") {
+            None | Some(Value::Null) => optional_object(req, "context", "context")?,
+            Some(_) => optional_object(item, "context", &format!("evaluations[{i}].context"))?,
+        };
+        self.map(field(item, at, "subject")?, field(item, at, "action")?, field(item, at, "resource")?, context)
     }
 
     /// Validates the three entities and builds the claims and resource documents.
@@ -619,9 +636,12 @@ mod tests {
         assert!(e.evaluations_at(&r, 0).is_err());
         r["options"] = json!({"evaluations_semantic": "execute_all", "other": 1});
         assert_eq!(decisions(&r), [true, false, true, true]);
-        // An item without a resource and no default is a 400 for the whole request.
+        // An item without a resource and no default fails on its own; the rest are answered.
         r["evaluations"][1] = json!({});
-        assert!(e.evaluations_at(&r, 0).is_err());
+        assert_eq!(decisions(&r), [true, false, true, true]);
+        let failed = &e.evaluations_at(&r, 0).unwrap()["evaluations"][1];
+        assert_eq!(failed["context"]["reason"], "invalid_request");
+        assert!(failed["context"]["error"].as_str().unwrap().contains("`resource` is missing from `evaluations[1]`"));
         // No evaluations: a single decision.
         let single = req(json!({"type": "user", "id": "u1"}), "u1");
         assert_eq!(e.evaluations_at(&single, 0).unwrap(), json!({"decision": true}));

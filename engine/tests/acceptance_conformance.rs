@@ -897,8 +897,27 @@ fn authzen_batch_defaults_overrides_and_semantics() {
     let mut bad = r.clone();
     bad["options"] = json!({"evaluations_semantic": "first_deny"});
     assert!(e.evaluations(&bad).is_err());
-    let missing = json!({"subject": user("u1"), "evaluations": [{"resource": task("u1")}]});
-    assert!(e.evaluations(&missing).is_err());
+    // An item missing an entity with no default fails closed on its own (the spec: a
+    // failed item is `decision: false` with the details in its context); the other items
+    // are answered, and under `deny_on_first_deny` it stops the batch like a deny.
+    let missing = json!({"subject": user("u1"), "evaluations": [{"resource": task("u1")},
+        {"action": {"name": "edit"}, "resource": task("u1")}]});
+    let out = e.evaluations(&missing).unwrap();
+    assert_eq!(out["evaluations"][0]["decision"], false);
+    assert_eq!(out["evaluations"][0]["context"]["reason"], "invalid_request");
+    assert_eq!(
+        out["evaluations"][0]["context"]["reason_admin"].as_object().unwrap().keys().collect::<Vec<_>>(),
+        ["400"]
+    );
+    assert_eq!(out["evaluations"][1], json!({"decision": true}));
+    let mut first_deny = missing.clone();
+    first_deny["options"] = json!({"evaluations_semantic": "deny_on_first_deny"});
+    assert_eq!(e.evaluations(&first_deny).unwrap()["evaluations"].as_array().unwrap().len(), 1);
+    let not_an_object =
+        json!({"subject": user("u1"), "action": {"name": "edit"}, "evaluations": [7, {"resource": task("u1")}]});
+    let out = e.evaluations(&not_an_object).unwrap();
+    assert_eq!(out["evaluations"][0]["context"]["reason"], "invalid_request");
+    assert_eq!(out["evaluations"][1], json!({"decision": true}));
     let not_list =
         json!({"subject": user("u1"), "action": {"name": "edit"}, "resource": task("u1"), "evaluations": {}});
     assert!(e.evaluations(&not_list).is_err());
