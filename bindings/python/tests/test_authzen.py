@@ -40,7 +40,12 @@ def test_evaluate_bad_request_raises():
     with pytest.raises(ordinance.RequestError, match="^invalid request"):
         e.evaluate({"action": {"name": "edit"}})
     with pytest.raises(ordinance.RequestError, match="^invalid request"):
-        e.evaluations({"evaluations": [{"resource": 1}]})
+        e.evaluations({"evaluations": {"resource": 1}})
+    # A malformed batch item fails closed on its own: the request is answered.
+    failed = e.evaluations({"evaluations": [{"resource": 1}]})["evaluations"][0]
+    assert failed["decision"] is False
+    assert failed["context"]["reason"] == "invalid_request"
+    assert "400" in failed["context"]["reason_admin"]
     with pytest.raises(ordinance.RequestError, match=r"`request.subject` is of type `set`"):
         e.evaluate({"subject": {1}})
 

@@ -298,6 +298,11 @@ test('evaluate and evaluations: AuthZEN with a subject directory', () => {
   assert.deepEqual(batch, { evaluations: [answer, answer] });
   assert.throws(() => todo.evaluate({ action: { name: 'x' } }, at), (e) => e instanceof RequestError && /subject/.test(e.message));
   assert.throws(() => todo.evaluations(null, at), RequestError);
+  // A malformed batch item fails closed on its own; the other items are answered.
+  const mixed = todo.evaluations({ subject: request.subject, action: request.action, evaluations: [{ resource: 1 }, { resource: request.resource }] }, at);
+  assert.equal(mixed.evaluations[0].decision, false);
+  assert.equal(mixed.evaluations[0].context.reason, 'invalid_request');
+  assert.deepEqual(mixed.evaluations[1], answer);
   assert.throws(() => Engine.fromPolicy(policy('authzen_todo.ord'), { directory: { u: { org_role: 'org:admin' } } }), (e) => e instanceof RequestError && /registered claim `org_role`/.test(e.message));
   assert.throws(() => Engine.fromPolicy(policy('authzen_todo.ord'), { directory: '{' }), RequestError);
 });
