@@ -85,7 +85,10 @@ pub struct RlsOptions {
     pub table: String,
     /// Which actions each command requires; a row passes when *every* listed action is
     /// allowed on it. Empty: [`SqlCommand::default_actions`], keeping the declared ones and
-    /// leaving out commands with none.
+    /// leaving out commands with none. A command listed twice requires the actions of both
+    /// entries; a command with an empty list, or not listed, gets no policy (and its
+    /// `ordinance_<type>_<command>` policy from an earlier run is dropped), so PostgreSQL
+    /// refuses it on every row.
     pub commands: Vec<(SqlCommand, Vec<String>)>,
     /// Attribute -> column where they differ (`id` is the resource id).
     pub columns: HashMap<String, String>,
@@ -411,9 +414,30 @@ pub fn row_level_security(engine: &Engine, opts: &RlsOptions) -> Result<String, 
             .filter(|(_, actions)| !actions.is_empty())
             .collect()
     } else {
-        opts.commands.clone()
+        // A command listed twice requires the actions of both entries; a command with no
+        // action gets no policy (an empty list must not allow every row).
+        let mut merged: Vec<(SqlCommand, Vec<String>)> = Vec::new();
+        for (cmd, actions) in &opts.commands {
+            let at = match merged.iter().position(|(c, _)| c == cmd) {
+                Some(at) => at,
+                None => {
+                    merged.push((*cmd, Vec::new()));
+                    merged.len() - 1
+                }
+            };
+            if let Some((_, all)) = merged.get_mut(at) {
+                for a in actions {
+                    if !all.contains(a) {
+                        all.push(a.clone());
+                    }
+                }
+            }
+        }
+        merged.retain(|(_, actions)| !actions.is_empty());
+        merged
     };
     let table = quote_column(&opts.table)?;
+    let policy_name = |cmd: SqlCommand| quote_ident(&format!("ordinance_{ty}_{}", cmd.keyword().to_lowercase()));
     let empty_session = Session::from_claims(serde_json::json!({}))
         .map_err(|e| FilterError::invalid_option(format!("internal: {e}")))?;
     let resource = Resource::new(ty);
@@ -429,12 +453,26 @@ pub fn row_level_security(engine: &Engine, opts: &RlsOptions) -> Result<String, 
         out,
         "-- Reads the verified Clerk (v1) session claims from current_setting('request.jwt.claims', true)."
     );
-    for (cmd, actions) in &commands {
-        let _ = writeln!(out, "-- {}: {}", cmd.keyword(), actions.join(" and "));
+    for cmd in SqlCommand::ALL {
+        match commands.iter().find(|(c, _)| *c == cmd) {
+            Some((_, actions)) => {
+                let _ = writeln!(out, "-- {}: {}", cmd.keyword(), actions.join(" and "));
+            }
+            None => {
+                let _ = writeln!(out, "-- {}: no action, no policy (refused on every row)", cmd.keyword());
+            }
+        }
     }
     out.push('\n');
     out.push_str(HELPERS);
     let _ = writeln!(out, "\nALTER TABLE {table} ENABLE ROW LEVEL SECURITY;");
+    // A policy an earlier run created for a command that now has no action would still
+    // allow that command: drop it.
+    for cmd in SqlCommand::ALL {
+        if !commands.iter().any(|(c, _)| *c == cmd) {
+            let _ = writeln!(out, "DROP POLICY IF EXISTS {} ON {table};", policy_name(cmd)?);
+        }
+    }
     let mut validity = None;
     let license = license_ok(&program, &claims).map_err(|why| FilterError::not_expressible("license", "SQL", &why))?;
     for (cmd, actions) in &commands {
@@ -480,7 +518,7 @@ pub fn row_level_security(engine: &Engine, opts: &RlsOptions) -> Result<String, 
             _ => parts.push(super::sql::conjunct(&mut render, &allowed)?),
         }
         let condition = parts.join("\n    AND ");
-        let name = quote_ident(&format!("ordinance_{ty}_{}", cmd.keyword().to_lowercase()))?;
+        let name = policy_name(*cmd)?;
         let to = match &opts.role {
             Some(r) => format!(" TO {}", quote_ident(r)?),
             None => String::new(),
