@@ -1,0 +1,414 @@
+//! Acceptance of issue 8 on a real PostgreSQL, the way the seed guides' apps would use it:
+//! the team task manager's `tasks` table exactly as its guide creates it (`id serial`,
+//! columns the policy does not declare, `NOT NULL` columns), the session kinds of the guides
+//! (manager, member, viewer, member without a seat, personal account, another organization,
+//! anonymous, expired; Supabase-style extra claims `role` and `aud`), and hostile ids
+//! (quotes, backslashes, `$1`, unicode) in both the rows and the claims.
+//!
+//! - `WHERE` filters, appended after a condition that already binds `$1` (`first_param` 2):
+//!   the rows returned are exactly the rows `decide` allows, for every action.
+//! - Row-level security from `row_level_security`, for a non-superuser role with
+//!   `SET request.jwt.claims` as PostgREST sets it: SELECT, INSERT, UPDATE and DELETE touch
+//!   exactly the rows `decide` allows; regenerating with fewer commands leaves none of the
+//!   old policies behind.
+//! - A table with optional `integer`, `boolean`, `varchar` and `text[]` columns full of
+//!   `NULL`s: the `WHERE` filter equals `decide`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+use ordinance::{row_level_security, Engine, Options, Policy, RlsOptions, Session, SqlCommand, SqlOptions};
+use ordinance_postgres_tests::*;
+use postgres::error::SqlState;
+use postgres::types::ToSql;
+use serde_json::{json, Value};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+fn now() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64
+}
+
+const HOSTILE: [&str; 5] = ["o'brien", "back\\slash", "$1", "ünï😀", "x' OR '1'='1"];
+
+/// The team task manager guide's table, verbatim.
+const SEED_TABLE: &str = "create table tasks (
+  id serial primary key,
+  name text not null,
+  description text,
+  is_done boolean not null default false,
+  owner_id text not null,
+  created_on timestamp not null default now(),
+  created_by_id text not null
+)";
+
+fn team_tasks() -> Engine {
+    Engine::new(Policy::from_file(format!("{}/../../policies/team_tasks.ord", env!("CARGO_MANIFEST_DIR"))).unwrap())
+}
+
+/// The guides' session kinds as Clerk v1 claims, valid at `now` unless named otherwise.
+fn sessions(now: i64) -> Vec<(String, Value)> {
+    let org = |role: &str, seat: Option<bool>| {
+        let mut c = json!({"sub": "user_bob", "sid": "sess_1", "org_id": "org_1", "org_slug": "acme", "org_role": role,
+                           "exp": now + 600, "iat": now - 10, "role": "authenticated", "aud": "authenticated"});
+        if let Some(seat) = seat {
+            c["org_metadata"] = json!({"isLicensed": seat});
+        }
+        c
+    };
+    let mut out = vec![
+        ("manager".to_string(), org("org:manager", Some(true))),
+        ("admin".into(), org("org:admin", Some(true))),
+        ("member".into(), org("org:member", Some(true))),
+        ("viewer".into(), org("org:viewer", Some(true))),
+        ("unlicensed member".into(), org("org:member", Some(false))),
+        ("member without a seat flag".into(), org("org:member", None)),
+        ("other organization".into(), {
+            let mut c = org("org:manager", Some(true));
+            c["org_id"] = json!("org_2");
+            c
+        }),
+        ("personal account".into(), json!({"sub": "user_bob", "exp": now + 600, "role": "authenticated"})),
+        ("anonymous".into(), json!({})),
+        ("expired".into(), {
+            let mut c = org("org:manager", Some(true));
+            c["exp"] = json!(now - 3600);
+            c
+        }),
+    ];
+    for id in HOSTILE {
+        out.push((
+            format!("user {id}"),
+            json!({"sub": id, "org_id": "org_1", "org_role": "org:member",
+                                               "org_metadata": {"isLicensed": true}}),
+        ));
+        out.push((
+            format!("org {id}"),
+            json!({"sub": "user_bob", "org_id": id, "org_role": "org:manager",
+                                              "org_metadata": {"isLicensed": true}}),
+        ));
+    }
+    out
+}
+
+/// Owner and creator ids the rows take.
+fn ids_in_rows() -> Vec<&'static str> {
+    let mut v = vec!["user_bob", "user_ann", "org_1", "org_2"];
+    v.extend(HOSTILE);
+    v
+}
+
+/// The resource `decide` sees for a row read with `to_jsonb`: every column, the serial id
+/// as text (the resource id is a string).
+fn row_resource(row: &Value) -> Value {
+    let mut doc = row.as_object().cloned().unwrap();
+    doc.insert("type".into(), json!("task"));
+    let id = doc["id"].as_i64().unwrap();
+    doc.insert("id".into(), json!(id.to_string()));
+    Value::Object(doc)
+}
+
+fn query_ids(client: &mut impl postgres::GenericClient, sql: &str, params: &[Value]) -> Vec<i64> {
+    let boxed: Vec<Box<dyn ToSql + Sync>> = params.iter().map(bind).collect();
+    let refs: Vec<&(dyn ToSql + Sync)> = boxed.iter().map(|b| b.as_ref()).collect();
+    client
+        .query(sql, &refs)
+        .unwrap_or_else(|e| panic!("{e}\n{sql}\n{params:?}"))
+        .iter()
+        .map(|r| r.get::<_, i64>(0))
+        .collect()
+}
+
+/// A seed table filled with every (owner, creator) pair, some tasks done.
+fn seed_table(client: &mut Client) -> Vec<Value> {
+    client.batch_execute(SEED_TABLE).unwrap();
+    let insert = client
+        .prepare("insert into tasks (name, description, is_done, owner_id, created_by_id) values ($1, $2, $3, $4, $5)")
+        .unwrap();
+    let mut n = 0;
+    for owner in ids_in_rows() {
+        for by in ids_in_rows() {
+            n += 1;
+            let description: Option<String> = (n % 3 == 0).then(|| format!("task {n}"));
+            client.execute(&insert, &[&format!("task {n}"), &description, &(n % 4 == 0), &owner, &by]).unwrap();
+        }
+    }
+    client
+        .query("SELECT to_jsonb(t) FROM tasks t ORDER BY id", &[])
+        .unwrap()
+        .iter()
+        .map(|r| r.get::<_, Value>(0))
+        .collect()
+}
+
+#[test]
+fn seed_task_table_where_filters_agree_with_decide_for_every_session_kind() {
+    let Some(mut client) = connect("seed_task_table_where_filters_agree_with_decide_for_every_session_kind") else {
+        return;
+    };
+    fresh_schema(&mut client, "accept_where");
+    let rows = seed_table(&mut client);
+    let engine = team_tasks();
+    let now = now();
+    let (mut checks, mut allowed) = (0, 0);
+    for (kind, claims) in sessions(now) {
+        let session = Session::from_claims(claims.clone()).unwrap();
+        for action in ["view", "create", "edit", "complete", "delete"] {
+            let filter = engine.filter(&session, action, "task", &Options::default().at(now)).unwrap();
+            let sql = filter.to_sql(&SqlOptions { first_param: 2, ..SqlOptions::default() }).unwrap();
+            // The app's own condition binds $1; the filter's parameters follow.
+            let query = format!("SELECT id::bigint FROM tasks WHERE name <> $1 AND {} ORDER BY id", sql.sql);
+            let mut params = vec![json!("no such name")];
+            params.extend(sql.params.iter().cloned());
+            let got = query_ids(&mut client, &query, &params);
+            let want: Vec<i64> = rows
+                .iter()
+                .filter(|r| engine.decide_value(claims.clone(), action, row_resource(r), None, Some(now)).allowed)
+                .map(|r| r["id"].as_i64().unwrap())
+                .collect();
+            assert_eq!(got, want, "{kind} {action}: {query} {params:?}");
+            // The in-memory filter says the same.
+            let in_memory: Vec<i64> = rows
+                .iter()
+                .filter(|r| filter.matches(&ordinance::Resource::from_value(row_resource(r)).unwrap()))
+                .map(|r| r["id"].as_i64().unwrap())
+                .collect();
+            assert_eq!(in_memory, want, "{kind} {action}");
+            checks += rows.len();
+            allowed += want.len();
+        }
+    }
+    assert!(allowed > 300 && allowed * 2 < checks, "{allowed} of {checks}");
+}
+
+fn as_role(tx: &mut postgres::Transaction, role: &str, claims: &Value) {
+    tx.batch_execute(&format!("SET LOCAL ROLE {role}")).unwrap();
+    tx.execute("SELECT set_config('request.jwt.claims', $1, true)", &[&claims.to_string()]).unwrap();
+}
+
+fn create_role(client: &mut Client, role: &str) {
+    client
+        .batch_execute(&format!(
+            "DO $$ BEGIN CREATE ROLE {role} NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$;"
+        ))
+        .unwrap();
+}
+
+#[test]
+fn seed_task_table_row_level_security_agrees_with_decide_for_every_session_kind() {
+    let Some(mut client) = connect("seed_task_table_row_level_security_agrees_with_decide_for_every_session_kind")
+    else {
+        return;
+    };
+    fresh_schema(&mut client, "accept_rls");
+    let role = "accept_rls_authenticated";
+    create_role(&mut client, role);
+    let rows = seed_table(&mut client);
+    let engine = team_tasks();
+    let mut opts = RlsOptions::new("task", "accept_rls.tasks");
+    opts.role = Some(role.into());
+    let ddl = row_level_security(&engine, &opts).unwrap();
+    client.batch_execute(&ddl).unwrap_or_else(|e| panic!("{e}\n{ddl}"));
+    client
+        .batch_execute(&format!(
+            "GRANT USAGE ON SCHEMA accept_rls TO {role};
+             GRANT SELECT, INSERT, UPDATE, DELETE ON tasks TO {role};
+             GRANT USAGE ON SEQUENCE tasks_id_seq TO {role};"
+        ))
+        .unwrap();
+    let all: Vec<i64> = rows.iter().map(|r| r["id"].as_i64().unwrap()).collect();
+    let now = now();
+    let may =
+        |claims: &Value, action: &str, doc: Value| engine.decide_value(claims.clone(), action, doc, None, Some(now));
+    let (mut checks, mut allowed) = (0, 0);
+    for (kind, claims) in sessions(now) {
+        let want = |actions: &[&str]| -> Vec<i64> {
+            rows.iter()
+                .filter(|r| actions.iter().all(|a| may(&claims, a, row_resource(r)).allowed))
+                .map(|r| r["id"].as_i64().unwrap())
+                .collect()
+        };
+        // SELECT
+        let mut tx = client.transaction().unwrap();
+        as_role(&mut tx, role, &claims);
+        let seen = query_ids(&mut tx, "SELECT id::bigint FROM tasks ORDER BY id", &[]);
+        tx.rollback().unwrap();
+        let want_view = want(&["view"]);
+        assert_eq!(seen, want_view, "{kind}: SELECT");
+        // UPDATE (edit and complete): a constant SET, so the SELECT policy does not apply.
+        let mut tx = client.transaction().unwrap();
+        tx.execute("UPDATE tasks SET is_done = false", &[]).unwrap();
+        as_role(&mut tx, role, &claims);
+        tx.execute("UPDATE tasks SET is_done = true", &[]).unwrap();
+        tx.batch_execute("RESET ROLE").unwrap();
+        let updated = query_ids(&mut tx, "SELECT id::bigint FROM tasks WHERE is_done ORDER BY id", &[]);
+        tx.rollback().unwrap();
+        assert_eq!(updated, want(&["edit", "complete"]), "{kind}: UPDATE");
+        // DELETE
+        let mut tx = client.transaction().unwrap();
+        as_role(&mut tx, role, &claims);
+        tx.execute("DELETE FROM tasks", &[]).unwrap();
+        tx.batch_execute("RESET ROLE").unwrap();
+        let left = query_ids(&mut tx, "SELECT id::bigint FROM tasks ORDER BY id", &[]);
+        tx.rollback().unwrap();
+        let deleted: Vec<i64> = all.iter().copied().filter(|id| !left.contains(id)).collect();
+        assert_eq!(deleted, want(&["delete"]), "{kind}: DELETE");
+        // INSERT, as the guide's app does it: name, owner and creator.
+        let mut tx = client.transaction().unwrap();
+        as_role(&mut tx, role, &claims);
+        for owner in ids_in_rows() {
+            for by in ["user_bob", "user_ann", "$1"] {
+                let doc = json!({"type": "task", "owner_id": owner, "created_by_id": by, "name": "new",
+                                 "is_done": false, "description": null});
+                let expected = may(&claims, "create", doc).allowed;
+                let mut sp = tx.savepoint("row").unwrap();
+                let got = match sp
+                    .execute("INSERT INTO tasks (name, owner_id, created_by_id) VALUES ('new', $1, $2)", &[&owner, &by])
+                {
+                    Ok(1) => true,
+                    Err(e) if e.code() == Some(&SqlState::INSUFFICIENT_PRIVILEGE) => false,
+                    other => panic!("{kind}: {other:?}"),
+                };
+                sp.rollback().unwrap();
+                assert_eq!(got, expected, "{kind}: INSERT owner {owner} by {by}");
+                allowed += expected as usize;
+                checks += 1;
+            }
+        }
+        tx.rollback().unwrap();
+        checks += 4 * rows.len();
+        allowed += want_view.len();
+    }
+    assert!(allowed > 200, "{allowed} of {checks}");
+}
+
+#[test]
+fn regenerating_row_level_security_with_fewer_commands_drops_the_old_policies() {
+    let Some(mut client) = connect("regenerating_row_level_security_with_fewer_commands_drops_the_old_policies") else {
+        return;
+    };
+    fresh_schema(&mut client, "accept_regen");
+    let role = "accept_regen_authenticated";
+    create_role(&mut client, role);
+    seed_table(&mut client);
+    client
+        .batch_execute(&format!(
+            "GRANT USAGE ON SCHEMA accept_regen TO {role}; GRANT SELECT, INSERT, UPDATE, DELETE ON tasks TO {role};"
+        ))
+        .unwrap();
+    let engine = team_tasks();
+    let mut opts = RlsOptions::new("task", "tasks");
+    opts.role = Some(role.into());
+    client.batch_execute(&row_level_security(&engine, &opts).unwrap()).unwrap();
+    // Later the app decides deleting goes through an admin tool only: SELECT and UPDATE
+    // stay, DELETE maps to no action.
+    opts.commands = vec![
+        (SqlCommand::Select, vec!["view".into()]),
+        (SqlCommand::Update, vec!["edit".into(), "complete".into()]),
+        (SqlCommand::Delete, vec![]),
+    ];
+    client.batch_execute(&row_level_security(&engine, &opts).unwrap()).unwrap();
+    let manager = json!({"sub": "user_bob", "org_id": "org_1", "org_role": "org:admin",
+                         "org_metadata": {"isLicensed": true}});
+    let mut tx = client.transaction().unwrap();
+    as_role(&mut tx, role, &manager);
+    assert!(!query_ids(&mut tx, "SELECT id::bigint FROM tasks", &[]).is_empty());
+    assert_eq!(tx.execute("DELETE FROM tasks", &[]).unwrap(), 0, "a stale DELETE policy survived");
+    let inserted =
+        tx.execute("INSERT INTO tasks (name, owner_id, created_by_id) VALUES ('n', 'user_bob', 'user_bob')", &[]);
+    assert_eq!(inserted.unwrap_err().code(), Some(&SqlState::INSUFFICIENT_PRIVILEGE));
+    tx.rollback().unwrap();
+    let policies: Vec<String> = client
+        .query("SELECT policyname::text FROM pg_policies WHERE schemaname = 'accept_regen' ORDER BY 1", &[])
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(policies, ["ordinance_task_select", "ordinance_task_update"]);
+}
+
+#[test]
+fn nullable_int_bool_varchar_and_list_columns_filter_as_decide_decides() {
+    let Some(mut client) = connect("nullable_int_bool_varchar_and_list_columns_filter_as_decide_decides") else {
+        return;
+    };
+    fresh_schema(&mut client, "accept_nulls");
+    client
+        .batch_execute(
+            "CREATE TABLE docs (id serial PRIMARY KEY, owner varchar(40) NOT NULL, team varchar(20),
+                                level integer, rank smallint, public boolean, tags text[], note text)",
+        )
+        .unwrap();
+    let engine = Engine::from_policy_text(
+        r#"
+        resource doc { owner: string, team?: string, level?: int, rank?: int, public?: bool, tags?: [string] }
+        action read, write on doc
+        @id("own") permit read, write on doc when resource.owner == user.id
+        @id("team") permit read on doc when org and resource.team == org.id and resource.level <= claims.clearance
+        @id("public") permit read on doc when resource.public and not ("secret" in resource.tags)
+        @id("ranked") permit write on doc when resource.rank > 2 or resource.tags.contains(user.id)
+        @id("frozen") forbid write on doc when resource.level >= 9 because "frozen"
+        "#,
+    )
+    .unwrap();
+    let insert = client
+        .prepare("INSERT INTO docs (owner, team, level, rank, public, tags) VALUES ($1, $2, $3, $4, $5, $6)")
+        .unwrap();
+    let owners = ["u1", "o'brien", "$1"];
+    let teams = [None, Some("org_1"), Some("org_2")];
+    let levels = [None, Some(0), Some(5), Some(9)];
+    let ranks: [Option<i16>; 3] = [None, Some(1), Some(3)];
+    let publics = [None, Some(true), Some(false)];
+    let tags: [Option<Vec<String>>; 4] =
+        [None, Some(vec![]), Some(vec!["secret".into()]), Some(vec!["a".into(), "o'brien".into()])];
+    let mut n = 0usize;
+    for owner in owners {
+        for team in teams {
+            for level in levels {
+                for rank in ranks {
+                    let public = publics[n % 3];
+                    let tag = &tags[(n / 3) % 4];
+                    client.execute(&insert, &[&owner, &team, &level, &rank, &public, tag]).unwrap();
+                    n += 1;
+                }
+            }
+        }
+    }
+    let rows: Vec<Value> = client
+        .query("SELECT to_jsonb(t) FROM docs t ORDER BY id", &[])
+        .unwrap()
+        .iter()
+        .map(|r| r.get::<_, Value>(0))
+        .collect();
+    let resource = |row: &Value| {
+        let mut doc = row.as_object().cloned().unwrap();
+        doc.insert("type".into(), json!("doc"));
+        doc.insert("id".into(), json!(doc["id"].as_i64().unwrap().to_string()));
+        Value::Object(doc)
+    };
+    let claims_list = [
+        json!({"sub": "u1"}),
+        json!({"sub": "o'brien", "org_id": "org_1", "clearance": 5}),
+        json!({"sub": "$1", "org_id": "org_1", "clearance": "5"}),
+        json!({"sub": "x", "org_id": "org_2"}),
+        json!({}),
+    ];
+    let mut allowed = 0;
+    for claims in &claims_list {
+        let session = Session::from_claims(claims.clone()).unwrap();
+        for action in ["read", "write"] {
+            let filter = engine.filter(&session, action, "doc", &Options::default()).unwrap();
+            let sql = filter.to_sql(&SqlOptions::default()).unwrap();
+            let got = query_ids(
+                &mut client,
+                &format!("SELECT id::bigint FROM docs WHERE {} ORDER BY id", sql.sql),
+                &sql.params,
+            );
+            let want: Vec<i64> = rows
+                .iter()
+                .filter(|r| engine.decide_value(claims.clone(), action, resource(r), None, None).allowed)
+                .map(|r| r["id"].as_i64().unwrap())
+                .collect();
+            assert_eq!(got, want, "{claims} {action}: {sql:?}");
+            allowed += want.len();
+        }
+    }
+    assert!(allowed > 50, "{allowed}");
+}
