@@ -250,6 +250,27 @@ fn seed_task_table_row_level_security_agrees_with_decide_for_every_session_kind(
         tx.rollback().unwrap();
         let deleted: Vec<i64> = all.iter().copied().filter(|id| !left.contains(id)).collect();
         assert_eq!(deleted, want(&["delete"]), "{kind}: DELETE");
+        // UPDATE that moves a task to another owner, by id as the guide's app does: the old
+        // row must be visible (the WHERE reads it) and editable, and the new row editable.
+        for row in rows.iter().step_by(7) {
+            let id = row["id"].as_i64().unwrap() as i32;
+            for owner in ["user_bob", "org_1", "org_2", "$1"] {
+                let mut moved = row_resource(row);
+                moved["owner_id"] = json!(owner);
+                let old_ok = ["view", "edit", "complete"].iter().all(|a| may(&claims, a, row_resource(row)).allowed);
+                let new_ok = ["edit", "complete"].iter().all(|a| may(&claims, a, moved.clone()).allowed);
+                let mut tx = client.transaction().unwrap();
+                as_role(&mut tx, role, &claims);
+                let got = tx.execute("UPDATE tasks SET owner_id = $1 WHERE id = $2", &[&owner, &id]);
+                match (old_ok, new_ok, got) {
+                    (false, _, Ok(0)) | (true, true, Ok(1)) => {}
+                    (true, false, Err(e)) if e.code() == Some(&SqlState::INSUFFICIENT_PRIVILEGE) => {}
+                    other => panic!("{kind}: moving {row} to {owner}: {other:?}"),
+                }
+                tx.rollback().unwrap();
+                checks += 1;
+            }
+        }
         // INSERT, as the guide's app does it: name, owner and creator.
         let mut tx = client.transaction().unwrap();
         as_role(&mut tx, role, &claims);
