@@ -433,3 +433,124 @@ fn nullable_int_bool_varchar_and_list_columns_filter_as_decide_decides() {
     }
     assert!(allowed > 50, "{allowed}");
 }
+
+/// Operators between two row values, list inequality, integer lists, `resource.id` and
+/// `resource.type`, and unicode suffixes: each either renders exactly or is refused.
+#[test]
+fn row_to_row_operators_and_unicode_render_exactly_or_not_at_all() {
+    let Some(mut client) = connect("row_to_row_operators_and_unicode_render_exactly_or_not_at_all") else {
+        return;
+    };
+    fresh_schema(&mut client, "accept_ops");
+    client
+        .batch_execute(
+            "CREATE TABLE things (id text PRIMARY KEY, a text NOT NULL, b text, n integer, m bigint,
+                                  f boolean, g boolean, tags text[], labels text[])",
+        )
+        .unwrap();
+    let rules = [
+        ("ne_list", r#"resource.tags != ["a", "b"]"#),
+        ("eq_lists", "resource.tags == resource.labels"),
+        ("ne_bools", "resource.f != resource.g"),
+        ("contains_row", "resource.a.contains(resource.b)"),
+        ("ends_row", "resource.a.ends_with(resource.b)"),
+        ("starts_claim", "resource.a.starts_with(claims.p)"),
+        ("ends_claim", "resource.a.ends_with(claims.p)"),
+        ("subset_rows", "resource.tags.contains_all(resource.labels)"),
+        ("overlap_rows", "resource.labels.contains_any(resource.tags)"),
+        ("int_list", "resource.n in [1, 2, claims.k]"),
+        ("int_claims", "resource.m in claims.ks"),
+        ("lt_rows", "resource.n < resource.m"),
+        ("id_prefix", r#"resource.id.starts_with("t1")"#),
+        ("type_is", r#"resource.type == "thing" and resource.b == user.id"#),
+        ("not_present", "not present(resource.b) and not resource.f"),
+        ("in_tags", "user.id in resource.tags"),
+        ("eq_claim_list", "resource.labels == claims.ls"),
+    ];
+    let values_a = ["", "a", "ab", "é", "e\u{301}", "x😀", "o'b", "a\\b", "$1"];
+    let values_b = [None, Some(""), Some("a"), Some("b"), Some("\u{301}"), Some("😀"), Some("u1")];
+    let lists: [Option<Vec<&str>>; 5] =
+        [None, Some(vec![]), Some(vec!["a", "b"]), Some(vec!["b", "a"]), Some(vec!["u1"])];
+    let mut n = 0usize;
+    let insert = client.prepare("INSERT INTO things VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)").unwrap();
+    for a in values_a {
+        for b in values_b {
+            for k in 0..6usize {
+                let nv: Option<i32> = [None, Some(1), Some(2), Some(3)][(n + k) % 4];
+                let mv: Option<i64> = [None, Some(2), Some(3)][(n / 2 + k) % 3];
+                let f: Option<bool> = [None, Some(true), Some(false)][(n + 2 * k) % 3];
+                let g: Option<bool> = [None, Some(true), Some(false)][(n / 3 + k) % 3];
+                let tags = &lists[(n + k) % 5];
+                let labels = &lists[(n / 5 + 2 * k) % 5];
+                client.execute(&insert, &[&format!("t{n}"), &a, &b, &nv, &mv, &f, &g, tags, labels]).unwrap();
+                n += 1;
+            }
+        }
+    }
+    let rows: Vec<Value> = client
+        .query("SELECT to_jsonb(t) FROM things t ORDER BY id", &[])
+        .unwrap()
+        .iter()
+        .map(|r| r.get::<_, Value>(0))
+        .collect();
+    let claims_list = [
+        json!({"sub": "u1", "p": "a", "k": 3, "ks": [2, 3], "ls": ["a", "b"]}),
+        json!({"sub": "a", "p": "😀", "k": "3", "ks": [2, "x"], "ls": []}),
+        json!({"sub": "u1", "p": "\u{301}", "ks": ["x", 2], "ls": ["a", 1]}),
+        json!({}),
+    ];
+    let (mut rendered, mut refused) = (0, 0);
+    for (id, cond) in rules {
+        for forbid in [false, true] {
+            let text = if forbid {
+                format!("resource thing {{ a: string, b?: string, n?: int, m?: int, f?: bool, g?: bool, tags?: [string], labels?: [string] }}\naction see on thing\npermit see on thing\n@id(\"{id}\") forbid see on thing when {cond}\n")
+            } else {
+                format!("resource thing {{ a: string, b?: string, n?: int, m?: int, f?: bool, g?: bool, tags?: [string], labels?: [string] }}\naction see on thing\n@id(\"{id}\") permit see on thing when {cond}\n")
+            };
+            let engine = Engine::from_policy_text(&text).unwrap_or_else(|e| panic!("{e}"));
+            for claims in &claims_list {
+                let session = Session::from_claims(claims.clone()).unwrap();
+                let filter = match engine.filter(&session, "see", "thing", &Options::default()) {
+                    Ok(f) => f,
+                    Err(e) => {
+                        assert_eq!(e.code(), "not_expressible", "{id}: {e}");
+                        assert_eq!(e.rule(), Some(id), "{e}");
+                        refused += 1;
+                        continue;
+                    }
+                };
+                let sql = filter.to_sql(&SqlOptions::default()).unwrap();
+                let got: Vec<String> = {
+                    let boxed: Vec<Box<dyn ToSql + Sync>> = sql.params.iter().map(bind).collect();
+                    let refs: Vec<&(dyn ToSql + Sync)> = boxed.iter().map(|b| b.as_ref()).collect();
+                    client
+                        .query(&format!("SELECT id FROM things WHERE {} ORDER BY id", sql.sql), &refs)
+                        .unwrap_or_else(|e| panic!("{id} {claims}: {e}\n{sql:?}"))
+                        .iter()
+                        .map(|r| r.get(0))
+                        .collect()
+                };
+                let mut want: Vec<String> = rows
+                    .iter()
+                    .filter(|r| {
+                        let mut doc = (*r).clone();
+                        doc["type"] = json!("thing");
+                        engine.decide_value(claims.clone(), "see", doc, None, None).allowed
+                    })
+                    .map(|r| r["id"].as_str().unwrap().to_string())
+                    .collect();
+                want.sort();
+                let mut got = got;
+                got.sort();
+                assert_eq!(
+                    got,
+                    want,
+                    "{} {id} `{cond}` for {claims}: {sql:?}",
+                    if forbid { "forbid" } else { "permit" }
+                );
+                rendered += 1;
+            }
+        }
+    }
+    assert!(rendered > 80, "{rendered} rendered, {refused} refused");
+}
