@@ -363,3 +363,17 @@ fn rls_command_listed_twice_requires_the_actions_of_both() {
     assert_eq!(twice, once);
     assert_eq!(twice.matches("CREATE POLICY").count(), 1);
 }
+
+#[test]
+fn rls_role_public_is_the_keyword_in_any_case() {
+    let engine = policy("team_tasks.ord");
+    for role in ["PUBLIC", "public", "Public"] {
+        let mut opts = RlsOptions::new("task", "tasks");
+        opts.role = Some(role.into());
+        let sql = row_level_security(&engine, &opts).unwrap();
+        assert_eq!(sql.matches("FOR SELECT TO PUBLIC\n").count(), 1, "{role}: {sql}");
+    }
+    let mut opts = RlsOptions::new("task", "tasks");
+    opts.role = Some("Authenticated".into());
+    assert!(row_level_security(&engine, &opts).unwrap().contains(r#"FOR SELECT TO "Authenticated""#));
+}

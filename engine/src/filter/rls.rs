@@ -92,7 +92,8 @@ pub struct RlsOptions {
     pub commands: Vec<(SqlCommand, Vec<String>)>,
     /// Attribute -> column where they differ (`id` is the resource id).
     pub columns: HashMap<String, String>,
-    /// The database role the policies apply to (`TO role`); `None` applies them to all.
+    /// The database role the policies apply to (`TO "role"`, quoted, so case matters);
+    /// `None`, or `public` in any case (`TO PUBLIC`), applies them to all.
     pub role: Option<String>,
 }
 
@@ -520,6 +521,8 @@ pub fn row_level_security(engine: &Engine, opts: &RlsOptions) -> Result<String, 
         let condition = parts.join("\n    AND ");
         let name = policy_name(*cmd)?;
         let to = match &opts.role {
+            // `PUBLIC` is a keyword, not a role: quoted, `"PUBLIC"` names no role.
+            Some(r) if r.eq_ignore_ascii_case("public") => " TO PUBLIC".to_string(),
             Some(r) => format!(" TO {}", quote_ident(r)?),
             None => String::new(),
         };
