@@ -136,3 +136,84 @@ fn column_maps_and_schema_qualified_tables_are_quoted() {
     assert!(sql.contains(r#""user_id" = (SELECT ordinance_user_id())"#), "{sql}");
     assert!(!sql.contains(r#""owner_id""#), "{sql}");
 }
+
+// ---------------------------------------------------------------- ordinance filter
+
+fn filter(claims: &str, extra: &[&str]) -> Output {
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let c = tmp(&format!("filter_claims{n}.json"), claims);
+    run(&[
+        &["filter", "--policy", "policies/team_tasks.ord", "--claims", c.to_str().unwrap(), "--now", "1721770150"][..],
+        extra,
+    ]
+    .concat())
+}
+
+const MEMBER: &str =
+    r#"{"sub": "user_bob", "org_id": "org_1", "org_role": "org:member", "org_metadata": {"isLicensed": true}}"#;
+
+#[test]
+fn filter_prints_the_residual_and_its_sql_as_one_json_object() {
+    let o = filter(MEMBER, &["--action", "view", "--type", "task"]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert_eq!(
+        out(&o).trim(),
+        r#"{"kind":"condition","resource_type":"task","action":"view","required":["owner_id","created_by_id"],"condition":{"args":[{"left":{"attr":"owner_id"},"op":"eq","right":{"value":"user_bob"}},{"left":{"attr":"owner_id"},"op":"eq","right":{"value":"org_1"}}],"op":"or"},"sql":"\"owner_id\" IS NOT NULL AND \"created_by_id\" IS NOT NULL AND (\"owner_id\" = $1::text OR \"owner_id\" = $2::text)","params":["user_bob","org_1"]}"#
+    );
+    // Column map and parameter numbering, as in `Filter::to_sql`.
+    let o =
+        filter(MEMBER, &["--action", "view", "--type", "task", "--column", "owner_id=t.owner", "--first-param", "3"]);
+    let v: serde_json::Value = serde_json::from_str(out(&o).trim()).unwrap();
+    assert_eq!(
+        v["sql"],
+        r#""t"."owner" IS NOT NULL AND "created_by_id" IS NOT NULL AND ("t"."owner" = $3::text OR "t"."owner" = $4::text)"#
+    );
+    // `never` is a success, with its reason and FALSE.
+    let o = filter("{}", &["--action", "delete", "--type", "task"]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert_eq!(
+        out(&o).trim(),
+        r#"{"kind":"never","reason":"no_matching_rule","resource_type":"task","action":"delete","required":["owner_id","created_by_id"],"sql":"FALSE","params":[]}"#
+    );
+    let o = filter(r#"{"sub": "u", "exp": 1000}"#, &["--action", "view", "--type", "task"]);
+    assert!(out(&o).contains(r#""reason":"session_expired""#), "{}", out(&o));
+}
+
+#[test]
+fn filter_exit_codes() {
+    for (claims, args) in [
+        (MEMBER, &["--action", "fly", "--type", "task"][..]),
+        (MEMBER, &["--action", "view", "--type", "tasks"][..]),
+        (MEMBER, &["--action", "view"][..]),
+        (MEMBER, &["--action", "view", "--type", "task", "--column", "nope=x"][..]),
+        (MEMBER, &["--action", "view", "--type", "task", "--first-param", "0"][..]),
+        (MEMBER, &["--action", "view", "--type", "task", "--first-param", "x"][..]),
+        (r#"{"sub": 1}"#, &["--action", "view", "--type", "task"][..]),
+        ("not json", &["--action", "view", "--type", "task"][..]),
+    ] {
+        let o = filter(claims, args);
+        assert_eq!(o.status.code(), Some(2), "{claims} {args:?}: {}", err(&o));
+        assert!(err(&o).starts_with("error: "), "{args:?}: {}", err(&o));
+        assert_eq!(out(&o), "");
+    }
+    let scoped = tmp(
+        "scoped.ord",
+        "resource doc { s: string }\naction read on doc\n@id(\"by_scope\") permit read on doc when scopes(resource.s).contains(\"x\")\n",
+    );
+    let c = tmp("scoped_claims.json", "{}");
+    let o = run(&[
+        "filter",
+        "--policy",
+        scoped.to_str().unwrap(),
+        "--claims",
+        c.to_str().unwrap(),
+        "--action",
+        "read",
+        "--type",
+        "doc",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", out(&o));
+    assert!(err(&o).contains("`by_scope`"), "{}", err(&o));
+    assert_eq!(out(&o), "");
+}
