@@ -133,6 +133,12 @@ CREATE OR REPLACE FUNCTION ordinance_pending() RETURNS boolean LANGUAGE sql STAB
   SELECT COALESCE(ordinance_claims() ->> 'sts' = 'pending', FALSE)
 $$;
 
+-- The claims a policy reads as `claims.*` (and a license declared there): none in a pending
+-- session, which is signed out.
+CREATE OR REPLACE FUNCTION ordinance_custom_claims() RETURNS jsonb LANGUAGE sql STABLE AS $$
+  SELECT CASE WHEN ordinance_pending() THEN '{}'::jsonb ELSE ordinance_claims() END
+$$;
+
 -- The Supabase guide's requesting_user_id(), for a Clerk session token.
 CREATE OR REPLACE FUNCTION ordinance_user_id() RETURNS text LANGUAGE sql STABLE AS $$
   SELECT CASE WHEN ordinance_pending() THEN NULL ELSE NULLIF(ordinance_claims() ->> 'sub', '') END
@@ -165,7 +171,7 @@ CREATE OR REPLACE FUNCTION ordinance_actor() RETURNS jsonb LANGUAGE sql STABLE A
 $$;
 
 -- Whether a plan or feature list (`pla`, `fea`: "u:free,o:pro") grants `name` in a scope
--- matching `scopes` (a regular expression over `u`, `o`, `uo`, `ou`).
+-- matching `scopes` (a regular expression over `u`, `o`, `uo`, the scopes the engine accepts).
 CREATE OR REPLACE FUNCTION ordinance_scoped(claim text, scopes text, name text) RETURNS boolean LANGUAGE sql STABLE AS $$
   SELECT NOT ordinance_pending() AND COALESCE(
     EXISTS (SELECT 1 FROM unnest(string_to_array(ordinance_claims() ->> claim, ',')) AS e
@@ -197,9 +203,9 @@ CREATE OR REPLACE FUNCTION ordinance_session_ok() RETURNS boolean LANGUAGE sql S
       AND (NOT c ? 'fva' OR COALESCE(CASE WHEN jsonb_typeof(c -> 'fva') = 'array' AND jsonb_array_length(c -> 'fva') = 2
         THEN ordinance_json_int(c -> 'fva' -> 0) >= -1 AND ordinance_json_int(c -> 'fva' -> 1) >= -1 END, FALSE))
       AND (NOT c ? 'fea' OR (jsonb_typeof(c -> 'fea') = 'string'
-        AND c ->> 'fea' ~ '^((u|o|uo|ou):[^:,]+(,(u|o|uo|ou):[^:,]+)*)?$'))
+        AND c ->> 'fea' ~ '^((u|o|uo):[^:,]+(,(u|o|uo):[^:,]+)*)?$'))
       AND (NOT c ? 'pla' OR (jsonb_typeof(c -> 'pla') = 'string'
-        AND c ->> 'pla' ~ '^((u|o|uo|ou):[^:,]+(,(u|o|uo|ou):[^:,]+)*)?$'))
+        AND c ->> 'pla' ~ '^((u|o|uo):[^:,]+(,(u|o|uo):[^:,]+)*)?$'))
       AND (NOT c ? 'org_id' OR (jsonb_typeof(c -> 'org_id') = 'string' AND c ->> 'org_id' <> ''))
       AND (NOT c ? 'org_slug' OR jsonb_typeof(c -> 'org_slug') = 'string')
       AND (NOT c ? 'org_role' OR jsonb_typeof(c -> 'org_role') = 'string')
@@ -217,6 +223,8 @@ $$;
 "#;
 
 const CLAIMS: &str = "(SELECT ordinance_claims())";
+/// What `claims.*` reads: nothing in a pending session, as in the engine.
+const CUSTOM_CLAIMS: &str = "(SELECT ordinance_custom_claims())";
 
 /// Session leaves as SQL over the claims.
 struct ClaimsV1<'p> {
@@ -283,7 +291,7 @@ impl ClaimsSql for ClaimsV1<'_> {
             CExpr::Actor(keys) if keys.is_empty() => self.object_when(&sub("ordinance_actor()")),
             CExpr::Actor(keys) => self.walk(&sub("ordinance_actor()"), keys)?,
             CExpr::Claims(keys) if keys.is_empty() => PVal::defined(Op::Known(FVal::Object)),
-            CExpr::Claims(keys) => self.walk(CLAIMS, keys)?,
+            CExpr::Claims(keys) => self.walk(CUSTOM_CLAIMS, keys)?,
             _ => return Err("an unsupported session value".into()),
         })
     }
@@ -318,9 +326,9 @@ impl ClaimsSql for ClaimsV1<'_> {
             CExpr::HasPlan(sel, name) | CExpr::HasFeature(sel, name) => {
                 let claim = if matches!(e, CExpr::HasPlan(..)) { "pla" } else { "fea" };
                 let scopes = match sel {
-                    ScopeSel::Any => "^(u|o|uo|ou)$",
-                    ScopeSel::Org => "^(o|uo|ou)$",
-                    ScopeSel::User => "^(u|uo|ou)$",
+                    ScopeSel::Any => "^(u|o|uo)$",
+                    ScopeSel::Org => "^(o|uo)$",
+                    ScopeSel::User => "^(u|uo)$",
                 };
                 let name = quote_str(name).map_err(|e| e.message().to_string())?;
                 format!("ordinance_scoped('{claim}', '{scopes}', {name})")
@@ -332,7 +340,7 @@ impl ClaimsSql for ClaimsV1<'_> {
                 let base = if self.program.license_root == Root::Org {
                     sub("ordinance_org_metadata()")
                 } else {
-                    CLAIMS.to_string()
+                    CUSTOM_CLAIMS.to_string()
                 };
                 let v = self.walk(&base, path)?;
                 let Op::Dyn(d) = v.op else { return Err("the license claim".into()) };
@@ -359,7 +367,8 @@ fn license_ok(program: &Program, claims: &ClaimsV1<'_>) -> R<Option<F>> {
     let Some(path) = &program.license else {
         return Ok(None);
     };
-    let base = if program.license_root == Root::Org { sub("ordinance_org_metadata()") } else { CLAIMS.to_string() };
+    let base =
+        if program.license_root == Root::Org { sub("ordinance_org_metadata()") } else { CUSTOM_CLAIMS.to_string() };
     let v = claims.walk(&base, path)?;
     let Op::Dyn(d) = &v.op else { return Err("the license claim".into()) };
     let bad_type = F::sql(format!("COALESCE(jsonb_typeof({d}) <> 'boolean', FALSE)"));
