@@ -279,7 +279,11 @@ impl ClaimsSql for ClaimsV1<'_> {
             CExpr::OrgId => self.term(sub("ordinance_org_id()"), Kind::Str),
             CExpr::OrgSlug => self.term(sub("ordinance_org_claim('org_slug')"), Kind::Str),
             CExpr::OrgRole => self.term(sub("ordinance_org_claim('org_role')"), Kind::Str),
-            CExpr::OrgPermissions => self.term(sub("ordinance_org_permissions()"), Kind::StrList),
+            // Cast, so `x = ANY(...)` reads an array: `ANY((SELECT ...))` would be a
+            // subquery of arrays, which PostgreSQL refuses (`text = text[]`).
+            CExpr::OrgPermissions => {
+                self.term(format!("{}::text[]", sub("ordinance_org_permissions()")), Kind::StrList)
+            }
             CExpr::OrgMetadata(keys) if keys.is_empty() => self.object_when(&sub("ordinance_org_id()")),
             CExpr::OrgMetadata(keys) => self.org_metadata_path(keys)?,
             CExpr::SessionId => self.term(claim("sid"), Kind::Str),

@@ -757,3 +757,163 @@ fn session_features_in_row_level_security_agree_with_decide() {
     }
     assert!(allowed > 300 && invalid > 10 && invalid < sessions_run / 2, "{allowed} allowed, {invalid} invalid");
 }
+
+/// Row-level security for the organization and session values of the design brief's
+/// model (`org.slug`, `org.role`, `org.permissions`, `has_role`, `org.metadata` paths,
+/// `session.*`, `user` and `org` presence, custom claims as conditions and in integer
+/// comparisons), under random Clerk v1 claims with odd but valid shapes.
+#[test]
+fn session_values_in_row_level_security_agree_with_decide() {
+    let Some(mut client) = connect("session_values_in_row_level_security_agree_with_decide") else {
+        return;
+    };
+    fresh_schema(&mut client, "accept_values");
+    let role = "accept_values_reader";
+    create_role(&mut client, role);
+    client
+        .batch_execute(&format!(
+            "CREATE TABLE items (id bigint PRIMARY KEY, owner text NOT NULL, slug text, perm text, n bigint, sid text);
+             GRANT USAGE ON SCHEMA accept_values TO {role};
+             GRANT SELECT ON items TO {role};"
+        ))
+        .unwrap();
+    let engine = Engine::new(
+        Policy::parse_named(
+            "values.ord",
+            r#"
+            permission org:items:read "Read"
+            permission org:items:write "Write"
+            role org:reader = [org:items:read]
+            role org:admin = [org:items:*]
+            resource item { owner: string, slug?: string, perm?: string, n?: int, sid?: string }
+            action view on item
+            @id("slug") permit view on item when org and resource.slug == org.slug
+            @id("role") permit view on item when org.role == "org:admin" and resource.owner == org.id
+            @id("has_role") permit view on item when has_role(org:reader) and present(resource.perm)
+            @id("perm_in") permit view on item when resource.perm in org.permissions
+            @id("has") permit view on item when has(org:items:write) and resource.n > 2
+            @id("md") permit view on item when org.metadata.tier.level >= resource.n
+            @id("sid") permit view on item when resource.sid == session.id
+            @id("exp") permit view on item when session.exp < resource.n
+            @id("anon") permit view on item when not user and resource.owner == "public"
+            @id("personal") permit view on item when user and not org and resource.owner == user.id
+            @id("flag") permit view on item when claims.beta and resource.slug == "beta"
+            @id("num") permit view on item when claims.quota > resource.n
+            @id("deep") permit view on item when claims["https://x.io/t"].plan == resource.slug
+            @id("actor") forbid view on item when session.actor.sub == resource.owner
+            @id("iss") forbid view on item when present(session.iss) and session.iss != "https://clerk.x"
+            @id("bad_md") forbid view on item when org.metadata.frozen
+            "#,
+        )
+        .unwrap(),
+    );
+    let mut n = 0i64;
+    for owner in ["u1", "org_1", "public", "adm"] {
+        for slug in [None, Some("acme"), Some("beta")] {
+            for perm in [None, Some("org:items:read"), Some("org:items:write")] {
+                for num in [None, Some(1i64), Some(3), Some(2_000_000_000)] {
+                    n += 1;
+                    let sid = ["sess_1", "sess_2"][(n % 2) as usize];
+                    client
+                        .execute(
+                            "INSERT INTO items VALUES ($1, $2, $3, $4, $5, $6)",
+                            &[&n, &owner, &slug, &perm, &num, &sid],
+                        )
+                        .unwrap();
+                }
+            }
+        }
+    }
+    let rows: Vec<Value> = client
+        .query("SELECT to_jsonb(t) FROM items t ORDER BY id", &[])
+        .unwrap()
+        .iter()
+        .map(|r| r.get::<_, Value>(0))
+        .collect();
+    let mut opts = RlsOptions::new("item", "items");
+    opts.commands = vec![(SqlCommand::Select, vec!["view".into()])];
+    let ddl = row_level_security(&engine, &opts).unwrap();
+    client.batch_execute(&ddl).unwrap_or_else(|e| panic!("{e}\n{ddl}"));
+    let resource = |row: &Value| {
+        let mut doc = row.as_object().cloned().unwrap();
+        doc.insert("type".into(), json!("item"));
+        doc.insert("id".into(), json!(doc["id"].as_i64().unwrap().to_string()));
+        Value::Object(doc)
+    };
+    let mut rng = ordinance_postgres_tests::gen::Rng::new(21);
+    let mut allowed = 0;
+    for _ in 0..300 {
+        let now = now();
+        let mut c = serde_json::Map::new();
+        let pick = |rng: &mut ordinance_postgres_tests::gen::Rng, options: &[Option<Value>]| rng.pick(options);
+        let mut set = |rng: &mut ordinance_postgres_tests::gen::Rng, key: &str, options: &[Option<Value>]| {
+            if let Some(v) = pick(rng, options) {
+                c.insert(key.into(), v);
+            }
+        };
+        set(&mut rng, "sub", &[None, Some(json!("u1")), Some(json!("adm")), Some(json!("u1"))]);
+        set(&mut rng, "sid", &[None, Some(json!("sess_1")), Some(json!("sess_2"))]);
+        set(&mut rng, "exp", &[Some(json!(now + 600)), Some(json!(now + 2)), Some(json!(now - 3))]);
+        set(&mut rng, "iat", &[None, Some(json!(now - 30)), Some(json!(now + 3))]);
+        set(&mut rng, "iss", &[None, Some(json!("https://clerk.x")), Some(json!("https://other"))]);
+        set(&mut rng, "v", &[None, None, Some(json!(1))]);
+        set(&mut rng, "act", &[None, None, Some(json!({"sub": "adm"})), Some(json!({"sub": ["adm"]}))]);
+        set(&mut rng, "beta", &[None, Some(json!(true)), Some(json!(false)), Some(json!("yes")), Some(json!(null))]);
+        set(
+            &mut rng,
+            "quota",
+            &[None, Some(json!(2)), Some(json!(5_000_000_000i64)), Some(json!(2.5)), Some(json!("9"))],
+        );
+        set(
+            &mut rng,
+            "https://x.io/t",
+            &[None, Some(json!({"plan": "beta"})), Some(json!({"plan": 1})), Some(json!("beta")), Some(json!({}))],
+        );
+        if rng.chance(65) {
+            set(&mut rng, "org_id", &[Some(json!("org_1")), Some(json!("org_2"))]);
+            set(&mut rng, "org_slug", &[None, Some(json!("acme")), Some(json!("beta"))]);
+            set(
+                &mut rng,
+                "org_role",
+                &[None, Some(json!("org:admin")), Some(json!("org:reader")), Some(json!("org:x"))],
+            );
+            set(
+                &mut rng,
+                "org_permissions",
+                &[
+                    None,
+                    Some(json!([])),
+                    Some(json!(["org:items:read"])),
+                    Some(json!(["org:items:write", "org:items:write"])),
+                ],
+            );
+            set(
+                &mut rng,
+                "org_metadata",
+                &[
+                    None,
+                    Some(json!({})),
+                    Some(json!({"tier": {"level": 3}})),
+                    Some(json!({"tier": {"level": "3"}})),
+                    Some(json!({"tier": "gold"})),
+                    Some(json!({"frozen": true})),
+                    Some(json!({"frozen": false, "tier": {"level": 2_000_000_000}})),
+                    Some(json!({"frozen": null})),
+                ],
+            );
+        }
+        let claims = Value::Object(c);
+        let want: Vec<i64> = rows
+            .iter()
+            .filter(|r| engine.decide_value(claims.clone(), "view", resource(r), None, Some(now)).allowed)
+            .map(|r| r["id"].as_i64().unwrap())
+            .collect();
+        let mut tx = client.transaction().unwrap();
+        as_role(&mut tx, role, &claims);
+        let seen = query_ids(&mut tx, "SELECT id FROM items ORDER BY id", &[]);
+        tx.rollback().unwrap();
+        assert_eq!(seen, want, "claims {claims}");
+        allowed += want.len();
+    }
+    assert!(allowed > 1000, "{allowed}");
+}
