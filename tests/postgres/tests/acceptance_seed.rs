@@ -844,65 +844,7 @@ fn session_values_in_row_level_security_agree_with_decide() {
     let mut allowed = 0;
     for _ in 0..300 {
         let now = now();
-        let mut c = serde_json::Map::new();
-        let pick = |rng: &mut ordinance_postgres_tests::gen::Rng, options: &[Option<Value>]| rng.pick(options);
-        let mut set = |rng: &mut ordinance_postgres_tests::gen::Rng, key: &str, options: &[Option<Value>]| {
-            if let Some(v) = pick(rng, options) {
-                c.insert(key.into(), v);
-            }
-        };
-        set(&mut rng, "sub", &[None, Some(json!("u1")), Some(json!("adm")), Some(json!("u1"))]);
-        set(&mut rng, "sid", &[None, Some(json!("sess_1")), Some(json!("sess_2"))]);
-        set(&mut rng, "exp", &[Some(json!(now + 600)), Some(json!(now + 2)), Some(json!(now - 3))]);
-        set(&mut rng, "iat", &[None, Some(json!(now - 30)), Some(json!(now + 3))]);
-        set(&mut rng, "iss", &[None, Some(json!("https://clerk.x")), Some(json!("https://other"))]);
-        set(&mut rng, "v", &[None, None, Some(json!(1))]);
-        set(&mut rng, "act", &[None, None, Some(json!({"sub": "adm"})), Some(json!({"sub": ["adm"]}))]);
-        set(&mut rng, "beta", &[None, Some(json!(true)), Some(json!(false)), Some(json!("yes")), Some(json!(null))]);
-        set(
-            &mut rng,
-            "quota",
-            &[None, Some(json!(2)), Some(json!(5_000_000_000i64)), Some(json!(2.5)), Some(json!("9"))],
-        );
-        set(
-            &mut rng,
-            "https://x.io/t",
-            &[None, Some(json!({"plan": "beta"})), Some(json!({"plan": 1})), Some(json!("beta")), Some(json!({}))],
-        );
-        if rng.chance(65) {
-            set(&mut rng, "org_id", &[Some(json!("org_1")), Some(json!("org_2"))]);
-            set(&mut rng, "org_slug", &[None, Some(json!("acme")), Some(json!("beta"))]);
-            set(
-                &mut rng,
-                "org_role",
-                &[None, Some(json!("org:admin")), Some(json!("org:reader")), Some(json!("org:x"))],
-            );
-            set(
-                &mut rng,
-                "org_permissions",
-                &[
-                    None,
-                    Some(json!([])),
-                    Some(json!(["org:items:read"])),
-                    Some(json!(["org:items:write", "org:items:write"])),
-                ],
-            );
-            set(
-                &mut rng,
-                "org_metadata",
-                &[
-                    None,
-                    Some(json!({})),
-                    Some(json!({"tier": {"level": 3}})),
-                    Some(json!({"tier": {"level": "3"}})),
-                    Some(json!({"tier": "gold"})),
-                    Some(json!({"frozen": true})),
-                    Some(json!({"frozen": false, "tier": {"level": 2_000_000_000}})),
-                    Some(json!({"frozen": null})),
-                ],
-            );
-        }
-        let claims = Value::Object(c);
+        let claims = random_claims(&mut rng, now);
         let want: Vec<i64> = rows
             .iter()
             .filter(|r| engine.decide_value(claims.clone(), "view", resource(r), None, Some(now)).allowed)
@@ -916,4 +858,187 @@ fn session_values_in_row_level_security_agree_with_decide() {
         allowed += want.len();
     }
     assert!(allowed > 1000, "{allowed}");
+}
+
+/// Random Clerk v1 claims with odd but valid shapes: users, sessions, issuers, actors,
+/// custom claims of every JSON type, organizations with slugs, roles, permission lists
+/// and metadata.
+fn random_claims(rng: &mut ordinance_postgres_tests::gen::Rng, now: i64) -> Value {
+    let mut c = serde_json::Map::new();
+    let pick = |rng: &mut ordinance_postgres_tests::gen::Rng, options: &[Option<Value>]| rng.pick(options);
+    let mut set = |rng: &mut ordinance_postgres_tests::gen::Rng, key: &str, options: &[Option<Value>]| {
+        if let Some(v) = pick(rng, options) {
+            c.insert(key.into(), v);
+        }
+    };
+    set(rng, "sub", &[None, Some(json!("u1")), Some(json!("adm")), Some(json!("u1"))]);
+    set(rng, "sid", &[None, Some(json!("sess_1")), Some(json!("sess_2"))]);
+    set(rng, "email", &[None, Some(json!("a@acme.com")), Some(json!("u1@x.io")), Some(json!(5))]);
+    set(rng, "exp", &[Some(json!(now + 600)), Some(json!(now + 2)), Some(json!(now - 3))]);
+    set(rng, "iat", &[None, Some(json!(now - 30)), Some(json!(now + 3))]);
+    set(rng, "iss", &[None, Some(json!("https://clerk.x")), Some(json!("https://other"))]);
+    set(rng, "v", &[None, None, Some(json!(1))]);
+    set(rng, "act", &[None, None, Some(json!({"sub": "adm"})), Some(json!({"sub": ["adm"]}))]);
+    set(rng, "beta", &[None, Some(json!(true)), Some(json!(false)), Some(json!("yes")), Some(json!(null))]);
+    set(rng, "quota", &[None, Some(json!(2)), Some(json!(5_000_000_000i64)), Some(json!(2.5)), Some(json!("9"))]);
+    set(
+        rng,
+        "https://x.io/t",
+        &[None, Some(json!({"plan": "beta"})), Some(json!({"plan": 1})), Some(json!("beta")), Some(json!({}))],
+    );
+    if rng.chance(65) {
+        set(rng, "org_id", &[Some(json!("org_1")), Some(json!("org_2"))]);
+        set(rng, "org_slug", &[None, Some(json!("acme")), Some(json!("beta"))]);
+        set(rng, "org_role", &[None, Some(json!("org:admin")), Some(json!("org:reader")), Some(json!("org:x"))]);
+        set(
+            rng,
+            "org_permissions",
+            &[
+                None,
+                Some(json!([])),
+                Some(json!(["org:items:read"])),
+                Some(json!(["org:items:write", "org:items:write"])),
+            ],
+        );
+        set(
+            rng,
+            "org_metadata",
+            &[
+                None,
+                Some(json!({})),
+                Some(json!({"tier": {"level": 3}})),
+                Some(json!({"tier": {"level": "3"}})),
+                Some(json!({"tier": "gold"})),
+                Some(json!({"frozen": true})),
+                Some(json!({"frozen": false, "tier": {"level": 2_000_000_000}})),
+                Some(json!({"frozen": null})),
+            ],
+        );
+    }
+    Value::Object(c)
+}
+
+/// Session values meeting row values in each operator, one rule at a time, as a permit and
+/// as a forbid: the row-level security policy either agrees with `decide` on a real
+/// PostgreSQL for random claims, or is refused naming the rule.
+#[test]
+fn each_session_operator_in_row_level_security_agrees_or_is_refused() {
+    let Some(mut client) = connect("each_session_operator_in_row_level_security_agrees_or_is_refused") else {
+        return;
+    };
+    fresh_schema(&mut client, "accept_each");
+    let role = "accept_each_reader";
+    create_role(&mut client, role);
+    client
+        .batch_execute(&format!(
+            "CREATE TABLE items (id bigint PRIMARY KEY, owner text NOT NULL, slug text, perm text, n bigint,
+                                 tags text[]);
+             GRANT USAGE ON SCHEMA accept_each TO {role};
+             GRANT SELECT ON items TO {role};"
+        ))
+        .unwrap();
+    let mut n = 0i64;
+    let tag_sets: [Option<Vec<&str>>; 5] = [
+        None,
+        Some(vec![]),
+        Some(vec!["org:items:read"]),
+        Some(vec!["u1", "org:items:write"]),
+        Some(vec!["org:items:read", "org:items:write"]),
+    ];
+    for owner in ["u1", "org_1", "adm", "a@acme.com"] {
+        for slug in [None, Some("acme"), Some("cme"), Some("@acme.com")] {
+            for perm in [None, Some("org:items:read"), Some("u1")] {
+                for tags in &tag_sets {
+                    n += 1;
+                    let num: Option<i64> = [None, Some(1), Some(5)][(n % 3) as usize];
+                    client
+                        .execute(
+                            "INSERT INTO items VALUES ($1, $2, $3, $4, $5, $6)",
+                            &[&n, &owner, &slug, &perm, &num, tags],
+                        )
+                        .unwrap();
+                }
+            }
+        }
+    }
+    let rows: Vec<Value> = client
+        .query("SELECT to_jsonb(t) FROM items t ORDER BY id", &[])
+        .unwrap()
+        .iter()
+        .map(|r| r.get::<_, Value>(0))
+        .collect();
+    let resource = |row: &Value| {
+        let mut doc = row.as_object().cloned().unwrap();
+        doc.insert("type".into(), json!("item"));
+        doc.insert("id".into(), json!(doc["id"].as_i64().unwrap().to_string()));
+        Value::Object(doc)
+    };
+    let conditions = [
+        "resource.owner.starts_with(user.id)",
+        "user.id.ends_with(resource.owner)",
+        "resource.slug.ends_with(org.slug)",
+        "org.slug.contains(resource.slug)",
+        "resource.tags.contains(user.id)",
+        "resource.tags.contains_all(org.permissions)",
+        "resource.tags.contains_any(org.permissions)",
+        "org.permissions.contains_all(resource.tags)",
+        "org.permissions.contains(resource.perm)",
+        "\"org:items:read\" in org.permissions and resource.n > 2",
+        "resource.tags == org.permissions",
+        "resource.owner in [user.id, org.id, \"adm\"]",
+        "resource.owner in [user.id, claims.email]",
+        "claims.email in [resource.owner, \"x\"]",
+        "claims.email.ends_with(resource.slug)",
+        "resource.owner.starts_with(claims.email)",
+        "claims.email == resource.owner",
+        "resource.slug == org.metadata.tier",
+        "has_feature(\"org:export\") or resource.slug == org.role",
+        "resource.n == session.iat or resource.owner == session.id",
+        "session.actor and resource.owner == \"adm\"",
+        "present(claims.beta) and resource.n > 1",
+    ];
+    let mut rng = ordinance_postgres_tests::gen::Rng::new(34);
+    let (mut agreed, mut refused) = (0, 0);
+    for (i, cond) in conditions.iter().enumerate() {
+        for forbid in [false, true] {
+            let rule = format!("r{i}");
+            let text = format!(
+                "permission org:items:read \"Read\"\npermission org:items:write \"Write\"\n\
+                 resource item {{ owner: string, slug?: string, perm?: string, n?: int, tags?: [string] }}\n\
+                 action view on item\n{}@id(\"{rule}\") {} view on item when {cond}\n",
+                if forbid { "@id(\"all\") permit view on item\n" } else { "" },
+                if forbid { "forbid" } else { "permit" },
+            );
+            let engine = Engine::new(Policy::parse_named("each.ord", &text).unwrap_or_else(|e| panic!("{e}")));
+            let mut opts = RlsOptions::new("item", "items");
+            opts.commands = vec![(SqlCommand::Select, vec!["view".into()])];
+            let ddl = match row_level_security(&engine, &opts) {
+                Ok(ddl) => ddl,
+                Err(e) => {
+                    assert_eq!(e.code(), "not_expressible", "{cond}: {e}");
+                    assert_eq!(e.rule(), Some(rule.as_str()), "{cond}: {e}");
+                    refused += 1;
+                    continue;
+                }
+            };
+            client.batch_execute(&ddl).unwrap_or_else(|e| panic!("{cond}: {e:?}\n{ddl}"));
+            for _ in 0..40 {
+                let now = now();
+                let claims = random_claims(&mut rng, now);
+                let want: Vec<i64> = rows
+                    .iter()
+                    .filter(|r| engine.decide_value(claims.clone(), "view", resource(r), None, Some(now)).allowed)
+                    .map(|r| r["id"].as_i64().unwrap())
+                    .collect();
+                let mut tx = client.transaction().unwrap();
+                as_role(&mut tx, role, &claims);
+                let seen = query_ids(&mut tx, "SELECT id FROM items ORDER BY id", &[]);
+                tx.rollback().unwrap();
+                assert_eq!(seen, want, "{} `{cond}` claims {claims}", if forbid { "forbid" } else { "permit" });
+            }
+            agreed += 1;
+        }
+    }
+    eprintln!("accept_each: {agreed} rule variants agreed, {refused} refused as not expressible");
+    assert!(agreed > 30, "{agreed} agreed, {refused} refused");
 }
