@@ -213,7 +213,8 @@ CREATE OR REPLACE FUNCTION ordinance_session_ok() RETURNS boolean LANGUAGE sql S
       AND (NOT c ? 'org_permissions' OR COALESCE(CASE WHEN jsonb_typeof(c -> 'org_permissions') = 'array'
         THEN NOT EXISTS (SELECT 1 FROM jsonb_array_elements(c -> 'org_permissions') AS e
                          WHERE jsonb_typeof(e) <> 'string') END, FALSE))
-      AND (c ? 'org_id' OR NOT c ?| ARRAY['org_slug', 'org_role', 'org_permissions', 'org_metadata'])
+      AND (c ? 'org_id' OR (NOT c ?| ARRAY['org_slug', 'org_role', 'org_permissions']
+        AND (NOT c ? 'org_metadata' OR c -> 'org_metadata' = '{}'::jsonb)))
       AND (c ? 'org_id' OR NOT (COALESCE(c ->> 'fea', '') ~ '(^|,)o:' OR COALESCE(c ->> 'pla', '') ~ '(^|,)o:'))
       AND (NOT c ? 'exp' OR floor(extract(epoch FROM now())) - 5 < ordinance_json_int(c -> 'exp'))
       AND (NOT c ? 'nbf' OR floor(extract(epoch FROM now())) + 5 >= ordinance_json_int(c -> 'nbf'))

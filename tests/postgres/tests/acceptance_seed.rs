@@ -1045,3 +1045,98 @@ fn each_session_operator_in_row_level_security_agrees_or_is_refused() {
     eprintln!("accept_each: {agreed} rule variants agreed, {refused} refused as not expressible");
     assert!(agreed > 30, "{agreed} agreed, {refused} refused");
 }
+
+/// `ordinance_session_ok()`, the row-level security's check of the claims, against
+/// `Session::from_claims` and the engine's token-time check, claim by claim, for values of
+/// every JSON type in every registered claim.
+#[test]
+fn session_ok_accepts_exactly_the_claims_the_engine_accepts() {
+    let Some(mut client) = connect("session_ok_accepts_exactly_the_claims_the_engine_accepts") else {
+        return;
+    };
+    fresh_schema(&mut client, "accept_session_ok");
+    client.batch_execute("CREATE TABLE t (id bigint PRIMARY KEY, owner text NOT NULL)").unwrap();
+    let engine = Engine::from_policy_text("resource t { owner: string }\naction view on t\npermit view on t").unwrap();
+    let mut opts = RlsOptions::new("t", "t");
+    opts.commands = vec![(SqlCommand::Select, vec!["view".into()])];
+    client.batch_execute(&row_level_security(&engine, &opts).unwrap()).unwrap();
+    let now = now();
+    let odd: Vec<Value> = vec![
+        Value::Null,
+        json!(""),
+        json!(" "),
+        json!("x"),
+        json!(0),
+        json!(-1),
+        json!(1),
+        json!(1.0),
+        json!(1.5),
+        json!(true),
+        json!([]),
+        json!(["x"]),
+        json!({}),
+        json!({"sub": "x"}),
+        json!(9_223_372_036_854_775_807i64),
+        json!(18_446_744_073_709_551_615u64),
+        json!(now + 600),
+        json!(now - 600),
+    ];
+    let strings = [
+        "", ",", "u:a", "o:a", "uo:a", "ou:a", "u:a,o:b", "u:a,,u:b", "u:a:b", " u:a", "u:", "x:a", "u:a,", "pending",
+        "active", "ended", "1",
+    ];
+    let keys = [
+        "sub",
+        "sid",
+        "azp",
+        "iss",
+        "jti",
+        "exp",
+        "nbf",
+        "iat",
+        "act",
+        "fva",
+        "fea",
+        "pla",
+        "org_id",
+        "org_slug",
+        "org_role",
+        "org_permissions",
+        "org_metadata",
+        "sts",
+        "v",
+        "o",
+        "email",
+    ];
+    let bases = [json!({"sub": "u1"}), json!({"sub": "u1", "org_id": "org_1", "org_role": "org:admin"}), json!({})];
+    let fvas = [json!([1, -1]), json!([1, -2]), json!([1.5, 2]), json!([1, 2, 3]), json!([-1, -1]), json!(["1", 2])];
+    let perms = [json!(["a", "b"]), json!(["a", 1]), json!([null]), json!("a")];
+    let mut checked = 0;
+    let mut valid = 0;
+    for base in &bases {
+        for key in keys {
+            let mut values: Vec<Value> = odd.clone();
+            values.extend(strings.iter().map(|s| json!(s)));
+            if key == "fva" {
+                values.extend(fvas.iter().cloned());
+            }
+            if key == "org_permissions" {
+                values.extend(perms.iter().cloned());
+            }
+            for v in values {
+                let mut claims = base.clone();
+                claims[key] = v;
+                let engine_ok =
+                    engine.decide_value(claims.clone(), "view", json!({"type": "t", "owner": "x"}), None, Some(now));
+                let mut tx = client.transaction().unwrap();
+                tx.execute("SELECT set_config('request.jwt.claims', $1, true)", &[&claims.to_string()]).unwrap();
+                let sql_ok: bool = tx.query_one("SELECT ordinance_session_ok()", &[]).unwrap().get(0);
+                tx.rollback().unwrap();
+                assert_eq!(sql_ok, engine_ok.allowed, "claims {claims}: decide {}", engine_ok.to_json());
+                checked += 1;
+                valid += sql_ok as usize;
+            }
+        }
+    }
+    assert!(valid > 100 && valid < checked - 100, "{valid} of {checked}");
+}
