@@ -1226,3 +1226,85 @@ fn session_helpers_read_what_the_engine_reads_for_pairs_of_claims() {
     }
     assert!(valid > 50 && valid < checked - 100, "{valid} of {checked}");
 }
+
+/// The license claim's checks in row-level security (a non-boolean license is
+/// `invalid_claims`; `licensed` is true only for `true`) against `decide`, for licenses
+/// declared in `org.metadata` and in custom claims, one and two levels deep.
+#[test]
+fn license_claims_in_row_level_security_agree_with_decide() {
+    let Some(mut client) = connect("license_claims_in_row_level_security_agree_with_decide") else {
+        return;
+    };
+    fresh_schema(&mut client, "accept_license");
+    let role = "accept_license_reader";
+    create_role(&mut client, role);
+    client
+        .batch_execute(&format!(
+            "CREATE TABLE t (id bigint PRIMARY KEY, owner text NOT NULL);
+             INSERT INTO t VALUES (1, 'a'), (2, 'b');
+             GRANT USAGE ON SCHEMA accept_license TO {role}; GRANT SELECT ON t TO {role};"
+        ))
+        .unwrap();
+    let shapes = [
+        Value::Null,
+        json!(true),
+        json!(false),
+        json!("true"),
+        json!(1),
+        json!({}),
+        json!({"on": true}),
+        json!({"on": false}),
+        json!({"on": "yes"}),
+        json!({"on": null}),
+        json!([true]),
+    ];
+    let mut checked = 0;
+    for path in ["org.metadata.seat", "org.metadata.seat.on", "claims.seat", "claims.seat.on"] {
+        let text = format!(
+            "resource t {{ owner: string }}\naction view on t\nlicense {path}\n\
+             @id(\"a\") permit view on t when resource.owner == \"a\"\n\
+             @id(\"b\") permit view on t when licensed and resource.owner == \"b\"\n"
+        );
+        let engine = Engine::from_policy_text(&text).unwrap_or_else(|e| panic!("{e}"));
+        let mut opts = RlsOptions::new("t", "t");
+        opts.commands = vec![(SqlCommand::Select, vec!["view".into()])];
+        client.batch_execute(&row_level_security(&engine, &opts).unwrap()).unwrap();
+        for with_org in [false, true] {
+            for pending in [false, true] {
+                for shape in &shapes {
+                    let mut claims = json!({"sub": "u1"});
+                    if pending {
+                        claims["sts"] = json!("pending");
+                    }
+                    if with_org {
+                        claims["org_id"] = json!("org_1");
+                    }
+                    if path.starts_with("org.") {
+                        if !with_org {
+                            continue;
+                        }
+                        claims["org_metadata"] = json!({"seat": shape});
+                    } else {
+                        claims["seat"] = shape.clone();
+                    }
+                    let want: Vec<i64> = [(1, "a"), (2, "b")]
+                        .iter()
+                        .filter(|(_, owner)| {
+                            engine
+                                .decide_value(claims.clone(), "view", json!({"type": "t", "owner": owner}), None, None)
+                                .allowed
+                        })
+                        .map(|(id, _)| *id)
+                        .collect();
+                    let mut tx = client.transaction().unwrap();
+                    as_role(&mut tx, role, &claims);
+                    let seen = query_ids(&mut tx, "SELECT id FROM t ORDER BY id", &[]);
+                    tx.rollback().unwrap();
+                    assert_eq!(seen, want, "license {path}, claims {claims}");
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(checked > 100, "{checked}");
+}
