@@ -377,3 +377,23 @@ fn rls_role_public_is_the_keyword_in_any_case() {
     opts.role = Some("Authenticated".into());
     assert!(row_level_security(&engine, &opts).unwrap().contains(r#"FOR SELECT TO "Authenticated""#));
 }
+
+#[test]
+fn names_with_line_breaks_are_refused_or_kept_inside_their_comment() {
+    let text = "resource task { owner_id: string }\naction view on task\npermit view on task when resource.owner_id == user.id";
+    let engine = Engine::new(Policy::parse_named("p.ord\nDROP TABLE users; --", text).unwrap());
+    let sql = row_level_security(&engine, &RlsOptions::new("task", "tasks")).unwrap();
+    assert!(sql.lines().all(|l| !l.starts_with("DROP TABLE")), "{sql}");
+    assert!(sql.contains("from p.ord DROP TABLE users; --."), "{sql}");
+    // A table, role or column with a control character is no identifier anyone means.
+    let mut opts = RlsOptions::new("task", "tasks\nDROP TABLE accounts; --");
+    assert_eq!(row_level_security(&engine, &opts).unwrap_err().code(), "invalid_option");
+    opts.table = "tasks".into();
+    opts.role = Some("r\rx".into());
+    assert_eq!(row_level_security(&engine, &opts).unwrap_err().code(), "invalid_option");
+    let s = Session::from_claims(json!({"sub": "u"})).unwrap();
+    let f = engine.filter(&s, "view", "task", &Options::default()).unwrap();
+    let mut columns = HashMap::new();
+    columns.insert("owner_id".to_string(), "owner\u{7f}".to_string());
+    assert_eq!(f.to_sql(&SqlOptions { columns, first_param: 1 }).unwrap_err().code(), "invalid_option");
+}
