@@ -55,6 +55,11 @@ impl Args {
         self.options.iter().rev().find(|(n, _)| n == name).and_then(|(_, v)| v.as_deref())
     }
 
+    /// Every value of a repeatable option, in order.
+    pub fn values(&self, name: &str) -> Vec<&str> {
+        self.options.iter().filter(|(n, _)| n == name).filter_map(|(_, v)| v.as_deref()).collect()
+    }
+
     pub fn required(&self, name: &str) -> Result<&str, String> {
         self.value(name).ok_or_else(|| format!("missing --{name}; run `ordinance --help`"))
     }

@@ -2,6 +2,7 @@
 
 mod args;
 mod authzen;
+mod filter;
 mod policy_tests;
 mod rls;
 
@@ -22,11 +23,15 @@ USAGE:
     ordinance fmt [--check] FILE...
     ordinance authzen --policy FILE [--directory FILE] [--request FILE] [--now UNIX]
                                                               (an AuthZEN request on stdin; exit 2 = HTTP 400)
+    ordinance filter --policy FILE --claims FILE --action A --type TYPE [--context FILE] [--now UNIX]
+                     [--column ATTR=COLUMN]... [--first-param N]
+                                                              (which resources the session may act on, as SQL)
     ordinance rls --policy FILE --type TYPE --table TABLE [--action A]... [--column ATTR=COLUMN]...
                   [--select A,...] [--insert A,...] [--update A,...] [--delete A,...] [--role ROLE]
                                                               (PostgreSQL row-level security policies)
 
 `decide` prints one JSON decision: {\"allowed\", \"reason\", \"rule\", \"missing\"} (+ \"error\").
+`filter` prints one JSON object: {\"kind\", \"resource_type\", \"action\", \"required\", \"condition\"?, \"reason\"?, \"sql\", \"params\"}.
 Exit codes: 0 success (a deny is a success), 1 policy errors or failed tests, 2 usage or input errors.
 ";
 
@@ -44,6 +49,7 @@ fn main() -> ExitCode {
         "test" => policy_tests::run(&args),
         "fmt" => fmt(&args),
         "authzen" => authzen::run(&args),
+        "filter" => filter::run(&args),
         "rls" => rls::run(&args, rest),
         "help" | "--help" | "-h" => {
             print!("{USAGE}");

@@ -138,9 +138,15 @@ pub struct SqlOptions {
     /// name. `id` is the resource id. A dot qualifies: `t.owner` is rendered `"t"."owner"`.
     pub columns: HashMap<String, String>,
     /// The number of the first bind parameter (`$1` by default), to append the filter to a
-    /// query that already has parameters.
+    /// query that already has parameters. PostgreSQL numbers parameters from `$1` to
+    /// `$65535`: a `first_param` of 0, or one that would number a parameter beyond
+    /// `$65535`, is an `invalid_option` error from [`Filter::to_sql`].
     pub first_param: usize,
 }
+
+/// The highest bind parameter number PostgreSQL can bind (`$65535`): the protocol counts
+/// parameters in 16 bits.
+const MAX_PARAM: usize = 65_535;
 
 impl Default for SqlOptions {
     fn default() -> SqlOptions {
@@ -248,7 +254,25 @@ impl Filter {
     /// The filter as a PostgreSQL `WHERE` fragment with bind parameters. It always renders
     /// the validity checks: `always` is every row whose required columns are not `NULL`
     /// (`TRUE` when there are none), `never` is `FALSE`.
+    ///
+    /// ```
+    /// # use ordinance::*;
+    /// let engine = Engine::from_policy_text(
+    ///     "resource doc { owner: string }\naction read on doc\npermit read on doc when resource.owner == user.id").unwrap();
+    /// let s = Session::from_claims_json(r#"{"sub": "u1"}"#).unwrap();
+    /// let f = engine.filter(&s, "read", "doc", &Options::default()).unwrap();
+    /// let sql = f.to_sql(&SqlOptions { first_param: 3, ..SqlOptions::default() }).unwrap();
+    /// assert_eq!(sql.sql, r#""owner" IS NOT NULL AND "owner" = $3::text"#);
+    /// let zero = f.to_sql(&SqlOptions { first_param: 0, ..SqlOptions::default() }).unwrap_err();
+    /// assert_eq!(zero.code(), "invalid_option");
+    /// ```
     pub fn to_sql(&self, opts: &SqlOptions) -> Result<SqlFilter, FilterError> {
+        if opts.first_param == 0 || opts.first_param > MAX_PARAM {
+            return Err(FilterError::invalid_option(format!(
+                "`first_param` must be between 1 and {MAX_PARAM} (PostgreSQL numbers parameters from $1), not {}",
+                opts.first_param
+            )));
+        }
         for key in opts.columns.keys() {
             if key != "id" && !self.attrs.iter().any(|(n, _, _)| n.as_ref() == key) {
                 return Err(FilterError::invalid_option(format!(
@@ -271,7 +295,16 @@ impl Filter {
             parts.push(sql::conjunct(&mut render, &formula)?);
         }
         let sql = if parts.is_empty() { "TRUE".to_string() } else { parts.join(" AND ") };
-        Ok(SqlFilter { sql, params: render.params() })
+        let params = render.params();
+        let last = opts.first_param.saturating_add(params.len().saturating_sub(1));
+        if last > MAX_PARAM {
+            return Err(FilterError::invalid_option(format!(
+                "the filter's {} parameters starting at `first_param` {} go beyond ${MAX_PARAM}, PostgreSQL's last parameter",
+                params.len(),
+                opts.first_param
+            )));
+        }
+        Ok(SqlFilter { sql, params })
     }
 
     /// Whether `decide` allows the action on `resource`, answered from the filter alone

@@ -1258,7 +1258,7 @@ impl PyFilter {
     /// A PostgreSQL WHERE fragment and its bind parameters, as `(sql, params)`, e.g.
     /// `('"owner_id" IS NOT NULL AND "owner_id" = $1::text', ['org_1'])`. `columns` maps
     /// attribute names to column names (`t.owner` renders as `"t"."owner"`); parameters
-    /// are numbered from `first_param`. Raises `RequestError` (`.code` `not_expressible`,
+    /// are numbered from `first_param` (1 to 65535). Raises `RequestError` (`.code` `not_expressible`,
     /// `too_complex` or `invalid_option`).
     #[pyo3(signature = (columns=None, *, first_param=1))]
     fn to_sql<'py>(

@@ -770,8 +770,9 @@ class Filter {
   toSql(options) {
     checkOptions(options);
     const firstParam = options?.firstParam ?? 1;
-    if (!Number.isSafeInteger(firstParam) || firstParam < 1 || firstParam > 0xffffffff) {
-      throw new RequestError('invalid option: `firstParam` must be a positive integer');
+    // PostgreSQL numbers parameters $1 to $65535 (the engine also checks the last one).
+    if (!Number.isSafeInteger(firstParam) || firstParam < 1 || firstParam > 65535) {
+      throw new RequestError('invalid option: `firstParam` must be an integer from 1 to 65535');
     }
     const columns = options?.columns == null ? undefined : json(options.columns, 'option', RequestError);
     try {

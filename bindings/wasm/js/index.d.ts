@@ -242,7 +242,7 @@ export interface FilterJson {
 export interface SqlOptions {
   /** Attribute -> column name (`t.owner` renders as `"t"."owner"`); default: the attribute's own name. */
   columns?: { [attribute: string]: string };
-  /** The number of the first bind parameter. Default 1 (`$1`). */
+  /** The number of the first bind parameter, 1 to 65535 (PostgreSQL's `$1` to `$65535`). Default 1. */
   firstParam?: number;
 }
 

@@ -85,11 +85,15 @@ pub struct RlsOptions {
     pub table: String,
     /// Which actions each command requires; a row passes when *every* listed action is
     /// allowed on it. Empty: [`SqlCommand::default_actions`], keeping the declared ones and
-    /// leaving out commands with none.
+    /// leaving out commands with none. A command listed twice requires the actions of both
+    /// entries; a command with an empty list, or not listed, gets no policy (and its
+    /// `ordinance_<type>_<command>` policy from an earlier run is dropped), so PostgreSQL
+    /// refuses it on every row.
     pub commands: Vec<(SqlCommand, Vec<String>)>,
     /// Attribute -> column where they differ (`id` is the resource id).
     pub columns: HashMap<String, String>,
-    /// The database role the policies apply to (`TO role`); `None` applies them to all.
+    /// The database role the policies apply to (`TO "role"`, quoted, so case matters);
+    /// `None`, or `public` in any case (`TO PUBLIC`), applies them to all.
     pub role: Option<String>,
 }
 
@@ -129,6 +133,12 @@ CREATE OR REPLACE FUNCTION ordinance_pending() RETURNS boolean LANGUAGE sql STAB
   SELECT COALESCE(ordinance_claims() ->> 'sts' = 'pending', FALSE)
 $$;
 
+-- The claims a policy reads as `claims.*` (and a license declared there): none in a pending
+-- session, which is signed out.
+CREATE OR REPLACE FUNCTION ordinance_custom_claims() RETURNS jsonb LANGUAGE sql STABLE AS $$
+  SELECT CASE WHEN ordinance_pending() THEN '{}'::jsonb ELSE ordinance_claims() END
+$$;
+
 -- The Supabase guide's requesting_user_id(), for a Clerk session token.
 CREATE OR REPLACE FUNCTION ordinance_user_id() RETURNS text LANGUAGE sql STABLE AS $$
   SELECT CASE WHEN ordinance_pending() THEN NULL ELSE NULLIF(ordinance_claims() ->> 'sub', '') END
@@ -161,7 +171,7 @@ CREATE OR REPLACE FUNCTION ordinance_actor() RETURNS jsonb LANGUAGE sql STABLE A
 $$;
 
 -- Whether a plan or feature list (`pla`, `fea`: "u:free,o:pro") grants `name` in a scope
--- matching `scopes` (a regular expression over `u`, `o`, `uo`, `ou`).
+-- matching `scopes` (a regular expression over `u`, `o`, `uo`, the scopes the engine accepts).
 CREATE OR REPLACE FUNCTION ordinance_scoped(claim text, scopes text, name text) RETURNS boolean LANGUAGE sql STABLE AS $$
   SELECT NOT ordinance_pending() AND COALESCE(
     EXISTS (SELECT 1 FROM unnest(string_to_array(ordinance_claims() ->> claim, ',')) AS e
@@ -193,9 +203,9 @@ CREATE OR REPLACE FUNCTION ordinance_session_ok() RETURNS boolean LANGUAGE sql S
       AND (NOT c ? 'fva' OR COALESCE(CASE WHEN jsonb_typeof(c -> 'fva') = 'array' AND jsonb_array_length(c -> 'fva') = 2
         THEN ordinance_json_int(c -> 'fva' -> 0) >= -1 AND ordinance_json_int(c -> 'fva' -> 1) >= -1 END, FALSE))
       AND (NOT c ? 'fea' OR (jsonb_typeof(c -> 'fea') = 'string'
-        AND c ->> 'fea' ~ '^((u|o|uo|ou):[^:,]+(,(u|o|uo|ou):[^:,]+)*)?$'))
+        AND c ->> 'fea' ~ '^((u|o|uo):[^:,]+(,(u|o|uo):[^:,]+)*)?$'))
       AND (NOT c ? 'pla' OR (jsonb_typeof(c -> 'pla') = 'string'
-        AND c ->> 'pla' ~ '^((u|o|uo|ou):[^:,]+(,(u|o|uo|ou):[^:,]+)*)?$'))
+        AND c ->> 'pla' ~ '^((u|o|uo):[^:,]+(,(u|o|uo):[^:,]+)*)?$'))
       AND (NOT c ? 'org_id' OR (jsonb_typeof(c -> 'org_id') = 'string' AND c ->> 'org_id' <> ''))
       AND (NOT c ? 'org_slug' OR jsonb_typeof(c -> 'org_slug') = 'string')
       AND (NOT c ? 'org_role' OR jsonb_typeof(c -> 'org_role') = 'string')
@@ -203,7 +213,8 @@ CREATE OR REPLACE FUNCTION ordinance_session_ok() RETURNS boolean LANGUAGE sql S
       AND (NOT c ? 'org_permissions' OR COALESCE(CASE WHEN jsonb_typeof(c -> 'org_permissions') = 'array'
         THEN NOT EXISTS (SELECT 1 FROM jsonb_array_elements(c -> 'org_permissions') AS e
                          WHERE jsonb_typeof(e) <> 'string') END, FALSE))
-      AND (c ? 'org_id' OR NOT c ?| ARRAY['org_slug', 'org_role', 'org_permissions', 'org_metadata'])
+      AND (c ? 'org_id' OR (NOT c ?| ARRAY['org_slug', 'org_role', 'org_permissions']
+        AND (NOT c ? 'org_metadata' OR c -> 'org_metadata' = '{}'::jsonb)))
       AND (c ? 'org_id' OR NOT (COALESCE(c ->> 'fea', '') ~ '(^|,)o:' OR COALESCE(c ->> 'pla', '') ~ '(^|,)o:'))
       AND (NOT c ? 'exp' OR floor(extract(epoch FROM now())) - 5 < ordinance_json_int(c -> 'exp'))
       AND (NOT c ? 'nbf' OR floor(extract(epoch FROM now())) + 5 >= ordinance_json_int(c -> 'nbf'))
@@ -213,6 +224,8 @@ $$;
 "#;
 
 const CLAIMS: &str = "(SELECT ordinance_claims())";
+/// What `claims.*` reads: nothing in a pending session, as in the engine.
+const CUSTOM_CLAIMS: &str = "(SELECT ordinance_custom_claims())";
 
 /// Session leaves as SQL over the claims.
 struct ClaimsV1<'p> {
@@ -267,7 +280,11 @@ impl ClaimsSql for ClaimsV1<'_> {
             CExpr::OrgId => self.term(sub("ordinance_org_id()"), Kind::Str),
             CExpr::OrgSlug => self.term(sub("ordinance_org_claim('org_slug')"), Kind::Str),
             CExpr::OrgRole => self.term(sub("ordinance_org_claim('org_role')"), Kind::Str),
-            CExpr::OrgPermissions => self.term(sub("ordinance_org_permissions()"), Kind::StrList),
+            // Cast, so `x = ANY(...)` reads an array: `ANY((SELECT ...))` would be a
+            // subquery of arrays, which PostgreSQL refuses (`text = text[]`).
+            CExpr::OrgPermissions => {
+                self.term(format!("{}::text[]", sub("ordinance_org_permissions()")), Kind::StrList)
+            }
             CExpr::OrgMetadata(keys) if keys.is_empty() => self.object_when(&sub("ordinance_org_id()")),
             CExpr::OrgMetadata(keys) => self.org_metadata_path(keys)?,
             CExpr::SessionId => self.term(claim("sid"), Kind::Str),
@@ -279,7 +296,7 @@ impl ClaimsSql for ClaimsV1<'_> {
             CExpr::Actor(keys) if keys.is_empty() => self.object_when(&sub("ordinance_actor()")),
             CExpr::Actor(keys) => self.walk(&sub("ordinance_actor()"), keys)?,
             CExpr::Claims(keys) if keys.is_empty() => PVal::defined(Op::Known(FVal::Object)),
-            CExpr::Claims(keys) => self.walk(CLAIMS, keys)?,
+            CExpr::Claims(keys) => self.walk(CUSTOM_CLAIMS, keys)?,
             _ => return Err("an unsupported session value".into()),
         })
     }
@@ -314,9 +331,9 @@ impl ClaimsSql for ClaimsV1<'_> {
             CExpr::HasPlan(sel, name) | CExpr::HasFeature(sel, name) => {
                 let claim = if matches!(e, CExpr::HasPlan(..)) { "pla" } else { "fea" };
                 let scopes = match sel {
-                    ScopeSel::Any => "^(u|o|uo|ou)$",
-                    ScopeSel::Org => "^(o|uo|ou)$",
-                    ScopeSel::User => "^(u|uo|ou)$",
+                    ScopeSel::Any => "^(u|o|uo)$",
+                    ScopeSel::Org => "^(o|uo)$",
+                    ScopeSel::User => "^(u|uo)$",
                 };
                 let name = quote_str(name).map_err(|e| e.message().to_string())?;
                 format!("ordinance_scoped('{claim}', '{scopes}', {name})")
@@ -328,7 +345,7 @@ impl ClaimsSql for ClaimsV1<'_> {
                 let base = if self.program.license_root == Root::Org {
                     sub("ordinance_org_metadata()")
                 } else {
-                    CLAIMS.to_string()
+                    CUSTOM_CLAIMS.to_string()
                 };
                 let v = self.walk(&base, path)?;
                 let Op::Dyn(d) = v.op else { return Err("the license claim".into()) };
@@ -355,7 +372,8 @@ fn license_ok(program: &Program, claims: &ClaimsV1<'_>) -> R<Option<F>> {
     let Some(path) = &program.license else {
         return Ok(None);
     };
-    let base = if program.license_root == Root::Org { sub("ordinance_org_metadata()") } else { CLAIMS.to_string() };
+    let base =
+        if program.license_root == Root::Org { sub("ordinance_org_metadata()") } else { CUSTOM_CLAIMS.to_string() };
     let v = claims.walk(&base, path)?;
     let Op::Dyn(d) = &v.op else { return Err("the license claim".into()) };
     let bad_type = F::sql(format!("COALESCE(jsonb_typeof({d}) <> 'boolean', FALSE)"));
@@ -411,30 +429,68 @@ pub fn row_level_security(engine: &Engine, opts: &RlsOptions) -> Result<String, 
             .filter(|(_, actions)| !actions.is_empty())
             .collect()
     } else {
-        opts.commands.clone()
+        // A command listed twice requires the actions of both entries; a command with no
+        // action gets no policy (an empty list must not allow every row).
+        let mut merged: Vec<(SqlCommand, Vec<String>)> = Vec::new();
+        for (cmd, actions) in &opts.commands {
+            let at = match merged.iter().position(|(c, _)| c == cmd) {
+                Some(at) => at,
+                None => {
+                    merged.push((*cmd, Vec::new()));
+                    merged.len() - 1
+                }
+            };
+            if let Some((_, all)) = merged.get_mut(at) {
+                for a in actions {
+                    if !all.contains(a) {
+                        all.push(a.clone());
+                    }
+                }
+            }
+        }
+        merged.retain(|(_, actions)| !actions.is_empty());
+        merged
     };
     let table = quote_column(&opts.table)?;
+    let policy_name = |cmd: SqlCommand| quote_ident(&format!("ordinance_{ty}_{}", cmd.keyword().to_lowercase()));
     let empty_session = Session::from_claims(serde_json::json!({}))
         .map_err(|e| FilterError::invalid_option(format!("internal: {e}")))?;
     let resource = Resource::new(ty);
     let context = Context::default();
     let no_permissions = vec![0u64; program.permission_words];
     let mut out = String::new();
+    // A line break in a name would end the comment and start a statement.
+    let one_line = |s: &str| s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect::<String>();
     let _ = writeln!(
         out,
-        "-- Row-level security for {table} (resource type `{ty}`), generated by `ordinance rls` from {}.",
-        engine.policy().file_name()
+        "-- Row-level security for {} (resource type `{ty}`), generated by `ordinance rls` from {}.",
+        one_line(&table),
+        one_line(engine.policy().file_name())
     );
     let _ = writeln!(
         out,
         "-- Reads the verified Clerk (v1) session claims from current_setting('request.jwt.claims', true)."
     );
-    for (cmd, actions) in &commands {
-        let _ = writeln!(out, "-- {}: {}", cmd.keyword(), actions.join(" and "));
+    for cmd in SqlCommand::ALL {
+        match commands.iter().find(|(c, _)| *c == cmd) {
+            Some((_, actions)) => {
+                let _ = writeln!(out, "-- {}: {}", cmd.keyword(), actions.join(" and "));
+            }
+            None => {
+                let _ = writeln!(out, "-- {}: no action, no policy (refused on every row)", cmd.keyword());
+            }
+        }
     }
     out.push('\n');
     out.push_str(HELPERS);
     let _ = writeln!(out, "\nALTER TABLE {table} ENABLE ROW LEVEL SECURITY;");
+    // A policy an earlier run created for a command that now has no action would still
+    // allow that command: drop it.
+    for cmd in SqlCommand::ALL {
+        if !commands.iter().any(|(c, _)| *c == cmd) {
+            let _ = writeln!(out, "DROP POLICY IF EXISTS {} ON {table};", policy_name(cmd)?);
+        }
+    }
     let mut validity = None;
     let license = license_ok(&program, &claims).map_err(|why| FilterError::not_expressible("license", "SQL", &why))?;
     for (cmd, actions) in &commands {
@@ -480,8 +536,10 @@ pub fn row_level_security(engine: &Engine, opts: &RlsOptions) -> Result<String, 
             _ => parts.push(super::sql::conjunct(&mut render, &allowed)?),
         }
         let condition = parts.join("\n    AND ");
-        let name = quote_ident(&format!("ordinance_{ty}_{}", cmd.keyword().to_lowercase()))?;
+        let name = policy_name(*cmd)?;
         let to = match &opts.role {
+            // `PUBLIC` is a keyword, not a role: quoted, `"PUBLIC"` names no role.
+            Some(r) if r.eq_ignore_ascii_case("public") => " TO PUBLIC".to_string(),
             Some(r) => format!(" TO {}", quote_ident(r)?),
             None => String::new(),
         };

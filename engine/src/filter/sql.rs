@@ -24,9 +24,10 @@ pub(crate) struct Render<'a> {
     pub literals: Literals,
 }
 
-/// `"name"`, with embedded quotes doubled.
+/// `"name"`, with embedded quotes doubled. Control characters (a line break, NUL) are
+/// refused: no table, column or role is meant to have one.
 pub(crate) fn quote_ident(name: &str) -> Result<String, FilterError> {
-    if name.is_empty() || name.contains('\0') {
+    if name.is_empty() || name.chars().any(char::is_control) {
         return Err(FilterError::invalid_option(format!("`{}` is not a valid SQL identifier", name.escape_debug())));
     }
     Ok(format!("\"{}\"", name.replace('"', "\"\"")))

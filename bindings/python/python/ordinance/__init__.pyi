@@ -141,8 +141,11 @@ class Filter:
         self, columns: Optional[Mapping[str, str]] = None, *, first_param: int = 1
     ) -> Tuple[str, List[Any]]:
         """``(sql, params)``: a PostgreSQL WHERE fragment with ``$n`` placeholders numbered
-        from ``first_param``, and its parameters. ``columns`` maps attribute names to
-        column names (``t.owner`` renders as ``"t"."owner"``). Raises RequestError."""
+        from ``first_param`` (1 to 65535: PostgreSQL's parameter numbers), and its
+        parameters. ``columns`` maps attribute names to column names (``t.owner`` renders
+        as ``"t"."owner"``). Raises RequestError (``.code`` ``invalid_option`` for an unknown
+        attribute or a ``first_param`` out of range). psycopg: use a ``RawCursor``, which
+        takes ``$n`` placeholders."""
 
 _Directory: TypeAlias = Union[Mapping[str, Mapping[str, _JSONValue]], str, bytes, "os.PathLike[str]"]
 """An AuthZEN subject directory: subject id -> attributes, as a dict, JSON text, or the
