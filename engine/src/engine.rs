@@ -400,10 +400,10 @@ impl Engine {
         // take apart) every input before an early return below could drop one unchecked.
         let resource = crate::json::checked(resource, limits.max_json_depth);
         let context = context.map(|c| crate::json::checked(c, limits.max_json_depth));
-        let session = Session::from_value(claims, limits);
+        let session = Session::from_value_sized(claims, limits);
         let resource = resource
             .map_err(|e| crate::InputError::new("resource", e))
-            .and_then(|r| Resource::from_value_with_limits(r, limits));
+            .and_then(|r| Resource::from_value_sized(r, limits));
         let context = context.map(|c| {
             c.map_err(|e| crate::InputError::new("context", e)).and_then(|v| Context::from_value_with_limits(v, limits))
         });

@@ -63,6 +63,61 @@ pub(crate) fn checked(value: Value, max_depth: usize) -> Result<Value, String> {
     }
 }
 
+/// Checks a value built in code (by a binding or a caller) against the size limit its
+/// text would have: the length of its compact JSON, as `serde_json::to_string` writes it,
+/// may be at most `max_bytes`. So a claims object, resource or context handed over as a
+/// value is bounded like the same document handed over as text. The value must be within
+/// the depth limit already (see [`checked`]): both walks below recurse once per level.
+pub(crate) fn check_value_size(value: &Value, max_bytes: usize) -> Result<(), String> {
+    // Most values are far below the limit: a bound from the tree's shape alone (each string
+    // byte escaped to at most six) settles them without reading the strings.
+    if upper_bound(value) <= max_bytes {
+        return Ok(());
+    }
+    let mut counter = Counter { written: 0, max: max_bytes };
+    match serde_json::to_writer(&mut counter, value) {
+        Ok(()) => Ok(()),
+        Err(_) => Err(format!(
+            "input of more than {max_bytes} bytes (as compact JSON) is larger than the limit of {max_bytes} bytes"
+        )),
+    }
+}
+
+/// At least the length of `value`'s compact JSON text.
+fn upper_bound(value: &Value) -> usize {
+    let string = |s: &str| s.len().saturating_mul(6).saturating_add(2);
+    match value {
+        Value::Null | Value::Bool(_) => 5,
+        // i64, u64 and f64 (shortest round-trip form) all fit in 24 characters.
+        Value::Number(_) => 24,
+        Value::String(s) => string(s),
+        Value::Array(items) => items.iter().fold(2usize, |n, v| n.saturating_add(upper_bound(v)).saturating_add(1)),
+        Value::Object(map) => map
+            .iter()
+            .fold(2usize, |n, (k, v)| n.saturating_add(string(k)).saturating_add(upper_bound(v)).saturating_add(2)),
+    }
+}
+
+/// Counts the bytes written and fails once there are more than `max`.
+struct Counter {
+    written: usize,
+    max: usize,
+}
+
+impl std::io::Write for Counter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.written = self.written.saturating_add(buf.len());
+        if self.written > self.max {
+            return Err(std::io::Error::other("over the size limit"));
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// Drops a value of any depth with a heap stack instead of the call stack.
 pub(crate) fn dispose(value: Value) {
     let mut stack = vec![value];
