@@ -838,3 +838,33 @@ fn very_long_identifiers_are_parsed_or_refused_cleanly() {
         ));
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Policy files: bounded reads, no lossy decoding.
+
+#[test]
+fn policy_files_that_never_end_or_are_not_utf8() {
+    // `/dev/zero` never ends: it is refused after the size limit, not read whole.
+    let err = Policy::from_file("/dev/zero").unwrap_err();
+    assert_eq!(err.diagnostics()[0].code, "limit", "{err}");
+    assert!(err.to_string().contains("1048576"), "{err}");
+    let dir = std::env::temp_dir().join(format!("ordinance-accept7-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // A regular file over the limit names its size.
+    let big = dir.join("big.ord");
+    let mut text = format!("{HEAD}permit view on doc\n").into_bytes();
+    text.resize((2 << 20) + 7, b'\n');
+    std::fs::write(&big, &text).unwrap();
+    let err = Policy::from_file(&big).unwrap_err();
+    assert_eq!(err.diagnostics()[0].code, "limit", "{err}");
+    assert!(err.to_string().contains(&format!("{} bytes", text.len())), "{err}");
+    // Exactly at the limit is read.
+    text.truncate(Limits::default().max_policy_bytes);
+    std::fs::write(&big, &text).unwrap();
+    Policy::from_file(&big).unwrap();
+    // Not UTF-8: an error, never U+FFFD.
+    let bad = dir.join("bad.ord");
+    std::fs::write(&bad, b"resource doc {}\naction view on doc\npermit view on doc // \xff\n").unwrap();
+    let err = Policy::from_file(&bad).unwrap_err();
+    assert!(err.to_string().contains("UTF-8"), "{err}");
+}
