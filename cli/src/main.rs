@@ -147,7 +147,7 @@ fn read_input(path: &str, max: usize, what: &str, reason: &'static str) -> Resul
         let size = std::fs::metadata(path).ok().filter(|m| m.is_file() && path != "-").map(|m| m.len());
         let error = match size {
             Some(n) => format!("invalid {what}: input of {n} bytes is larger than the limit of {max} bytes"),
-            None => format!("invalid {what}: input of more than {max} bytes is larger than the limit of {max} bytes"),
+            None => format!("invalid {what}: input is larger than the limit of {max} bytes"),
         };
         return Ok(Err(Deny::new(reason, error)));
     }
@@ -221,8 +221,7 @@ fn decide(args: &Args) -> Result<ExitCode, String> {
         {
             // A line that cannot be a request is one deny; the lines after it are decided.
             let written = if over {
-                let error =
-                    format!("invalid request: input of more than {max} bytes is larger than the limit of {max} bytes");
+                let error = format!("invalid request: input is larger than the limit of {max} bytes");
                 serde_json::to_writer(&mut out, &Deny::new("invalid_request", error))
             } else {
                 match std::str::from_utf8(&bytes) {

@@ -77,9 +77,7 @@ pub(crate) fn check_value_size(value: &Value, max_bytes: usize) -> Result<(), St
     let mut counter = Counter { written: 0, max: max_bytes };
     match serde_json::to_writer(&mut counter, value) {
         Ok(()) => Ok(()),
-        Err(_) => Err(format!(
-            "input of more than {max_bytes} bytes (as compact JSON) is larger than the limit of {max_bytes} bytes"
-        )),
+        Err(_) => Err(format!("input is larger than the limit of {max_bytes} bytes (measured as compact JSON)")),
     }
 }
 
