@@ -64,14 +64,28 @@ fn main() -> ExitCode {
     }
 }
 
+/// The most any other file (a test file, an AuthZEN request or directory) may hold: 64 MiB,
+/// the size of the largest directory the library reads.
+const MAX_FILE_BYTES: usize = ordinance::MAX_DIRECTORY_BYTES;
+
+/// Reads a whole text file (`-`: standard input), at most [`MAX_FILE_BYTES`] of it: a file
+/// that never ends is refused after that, not read until memory runs out.
 pub(crate) fn read(path: &str) -> Result<String, String> {
-    if path == "-" {
-        let mut text = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
-            .map_err(|e| format!("cannot read stdin: {e}"))?;
-        return Ok(text);
+    let limit = (MAX_FILE_BYTES as u64).saturating_add(1);
+    let mut bytes = Vec::new();
+    let read = if path == "-" {
+        std::io::Read::read_to_end(&mut std::io::Read::take(std::io::stdin().lock(), limit), &mut bytes)
+    } else {
+        std::fs::File::open(path)
+            .and_then(|f| std::io::Read::read_to_end(&mut std::io::Read::take(f, limit), &mut bytes))
+    };
+    let shown = if path == "-" { "stdin" } else { path };
+    read.map_err(|e| format!("cannot read `{shown}`: {e}"))?;
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(format!("cannot read `{shown}`: it is larger than the limit of {MAX_FILE_BYTES} bytes"));
     }
-    std::fs::read_to_string(path).map_err(|e| format!("cannot read `{path}`: {e}"))
+    String::from_utf8(bytes)
+        .map_err(|e| format!("cannot read `{shown}`: it is not UTF-8 (at byte {})", e.utf8_error().valid_up_to()))
 }
 
 /// Loads a policy, printing its errors; `None` means they were printed.

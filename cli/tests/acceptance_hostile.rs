@@ -339,20 +339,44 @@ fn explain_on_garbage_is_a_deny() {
     }
 }
 
+/// A `*.test.json` file with these bytes (`ordinance test` reads only such files).
+fn test_file(bytes: &[u8]) -> PathBuf {
+    let p = file(bytes);
+    let named = p.with_extension("test.json");
+    std::fs::rename(&p, &named).unwrap();
+    named
+}
+
 #[test]
 fn garbage_test_files_fail_cleanly() {
     for bytes in [
         &b""[..],
-        b"\xff",
         b"{}",
         b"[]",
         b"{\"policy\": 1, \"cases\": []}",
-        b"{\"policy\": \"/dev/zero\", \"cases\": []}",
+        b"{\"policy\": \"/dev/zero\", \"cases\": [{\"name\": \"x\", \"session\": {}, \"action\": \"view\", \"resource\": {\"type\": \"doc\"}, \"allowed\": true}]}",
+        b"{\"policy\": \"/nonexistent.ord\", \"cases\": []}",
     ] {
-        let p = file(bytes);
+        let p = test_file(bytes);
         let out = run_bounded(&["test", p.to_str().unwrap()], None);
         assert_ne!(out.status.code(), Some(0), "{bytes:?}");
+        assert!(!out.stderr.is_empty(), "{bytes:?}");
     }
     let out = run_stdin(&["test", "-"], "{}");
     no_panic(&out);
+}
+
+#[test]
+fn endless_test_files_and_authzen_requests_are_refused() {
+    let endless = file(b"").with_extension("endless.test.json");
+    std::os::unix::fs::symlink("/dev/zero", &endless).unwrap();
+    let out = run_bounded(&["test", endless.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("larger than the limit"));
+    let out = run_bounded(&["authzen", "--policy", "policies/team_tasks.ord", "--request", "/dev/zero"], None);
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    let p = test_file(b"{\"cases\": [\xff]}");
+    let out = run_bounded(&["test", p.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("UTF-8"));
 }
