@@ -868,3 +868,115 @@ fn policy_files_that_never_end_or_are_not_utf8() {
     let err = Policy::from_file(&bad).unwrap_err();
     assert!(err.to_string().contains("UTF-8"), "{err}");
 }
+
+// ---------------------------------------------------------------------------------------
+// Negation and inequality never turn a type error into an allow.
+
+#[test]
+fn negated_and_unequal_comparisons_on_wrong_types_never_permit() {
+    let user = json!({"sub": "user_a", "exp": NOW + 60});
+    let doc = json!({"type": "doc", "level": 1});
+    for (permit, context) in [
+        ("context.role != \"admin\"", json!({"role": 1})),
+        ("context.role != \"admin\"", json!({"role": null})),
+        ("context.role != \"admin\"", json!({"role": ["admin"]})),
+        ("context.role != \"admin\"", json!({})),
+        ("not (context.n == 1)", json!({"n": "1"})),
+        ("not (context.n > 1)", json!({"n": "0"})),
+        ("not context.blocked", json!({"blocked": "false"})),
+        ("not context.blocked", json!({"blocked": 0})),
+        ("not context.blocked", json!({"blocked": null})),
+        ("not (context.n in [1, 2])", json!({"n": "3"})),
+        ("context.n != 1 or false", json!({"n": "1"})),
+        ("not (resource.level == context.n)", json!({"n": "1"})),
+        ("not context.tags.contains(\"x\")", json!({"tags": 5})),
+        ("not context.s.starts_with(\"x\")", json!({"s": ["x"]})),
+        ("context.s.ends_with(\"\") ", json!({"s": 1})),
+    ] {
+        let text =
+            format!("resource doc {{ level: int }}\naction view on doc\n@id(\"p\") permit view on doc when {permit}\n");
+        let e = Engine::from_policy_text(&text).unwrap();
+        let d = e.decide_value(user.clone(), "view", doc.clone(), Some(context.clone()), Some(NOW));
+        check_invariants(&d);
+        assert!(!d.allowed, "{permit} with {context}: {d:?}");
+        assert_eq!(d.reason.as_str(), "no_matching_rule", "{permit} with {context}: {d:?}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Clerk v2 tokens: the compressed permissions are decoded whole or refused.
+
+fn v2(o: Value, fea: &str) -> Value {
+    json!({"v": 2, "sub": "user_alice", "exp": NOW + 60, "o": o, "fea": fea, "org_metadata": {"isLicensed": true}})
+}
+
+#[test]
+fn v2_tokens_hostile_fpm_and_other_orgs() {
+    let e = team_tasks();
+    let good = v2(json!({"id": "org_team", "rol": "member", "per": "view,edit,manage", "fpm": "7"}), "o:tasks");
+    assert!(decide(&e, good, "delete", org_task()).allowed);
+    // The same permissions in another organization reach nothing of ours.
+    let other = v2(json!({"id": "org_other", "rol": "admin", "per": "view,edit,manage", "fpm": "7"}), "o:tasks");
+    for action in ["view", "create", "edit", "complete", "delete"] {
+        denied(&decide(&e, other.clone(), action, org_task()), "no_matching_rule");
+    }
+    for fpm in [
+        json!("18446744073709551615"),
+        json!("18446744073709551616"),
+        json!("99999999999999999999999999999999999999"),
+        json!("8"),
+        json!("-1"),
+        json!("+7"),
+        json!(" 7"),
+        json!("7 "),
+        json!("0x7"),
+        json!("7.0"),
+        json!("7e0"),
+        json!("٧"),
+        json!(""),
+        json!("7,7"),
+        json!(7),
+        json!(null),
+        json!(["7"]),
+    ] {
+        let t =
+            v2(json!({"id": "org_team", "rol": "member", "per": "view,edit,manage", "fpm": fpm.clone()}), "o:tasks");
+        let d = decide(&e, t, "delete", org_task());
+        denied(&d, "invalid_claims");
+    }
+    for fea in ["tasks", "x:tasks", "o:", "o:tasks:manage", "o:tasks,", ",o:tasks"] {
+        let t = v2(json!({"id": "org_team", "rol": "member", "per": "view,edit,manage", "fpm": "7"}), fea);
+        denied(&decide(&e, t, "delete", org_task()), "invalid_claims");
+    }
+    for o in [
+        json!(null),
+        json!("org_team"),
+        json!([]),
+        json!({"id": 1}),
+        json!({"id": "org_team", "rol": null}),
+        json!({"id": "org_team", "per": ["view"]}),
+    ] {
+        denied(&decide(&e, v2(o.clone(), "o:tasks"), "view", org_task()), "invalid_claims");
+    }
+}
+
+#[test]
+fn policy_names_differing_in_case_are_distinct() {
+    let text = "permission org:docs:view\npermission org:DOCS:view\n\
+                role org:viewer = [org:docs:view]\nrole org:Viewer = [org:DOCS:view]\n\
+                resource doc { owner: string }\nresource Doc { owner: string }\n\
+                action view on doc\naction view, VIEW on Doc\n\
+                @id(\"lower\") permit view on doc when has(org:docs:view)\n\
+                @id(\"upper\") permit view, VIEW on Doc when has(org:DOCS:view)\n";
+    let e = Engine::from_policy_text(text).unwrap();
+    let claims = |role: &str| json!({"sub": "u", "exp": NOW + 60, "org_id": "o", "org_role": role});
+    let doc = |t: &str| json!({"type": t, "owner": "x"});
+    let d = decide(&e, claims("org:viewer"), "view", doc("doc"));
+    assert_eq!(d.rule.as_deref(), Some("lower"), "{d:?}");
+    denied(&decide(&e, claims("org:viewer"), "view", doc("Doc")), "no_matching_rule");
+    denied(&decide(&e, claims("org:Viewer"), "view", doc("doc")), "no_matching_rule");
+    let d = decide(&e, claims("org:Viewer"), "VIEW", doc("Doc"));
+    assert_eq!(d.rule.as_deref(), Some("upper"), "{d:?}");
+    denied(&decide(&e, claims("org:Viewer"), "VIEW", doc("doc")), "unknown_action");
+    denied(&decide(&e, claims("org:Viewer"), "view", doc("DOC")), "unknown_resource_type");
+}
