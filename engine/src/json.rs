@@ -65,55 +65,82 @@ pub(crate) fn checked(value: Value, max_depth: usize) -> Result<Value, String> {
 
 /// Checks a value built in code (by a binding or a caller) against the size limit its
 /// text would have: the length of its compact JSON, as `serde_json::to_string` writes it,
-/// may be at most `max_bytes`. So a claims object, resource or context handed over as a
-/// value is bounded like the same document handed over as text. The value must be within
-/// the depth limit already (see [`checked`]): both walks below recurse once per level.
+/// except that a number with a fraction or an exponent counts as one byte. So a value never
+/// measures more than any text it could have been parsed from (`1e5` is three bytes of
+/// text but `100000.0` as written back), and a claims object, resource or context handed
+/// over as a value is bounded like the same document handed over as text. The value must
+/// be within the depth limit already (see [`checked`]): the walk recurses once per level.
 pub(crate) fn check_value_size(value: &Value, max_bytes: usize) -> Result<(), String> {
-    // Most values are far below the limit: a bound from the tree's shape alone (each string
-    // byte escaped to at most six) settles them without reading the strings.
-    if upper_bound(value) <= max_bytes {
-        return Ok(());
-    }
-    let mut counter = Counter { written: 0, max: max_bytes };
-    match serde_json::to_writer(&mut counter, value) {
-        Ok(()) => Ok(()),
-        Err(_) => Err(format!("input is larger than the limit of {max_bytes} bytes (measured as compact JSON)")),
-    }
-}
-
-/// At least the length of `value`'s compact JSON text.
-fn upper_bound(value: &Value) -> usize {
-    let string = |s: &str| s.len().saturating_mul(6).saturating_add(2);
-    match value {
-        Value::Null | Value::Bool(_) => 5,
-        // i64, u64 and f64 (shortest round-trip form) all fit in 24 characters.
-        Value::Number(_) => 24,
-        Value::String(s) => string(s),
-        Value::Array(items) => items.iter().fold(2usize, |n, v| n.saturating_add(upper_bound(v)).saturating_add(1)),
-        Value::Object(map) => map
-            .iter()
-            .fold(2usize, |n, (k, v)| n.saturating_add(string(k)).saturating_add(upper_bound(v)).saturating_add(2)),
-    }
-}
-
-/// Counts the bytes written and fails once there are more than `max`.
-struct Counter {
-    written: usize,
-    max: usize,
-}
-
-impl std::io::Write for Counter {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.written = self.written.saturating_add(buf.len());
-        if self.written > self.max {
-            return Err(std::io::Error::other("over the size limit"));
-        }
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
+    if measure(value, max_bytes) <= max_bytes {
         Ok(())
+    } else {
+        Err(format!("input is larger than the limit of {max_bytes} bytes (measured as compact JSON)"))
     }
+}
+
+/// The size [`check_value_size`] bounds, or some size over `budget` once it is clear the
+/// value is larger than that.
+fn measure(value: &Value, budget: usize) -> usize {
+    let mut total = 0usize;
+    measure_into(value, budget, &mut total);
+    total
+}
+
+fn measure_into(value: &Value, budget: usize, total: &mut usize) {
+    if *total > budget {
+        return;
+    }
+    let add = |total: &mut usize, n: usize| *total = total.saturating_add(n);
+    match value {
+        Value::Null | Value::Bool(true) => add(total, 4),
+        Value::Bool(false) => add(total, 5),
+        Value::Number(n) => add(total, number_len(n)),
+        Value::String(s) => add(total, string_len(s)),
+        Value::Array(items) => {
+            add(total, 2 + items.len().saturating_sub(1));
+            for item in items {
+                measure_into(item, budget, total);
+            }
+        }
+        Value::Object(map) => {
+            add(total, 2 + map.len().saturating_sub(1));
+            for (key, item) in map {
+                add(total, string_len(key) + 1);
+                measure_into(item, budget, total);
+            }
+        }
+    }
+}
+
+/// The length of an integer's decimal text; one byte for any other number.
+fn number_len(n: &serde_json::Number) -> usize {
+    let digits = |mut v: u64| {
+        let mut len = 1;
+        while v >= 10 {
+            v /= 10;
+            len += 1;
+        }
+        len
+    };
+    if let Some(v) = n.as_u64() {
+        digits(v)
+    } else if let Some(v) = n.as_i64() {
+        1 + digits(v.unsigned_abs())
+    } else {
+        1
+    }
+}
+
+/// The length of a string as serde_json writes it: quotes, and `"`, `\\` and the control
+/// characters escaped (`\n`, `\r`, `\t`, `\b`, `\f` in two bytes, the others in six).
+fn string_len(s: &str) -> usize {
+    s.bytes().fold(2usize, |n, b| {
+        n.saturating_add(match b {
+            b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0c => 2,
+            0..=0x1f => 6,
+            _ => 1,
+        })
+    })
 }
 
 /// Drops a value of any depth with a heap stack instead of the call stack.
@@ -363,5 +390,52 @@ mod tests {
         assert!(parse_strict("[1, 2, 3]", 4, 8).is_err());
         assert!(parse_strict("{} x", 100, 8).is_err());
         assert!(check_depth(&serde_json::json!([[[1]]]), 2).is_err());
+    }
+}
+
+#[cfg(test)]
+mod size_tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use serde_json::json;
+
+    /// Without floats the measure is exactly the compact text's length.
+    #[test]
+    fn measure_is_the_compact_length_without_floats() {
+        let every_byte: String = (0u8..0x80).map(char::from).collect();
+        let values = [
+            json!(null),
+            json!(true),
+            json!(false),
+            json!(0),
+            json!(-1),
+            json!(i64::MIN),
+            json!(i64::MAX),
+            json!(u64::MAX),
+            json!(""),
+            json!(every_byte),
+            json!("é€😀\u{7f}\u{2028}"),
+            json!([]),
+            json!({}),
+            json!([1, [2, [3, {}]], "x"]),
+            json!({"a\nb": {"\u{0}": [null, true, "\"\\"]}, "": []}),
+        ];
+        for v in values {
+            let text = serde_json::to_string(&v).unwrap();
+            assert_eq!(measure(&v, usize::MAX), text.len(), "{text}");
+            assert!(check_value_size(&v, text.len()).is_ok(), "{text}");
+            if !text.is_empty() {
+                assert!(check_value_size(&v, text.len() - 1).is_err(), "{text}");
+            }
+        }
+    }
+
+    /// A value never measures more than a text it was parsed from.
+    #[test]
+    fn measure_is_at_most_the_text_it_came_from() {
+        for text in ["1e5", "1e15", "-0", "0.1e1", "[1E3, 2.50, -0.0]", r#"{"\u00e9\/": "\ud83d\ude00"}"#, " { } "] {
+            let v: Value = serde_json::from_str(text).unwrap();
+            assert!(measure(&v, usize::MAX) <= text.len(), "{text}");
+        }
     }
 }
