@@ -219,8 +219,8 @@ impl Session {
     /// `max_claims_bytes`, measured as its compact JSON text (a text document is measured
     /// as it comes, before it is parsed).
     pub(crate) fn from_value_sized(claims: Value, limits: &Limits) -> Result<Session, ClaimsError> {
-        let claims = json::checked(claims, limits.max_json_depth).map_err(ClaimsError::new)?;
-        json::check_value_size(&claims, limits.max_claims_bytes).map_err(ClaimsError::new)?;
+        let claims =
+            json::checked_sized(claims, limits.max_json_depth, limits.max_claims_bytes).map_err(ClaimsError::new)?;
         Session::from_value(claims, limits)
     }
 

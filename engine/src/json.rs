@@ -31,21 +31,55 @@ pub(crate) fn check_size(text: &str, max_bytes: usize) -> Result<(), String> {
     Ok(())
 }
 
-/// Checks an already-built value (from a binding) against the same depth limit.
-pub(crate) fn check_depth(value: &Value, max_depth: usize) -> Result<(), String> {
+/// Checks an already-built value (from a binding) against the same depth limit, and
+/// measures it on the way (see [`checked_sized`]).
+pub(crate) fn check_depth(value: &Value, max_depth: usize) -> Result<usize, String> {
     // Counts containers the way `parse_strict` does: at most `max_depth` nested arrays or
     // objects, so a value from a binding and the same value as text get the same answer.
-    fn walk(v: &Value, depth: usize, max: usize) -> bool {
+    // The size is the length of the compact JSON text, except that a number with a
+    // fraction or an exponent counts as one byte.
+    fn walk(v: &Value, depth: usize, max: usize, size: &mut usize) -> bool {
         match v {
-            Value::Array(items) => depth < max && items.iter().all(|i| walk(i, depth + 1, max)),
-            Value::Object(map) => depth < max && map.values().all(|i| walk(i, depth + 1, max)),
-            _ => true,
+            Value::Null | Value::Bool(true) => *size += 4,
+            Value::Bool(false) => *size += 5,
+            Value::Number(n) => *size += number_len(n),
+            Value::String(s) => *size += string_len(s),
+            Value::Array(items) => {
+                *size += 2 + items.len().saturating_sub(1);
+                return depth < max && items.iter().all(|i| walk(i, depth + 1, max, size));
+            }
+            Value::Object(map) => {
+                *size += 2 + map.len().saturating_sub(1);
+                return depth < max
+                    && map.iter().all(|(k, i)| {
+                        *size += string_len(k) + 1;
+                        walk(i, depth + 1, max, size)
+                    });
+            }
         }
+        true
     }
-    if walk(value, 0, max_depth) {
-        Ok(())
+    let mut size = 0;
+    if walk(value, 0, max_depth, &mut size) {
+        Ok(size)
     } else {
         Err(format!("input nests deeper than the limit of {max_depth} levels"))
+    }
+}
+
+/// [`checked`], and the size limit: a value built in code (by a binding or a caller) is
+/// bounded like the same document as text. Its size is the length of its compact JSON
+/// text, as `serde_json::to_string` writes it, except that a number with a fraction or an
+/// exponent counts as one byte, so a value never measures more than any text it could
+/// have been parsed from (`1e5` is three bytes of text, `100000.0` as written back).
+pub(crate) fn checked_sized(value: Value, max_depth: usize, max_bytes: usize) -> Result<Value, String> {
+    match check_depth(&value, max_depth) {
+        Ok(size) if size <= max_bytes => Ok(value),
+        Ok(_) => Err(format!("input is larger than the limit of {max_bytes} bytes")),
+        Err(e) => {
+            dispose(value);
+            Err(e)
+        }
     }
 }
 
@@ -55,59 +89,10 @@ pub(crate) fn check_depth(value: &Value, max_depth: usize) -> Result<(), String>
 /// binding or a caller can build in code, would overflow the stack.)
 pub(crate) fn checked(value: Value, max_depth: usize) -> Result<Value, String> {
     match check_depth(&value, max_depth) {
-        Ok(()) => Ok(value),
+        Ok(_) => Ok(value),
         Err(e) => {
             dispose(value);
             Err(e)
-        }
-    }
-}
-
-/// Checks a value built in code (by a binding or a caller) against the size limit its
-/// text would have: the length of its compact JSON, as `serde_json::to_string` writes it,
-/// except that a number with a fraction or an exponent counts as one byte. So a value never
-/// measures more than any text it could have been parsed from (`1e5` is three bytes of
-/// text but `100000.0` as written back), and a claims object, resource or context handed
-/// over as a value is bounded like the same document handed over as text. The value must
-/// be within the depth limit already (see [`checked`]): the walk recurses once per level.
-pub(crate) fn check_value_size(value: &Value, max_bytes: usize) -> Result<(), String> {
-    if measure(value, max_bytes) <= max_bytes {
-        Ok(())
-    } else {
-        Err(format!("input is larger than the limit of {max_bytes} bytes (measured as compact JSON)"))
-    }
-}
-
-/// The size [`check_value_size`] bounds, or some size over `budget` once it is clear the
-/// value is larger than that.
-fn measure(value: &Value, budget: usize) -> usize {
-    let mut total = 0usize;
-    measure_into(value, budget, &mut total);
-    total
-}
-
-fn measure_into(value: &Value, budget: usize, total: &mut usize) {
-    if *total > budget {
-        return;
-    }
-    let add = |total: &mut usize, n: usize| *total = total.saturating_add(n);
-    match value {
-        Value::Null | Value::Bool(true) => add(total, 4),
-        Value::Bool(false) => add(total, 5),
-        Value::Number(n) => add(total, number_len(n)),
-        Value::String(s) => add(total, string_len(s)),
-        Value::Array(items) => {
-            add(total, 2 + items.len().saturating_sub(1));
-            for item in items {
-                measure_into(item, budget, total);
-            }
-        }
-        Value::Object(map) => {
-            add(total, 2 + map.len().saturating_sub(1));
-            for (key, item) in map {
-                add(total, string_len(key) + 1);
-                measure_into(item, budget, total);
-            }
         }
     }
 }
@@ -422,11 +407,9 @@ mod size_tests {
         ];
         for v in values {
             let text = serde_json::to_string(&v).unwrap();
-            assert_eq!(measure(&v, usize::MAX), text.len(), "{text}");
-            assert!(check_value_size(&v, text.len()).is_ok(), "{text}");
-            if !text.is_empty() {
-                assert!(check_value_size(&v, text.len() - 1).is_err(), "{text}");
-            }
+            assert_eq!(check_depth(&v, usize::MAX).unwrap(), text.len(), "{text}");
+            assert!(checked_sized(v.clone(), 32, text.len()).is_ok(), "{text}");
+            assert!(checked_sized(v, 32, text.len() - 1).is_err(), "{text}");
         }
     }
 
@@ -435,7 +418,7 @@ mod size_tests {
     fn measure_is_at_most_the_text_it_came_from() {
         for text in ["1e5", "1e15", "-0", "0.1e1", "[1E3, 2.50, -0.0]", r#"{"\u00e9\/": "\ud83d\ude00"}"#, " { } "] {
             let v: Value = serde_json::from_str(text).unwrap();
-            assert!(measure(&v, usize::MAX) <= text.len(), "{text}");
+            assert!(check_depth(&v, usize::MAX).unwrap() <= text.len(), "{text}");
         }
     }
 }
