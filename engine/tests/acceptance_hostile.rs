@@ -980,3 +980,24 @@ fn policy_names_differing_in_case_are_distinct() {
     denied(&decide(&e, claims("org:Viewer"), "VIEW", doc("doc")), "unknown_action");
     denied(&decide(&e, claims("org:Viewer"), "view", doc("DOC")), "unknown_resource_type");
 }
+
+// ---------------------------------------------------------------------------------------
+// Escapes: a key or value spelled with `\u` escapes is the same text as written plainly,
+// on every reader (the one-pass readers must not compare raw bytes).
+
+#[test]
+fn escaped_keys_and_values_read_as_their_text() {
+    let e = team_tasks();
+    let claims = r#"{"s\u0075b": "user_alice", "org_\u0069d": "org\u005fteam", "org_role": "org:manager",
+        "org_permissions": ["org:tasks:m\u0061nage"], "org_metad\u0061ta": {"isLic\u0065nsed": true}, "exp": 1721770210}"#;
+    let resource = r#"{"typ\u0065": "t\u0061sk", "owner\u005fid": "org\u005fteam", "created_by_id": "user_bob"}"#;
+    let d = decide_text(&e, claims, "edit", resource, None);
+    assert!(d.allowed, "{d:?}");
+    assert_eq!(d.rule.as_deref(), Some("org_manage"));
+    // Escaped, the license flag still must be a boolean.
+    let claims = claims.replace("true", r#""\u0074rue""#);
+    denied(&decide_text(&e, &claims, "edit", resource, None), "invalid_claims");
+    // `\u0000` and other control characters are part of an id, never dropped.
+    let resource = r#"{"type": "task", "owner_id": "org_team\u0000", "created_by_id": "user_bob"}"#;
+    denied(&decide_text(&e, &manager().to_string(), "edit", resource, None), "no_matching_rule");
+}
