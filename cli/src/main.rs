@@ -70,14 +70,28 @@ fn main() -> ExitCode {
     }
 }
 
+/// The most any other file (a test file, an AuthZEN request or directory) may hold: 64 MiB,
+/// the size of the largest directory the library reads.
+const MAX_FILE_BYTES: usize = ordinance::MAX_DIRECTORY_BYTES;
+
+/// Reads a whole text file (`-`: standard input), at most [`MAX_FILE_BYTES`] of it: a file
+/// that never ends is refused after that, not read until memory runs out.
 pub(crate) fn read(path: &str) -> Result<String, String> {
-    if path == "-" {
-        let mut text = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
-            .map_err(|e| format!("cannot read stdin: {e}"))?;
-        return Ok(text);
+    let limit = (MAX_FILE_BYTES as u64).saturating_add(1);
+    let mut bytes = Vec::new();
+    let read = if path == "-" {
+        std::io::Read::read_to_end(&mut std::io::Read::take(std::io::stdin().lock(), limit), &mut bytes)
+    } else {
+        std::fs::File::open(path)
+            .and_then(|f| std::io::Read::read_to_end(&mut std::io::Read::take(f, limit), &mut bytes))
+    };
+    let shown = if path == "-" { "stdin" } else { path };
+    read.map_err(|e| format!("cannot read `{shown}`: {e}"))?;
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(format!("cannot read `{shown}`: it is larger than the limit of {MAX_FILE_BYTES} bytes"));
     }
-    std::fs::read_to_string(path).map_err(|e| format!("cannot read `{path}`: {e}"))
+    String::from_utf8(bytes)
+        .map_err(|e| format!("cannot read `{shown}`: it is not UTF-8 (at byte {})", e.utf8_error().valid_up_to()))
 }
 
 /// Loads a policy, printing its errors; `None` means they were printed.
@@ -118,32 +132,88 @@ struct Single {
     opts: Options,
 }
 
-/// Reads the single-request inputs; an unusable input is a printed deny, not an abort.
-fn single(args: &Args, policy: Policy) -> Result<Result<Single, ordinance::Decision>, String> {
-    let claims = read(args.required("claims")?)?;
-    let resource = read(args.required("resource")?)?;
-    let context = args.value("context").map(read).transpose()?;
+/// The decision for input that cannot be used, with the shape and messages of the
+/// library's (`Decision::to_json`): `{"allowed": false, "reason", "rule": null, "missing": [], "error"}`.
+#[derive(serde::Serialize)]
+struct Deny {
+    allowed: bool,
+    reason: &'static str,
+    rule: Option<String>,
+    missing: Vec<String>,
+    error: String,
+}
+
+impl Deny {
+    fn new(reason: &'static str, error: String) -> Deny {
+        Deny { allowed: false, reason, rule: None, missing: Vec::new(), error }
+    }
+}
+
+/// Reads an input document of at most `max` bytes. Bytes past the limit are never read (a
+/// file that never ends is refused, not read whole), and bytes that are not UTF-8 are never
+/// turned into other text: each is a deny with `reason`, as the library gives for text
+/// over the limit or malformed. `Err` only for a file that cannot be opened or read.
+fn read_input(path: &str, max: usize, what: &str, reason: &'static str) -> Result<Result<String, Deny>, String> {
+    let mut bytes = Vec::new();
+    let limit = (max as u64).saturating_add(1);
+    let read = if path == "-" {
+        std::io::Read::read_to_end(&mut std::io::Read::take(std::io::stdin().lock(), limit), &mut bytes)
+    } else {
+        std::fs::File::open(path)
+            .and_then(|f| std::io::Read::read_to_end(&mut std::io::Read::take(f, limit), &mut bytes))
+    };
+    read.map_err(|e| format!("cannot read `{path}`: {e}"))?;
+    if bytes.len() > max {
+        let size = std::fs::metadata(path).ok().filter(|m| m.is_file() && path != "-").map(|m| m.len());
+        let error = match size {
+            Some(n) => format!("invalid {what}: input of {n} bytes is larger than the limit of {max} bytes"),
+            None => format!("invalid {what}: input is larger than the limit of {max} bytes"),
+        };
+        return Ok(Err(Deny::new(reason, error)));
+    }
+    Ok(String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        Deny::new(reason, format!("invalid {what}: the JSON bytes are not UTF-8 (at byte {at})"))
+    }))
+}
+
+/// Reads the single-request inputs; an unusable input is a deny, not an abort, judged in
+/// the library's order (claims, resource, context) with its messages.
+fn single(args: &Args, policy: Policy) -> Result<Result<Single, Deny>, String> {
+    let engine = Engine::new(policy);
+    let limits = engine.limits().clone();
+    let claims = read_input(args.required("claims")?, limits.max_claims_bytes, "claims", "invalid_claims")?;
+    let resource = read_input(args.required("resource")?, limits.max_request_bytes, "resource", "invalid_resource")?;
+    let context = args
+        .value("context")
+        .map(|path| read_input(path, limits.max_request_bytes, "context", "invalid_context"))
+        .transpose()?;
     let now = args
         .value("now")
         .map(|n| n.parse::<i64>().map_err(|_| format!("--now takes a unix time in seconds, not `{n}`")))
         .transpose()?;
     let action = args.required("action")?.to_string();
-    let engine = Engine::new(policy);
-    // Reuse the engine's own intake so malformed input gives the same deny as the library.
-    let probe = engine.decide_json(&claims, &action, &resource, context.as_deref(), Some(now.unwrap_or(0)));
     let parsed = (|| {
-        let session = Session::from_claims_json_with_limits(&claims, engine.limits()).ok()?;
-        let resource = Resource::from_json_with_limits(&resource, engine.limits()).ok()?;
-        let context = match &context {
-            Some(c) => Some(Context::from_json_with_limits(c, engine.limits()).ok()?),
+        let session = Session::from_claims_json_with_limits(&claims?, &limits)
+            .map_err(|e| Deny::new("invalid_claims", e.to_string()))?;
+        let resource = Resource::from_json_with_limits(&resource?, &limits)
+            .map_err(|e| Deny::new("invalid_resource", e.to_string()))?;
+        let context = match context {
+            Some(text) => Some(
+                Context::from_json_with_limits(&text?, &limits)
+                    .map_err(|e| Deny::new("invalid_context", e.to_string()))?,
+            ),
             None => None,
         };
-        Some((session, resource, context))
+        Ok((session, resource, context))
     })();
-    let Some((session, resource, context)) = parsed else {
-        return Ok(Err(probe));
-    };
-    Ok(Ok(Single { engine, session, action, resource, opts: Options { now, context } }))
+    Ok(parsed.map(|(session, resource, context)| Single {
+        engine,
+        session,
+        action,
+        resource,
+        opts: Options { now, context },
+    }))
 }
 
 fn decide(args: &Args) -> Result<ExitCode, String> {
@@ -161,25 +231,73 @@ fn decide(args: &Args) -> Result<ExitCode, String> {
             let file = std::fs::File::open(requests).map_err(|e| format!("cannot read `{requests}`: {e}"))?;
             Box::new(std::io::BufReader::new(file))
         };
+        let mut reader = reader;
+        let limits = engine.limits();
+        let max = limits.max_claims_bytes.saturating_add(limits.max_request_bytes.saturating_mul(2));
         let mut out = BufWriter::new(std::io::stdout().lock());
-        for line in reader.lines() {
-            let line = line.map_err(|e| format!("cannot read `{requests}`: {e}"))?;
-            if line.trim().is_empty() {
-                continue;
-            }
-            let d = engine.decide_request_json(&line);
-            serde_json::to_writer(&mut out, &d).map_err(|e| e.to_string())?;
+        let mut bytes = Vec::new();
+        while let Some(over) =
+            next_line(&mut reader, &mut bytes, max).map_err(|e| format!("cannot read `{requests}`: {e}"))?
+        {
+            // A line that cannot be a request is one deny; the lines after it are decided.
+            let written = if over {
+                let error = format!("invalid request: input is larger than the limit of {max} bytes");
+                serde_json::to_writer(&mut out, &Deny::new("invalid_request", error))
+            } else {
+                match std::str::from_utf8(&bytes) {
+                    Ok(line) if line.trim().is_empty() => continue,
+                    Ok(line) => serde_json::to_writer(&mut out, &engine.decide_request_json(line)),
+                    Err(e) => {
+                        let at = e.valid_up_to();
+                        let error = format!("invalid request: the JSON bytes are not UTF-8 (at byte {at})");
+                        serde_json::to_writer(&mut out, &Deny::new("invalid_request", error))
+                    }
+                }
+            };
+            written.map_err(|e| e.to_string())?;
             out.write_all(b"\n").map_err(|e| e.to_string())?;
         }
         out.flush().map_err(|e| e.to_string())?;
         return Ok(ExitCode::SUCCESS);
     }
-    let decision = match single(args, policy)? {
-        Ok(s) => s.engine.decide_with(&s.session, &s.action, &s.resource, &s.opts),
-        Err(d) => d,
+    let line = match single(args, policy)? {
+        Ok(s) => serde_json::to_string(&s.engine.decide_with(&s.session, &s.action, &s.resource, &s.opts)),
+        Err(d) => serde_json::to_string(&d),
     };
-    println!("{}", serde_json::to_string(&decision).map_err(|e| e.to_string())?);
+    println!("{}", line.map_err(|e| e.to_string())?);
     Ok(ExitCode::SUCCESS)
+}
+
+/// Reads the next line into `bytes`, without its `\n` (or `\r\n`): `None` at the end of
+/// the input, else whether the line is longer than `max` bytes. At most `max + 1` bytes of
+/// a line are kept; the rest is read and dropped, so a line that never ends costs no memory.
+fn next_line(reader: &mut dyn BufRead, bytes: &mut Vec<u8>, max: usize) -> std::io::Result<Option<bool>> {
+    bytes.clear();
+    let (mut any, mut over) = (false, false);
+    loop {
+        let chunk = reader.fill_buf()?;
+        if chunk.is_empty() {
+            break;
+        }
+        any = true;
+        let end = chunk.iter().position(|&b| b == b'\n');
+        let part = chunk.get(..end.unwrap_or(chunk.len())).unwrap_or_default();
+        let room = max.saturating_add(1).saturating_sub(bytes.len());
+        over |= part.len() > room;
+        bytes.extend_from_slice(part.get(..part.len().min(room)).unwrap_or_default());
+        let used = end.map_or(chunk.len(), |i| i + 1);
+        reader.consume(used);
+        if end.is_some() {
+            break;
+        }
+    }
+    if !any {
+        return Ok(None);
+    }
+    if bytes.last() == Some(&b'\r') {
+        bytes.pop();
+    }
+    Ok(Some(over || bytes.len() > max))
 }
 
 fn explain(args: &Args) -> Result<ExitCode, String> {
@@ -201,9 +319,7 @@ fn explain(args: &Args) -> Result<ExitCode, String> {
                 println!("{}", serde_json::to_string_pretty(&d).map_err(|e| e.to_string())?);
             } else {
                 println!("decision: DENY ({})", d.reason);
-                if let Some(e) = &d.error {
-                    println!("error: {e}");
-                }
+                println!("error: {}", d.error);
             }
         }
     }

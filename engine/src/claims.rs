@@ -212,7 +212,16 @@ impl Session {
     /// assert_eq!(session.org_role(), Some("org:admin"));
     /// ```
     pub fn from_claims(claims: Value) -> Result<Session, ClaimsError> {
-        Session::from_value(claims, &Limits::default())
+        Session::from_value_sized(claims, &Limits::default())
+    }
+
+    /// [`Session::from_value`] for a value built in code: also bounded by
+    /// `max_claims_bytes`, measured as its compact JSON text (a text document is measured
+    /// as it comes, before it is parsed).
+    pub(crate) fn from_value_sized(claims: Value, limits: &Limits) -> Result<Session, ClaimsError> {
+        let claims =
+            json::checked_sized(claims, limits.max_json_depth, limits.max_claims_bytes).map_err(ClaimsError::new)?;
+        Session::from_value(claims, limits)
     }
 
     pub(crate) fn from_value(claims: Value, limits: &Limits) -> Result<Session, ClaimsError> {

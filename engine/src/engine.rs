@@ -398,9 +398,11 @@ impl Engine {
         let limits = &self.inner.limits;
         // A value built in code may nest without bound, and `Value`'s drop recurses: check (and
         // take apart) every input before an early return below could drop one unchecked.
-        let resource = crate::json::checked(resource, limits.max_json_depth);
+        // Each is bounded in size as its text would be (`json::checked_sized`; the context's
+        // size is checked by `Context::from_value_with_limits`).
+        let resource = crate::json::checked_sized(resource, limits.max_json_depth, limits.max_request_bytes);
         let context = context.map(|c| crate::json::checked(c, limits.max_json_depth));
-        let session = Session::from_value(claims, limits);
+        let session = Session::from_value_sized(claims, limits);
         let resource = resource
             .map_err(|e| crate::InputError::new("resource", e))
             .and_then(|r| Resource::from_value_with_limits(r, limits));

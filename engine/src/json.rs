@@ -31,21 +31,55 @@ pub(crate) fn check_size(text: &str, max_bytes: usize) -> Result<(), String> {
     Ok(())
 }
 
-/// Checks an already-built value (from a binding) against the same depth limit.
-pub(crate) fn check_depth(value: &Value, max_depth: usize) -> Result<(), String> {
+/// Checks an already-built value (from a binding) against the same depth limit, and
+/// measures it on the way (see [`checked_sized`]).
+pub(crate) fn check_depth(value: &Value, max_depth: usize) -> Result<usize, String> {
     // Counts containers the way `parse_strict` does: at most `max_depth` nested arrays or
     // objects, so a value from a binding and the same value as text get the same answer.
-    fn walk(v: &Value, depth: usize, max: usize) -> bool {
+    // The size is the length of the compact JSON text, except that a number with a
+    // fraction or an exponent counts as one byte.
+    fn walk(v: &Value, depth: usize, max: usize, size: &mut usize) -> bool {
         match v {
-            Value::Array(items) => depth < max && items.iter().all(|i| walk(i, depth + 1, max)),
-            Value::Object(map) => depth < max && map.values().all(|i| walk(i, depth + 1, max)),
-            _ => true,
+            Value::Null | Value::Bool(true) => *size += 4,
+            Value::Bool(false) => *size += 5,
+            Value::Number(n) => *size += number_len(n),
+            Value::String(s) => *size += string_len(s),
+            Value::Array(items) => {
+                *size += 2 + items.len().saturating_sub(1);
+                return depth < max && items.iter().all(|i| walk(i, depth + 1, max, size));
+            }
+            Value::Object(map) => {
+                *size += 2 + map.len().saturating_sub(1);
+                return depth < max
+                    && map.iter().all(|(k, i)| {
+                        *size += string_len(k) + 1;
+                        walk(i, depth + 1, max, size)
+                    });
+            }
         }
+        true
     }
-    if walk(value, 0, max_depth) {
-        Ok(())
+    let mut size = 0;
+    if walk(value, 0, max_depth, &mut size) {
+        Ok(size)
     } else {
         Err(format!("input nests deeper than the limit of {max_depth} levels"))
+    }
+}
+
+/// [`checked`], and the size limit: a value built in code (by a binding or a caller) is
+/// bounded like the same document as text. Its size is the length of its compact JSON
+/// text, as `serde_json::to_string` writes it, except that a number with a fraction or an
+/// exponent counts as one byte, so a value never measures more than any text it could
+/// have been parsed from (`1e5` is three bytes of text, `100000.0` as written back).
+pub(crate) fn checked_sized(value: Value, max_depth: usize, max_bytes: usize) -> Result<Value, String> {
+    match check_depth(&value, max_depth) {
+        Ok(size) if size <= max_bytes => Ok(value),
+        Ok(_) => Err(format!("input is larger than the limit of {max_bytes} bytes")),
+        Err(e) => {
+            dispose(value);
+            Err(e)
+        }
     }
 }
 
@@ -55,12 +89,43 @@ pub(crate) fn check_depth(value: &Value, max_depth: usize) -> Result<(), String>
 /// binding or a caller can build in code, would overflow the stack.)
 pub(crate) fn checked(value: Value, max_depth: usize) -> Result<Value, String> {
     match check_depth(&value, max_depth) {
-        Ok(()) => Ok(value),
+        Ok(_) => Ok(value),
         Err(e) => {
             dispose(value);
             Err(e)
         }
     }
+}
+
+/// The length of an integer's decimal text; one byte for any other number.
+fn number_len(n: &serde_json::Number) -> usize {
+    let digits = |mut v: u64| {
+        let mut len = 1;
+        while v >= 10 {
+            v /= 10;
+            len += 1;
+        }
+        len
+    };
+    if let Some(v) = n.as_u64() {
+        digits(v)
+    } else if let Some(v) = n.as_i64() {
+        1 + digits(v.unsigned_abs())
+    } else {
+        1
+    }
+}
+
+/// The length of a string as serde_json writes it: quotes, and `"`, `\\` and the control
+/// characters escaped (`\n`, `\r`, `\t`, `\b`, `\f` in two bytes, the others in six).
+fn string_len(s: &str) -> usize {
+    s.bytes().fold(2usize, |n, b| {
+        n.saturating_add(match b {
+            b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0c => 2,
+            0..=0x1f => 6,
+            _ => 1,
+        })
+    })
 }
 
 /// Drops a value of any depth with a heap stack instead of the call stack.
@@ -310,5 +375,50 @@ mod tests {
         assert!(parse_strict("[1, 2, 3]", 4, 8).is_err());
         assert!(parse_strict("{} x", 100, 8).is_err());
         assert!(check_depth(&serde_json::json!([[[1]]]), 2).is_err());
+    }
+}
+
+#[cfg(test)]
+mod size_tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use serde_json::json;
+
+    /// Without floats the measure is exactly the compact text's length.
+    #[test]
+    fn measure_is_the_compact_length_without_floats() {
+        let every_byte: String = (0u8..0x80).map(char::from).collect();
+        let values = [
+            json!(null),
+            json!(true),
+            json!(false),
+            json!(0),
+            json!(-1),
+            json!(i64::MIN),
+            json!(i64::MAX),
+            json!(u64::MAX),
+            json!(""),
+            json!(every_byte),
+            json!("é€😀\u{7f}\u{2028}"),
+            json!([]),
+            json!({}),
+            json!([1, [2, [3, {}]], "x"]),
+            json!({"a\nb": {"\u{0}": [null, true, "\"\\"]}, "": []}),
+        ];
+        for v in values {
+            let text = serde_json::to_string(&v).unwrap();
+            assert_eq!(check_depth(&v, usize::MAX).unwrap(), text.len(), "{text}");
+            assert!(checked_sized(v.clone(), 32, text.len()).is_ok(), "{text}");
+            assert!(checked_sized(v, 32, text.len() - 1).is_err(), "{text}");
+        }
+    }
+
+    /// A value never measures more than a text it was parsed from.
+    #[test]
+    fn measure_is_at_most_the_text_it_came_from() {
+        for text in ["1e5", "1e15", "-0", "0.1e1", "[1E3, 2.50, -0.0]", r#"{"\u00e9\/": "\ud83d\ude00"}"#, " { } "] {
+            let v: Value = serde_json::from_str(text).unwrap();
+            assert!(check_depth(&v, usize::MAX).unwrap() <= text.len(), "{text}");
+        }
     }
 }

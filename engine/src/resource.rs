@@ -186,7 +186,15 @@ impl Resource {
 
     /// Builds a resource from a parsed JSON object.
     pub fn from_value(value: Value) -> Result<Resource, InputError> {
-        Resource::from_value_with_limits(value, &Limits::default())
+        Resource::from_value_sized(value, &Limits::default())
+    }
+
+    /// [`Resource::from_value_with_limits`] for a value built in code: also bounded by
+    /// `max_request_bytes`, measured as its compact JSON text.
+    pub(crate) fn from_value_sized(value: Value, limits: &Limits) -> Result<Resource, InputError> {
+        let value = json::checked_sized(value, limits.max_json_depth, limits.max_request_bytes)
+            .map_err(|e| InputError::new("resource", e))?;
+        Resource::from_value_with_limits(value, limits)
     }
 
     pub(crate) fn from_value_with_limits(value: Value, limits: &Limits) -> Result<Resource, InputError> {
@@ -280,8 +288,11 @@ impl Context {
         Context::from_value_with_limits(value, &Limits::default())
     }
 
+    /// Only for values built in code (a text context is parsed by `from_json_with_limits`):
+    /// bounded by depth and by `max_request_bytes`, measured as compact JSON text.
     pub(crate) fn from_value_with_limits(value: Value, limits: &Limits) -> Result<Context, InputError> {
-        let value = json::checked(value, limits.max_json_depth).map_err(|e| InputError::new("context", e))?;
+        let value = json::checked_sized(value, limits.max_json_depth, limits.max_request_bytes)
+            .map_err(|e| InputError::new("context", e))?;
         Context::from_checked(value)
     }
 

@@ -827,7 +827,8 @@ impl PyEngine {
             return Ok(None);
         };
         // Conversion errors in the resource are raised by the general path, after the claims.
-        let Ok(ResourceSlot::Parsed(Some(resource))) = resource_from_dict(resource, 0, limits.max_json_depth, None)
+        let Ok(ResourceSlot::Parsed(Some(resource))) =
+            resource_from_dict(resource, 0, limits.max_json_depth, limits.max_request_bytes, None)
         else {
             return Ok(None);
         };
@@ -1327,6 +1328,8 @@ struct Shared {
     max_depth: usize,
     /// The engine's size limit for claims as JSON text.
     max_claims_bytes: usize,
+    /// The engine's size limit for a resource or context as JSON text.
+    max_request_bytes: usize,
     /// The resource dicts' keys.
     keys: KeyCache,
 }
@@ -1369,6 +1372,7 @@ impl Shared {
             actions: Vec::new(),
             max_depth: engine.limits().max_json_depth,
             max_claims_bytes: engine.limits().max_claims_bytes,
+            max_request_bytes: engine.limits().max_request_bytes,
             keys: KeyCache::default(),
         }
     }
@@ -1398,8 +1402,10 @@ impl Shared {
             return Ok(k);
         }
         let slot = match resource.cast_exact::<PyDict>() {
-            Ok(dict) => resource_from_dict(dict, 1, self.max_depth, Some((&mut self.keys, keep)))
-                .map_err(|e| request_convert_error(e, i, "resource"))?,
+            Ok(dict) => {
+                resource_from_dict(dict, 1, self.max_depth, self.max_request_bytes, Some((&mut self.keys, keep)))
+                    .map_err(|e| request_convert_error(e, i, "resource"))?
+            }
             Err(_) => ResourceSlot::Value(to_value(resource, 1).map_err(|e| request_convert_error(e, i, "resource"))?),
         };
         let k = self.resources.len();
@@ -1443,6 +1449,7 @@ fn resource_from_dict<'py>(
     dict: &Bound<'py, PyDict>,
     depth: usize,
     max_depth: usize,
+    max_bytes: usize,
     mut keys: Option<(&mut KeyCache, &mut Keep<'py>)>,
 ) -> Result<ResourceSlot, ConvertError> {
     let mut type_name = None;
@@ -1475,6 +1482,14 @@ fn resource_from_dict<'py>(
             Err(e) => return Err(e.at(Segment::Key(key))),
         }
     }
+    // A resource that might be over the size limit is judged by the engine, which measures
+    // a value as its compact JSON text (`Resource::from_value`); this bound is never below
+    // that length, so every resource read here is one the engine accepts.
+    let bound = attrs.iter().fold(
+        json_bound_str(type_name.as_deref().unwrap_or_default()) + id.as_deref().map_or(0, json_bound_str) + 20,
+        |n, (k, v)| n.saturating_add(json_bound_str(k)).saturating_add(json_bound(v)).saturating_add(2),
+    );
+    plain = plain && bound <= max_bytes;
     if let (true, Some(type_name)) = (plain, type_name) {
         let mut resource = Resource::new(type_name);
         if let Some(id) = id {
@@ -1487,6 +1502,24 @@ fn resource_from_dict<'py>(
     }
     // Not plain: the whole dict as JSON, for the engine to judge.
     to_value(dict.as_any(), depth).map(ResourceSlot::Value)
+}
+
+/// At least the length of a JSON string's compact text: each byte escaped to at most six.
+fn json_bound_str(s: &str) -> usize {
+    s.len().saturating_mul(6).saturating_add(2)
+}
+
+/// At least the length of `v`'s compact JSON text (as `serde_json::to_string` writes it).
+fn json_bound(v: &Value) -> usize {
+    match v {
+        Value::Null | Value::Bool(_) => 5,
+        Value::Number(_) => 24,
+        Value::String(s) => json_bound_str(s),
+        Value::Array(items) => items.iter().fold(2usize, |n, i| n.saturating_add(json_bound(i)).saturating_add(1)),
+        Value::Object(map) => map.iter().fold(2usize, |n, (k, i)| {
+            n.saturating_add(json_bound_str(k)).saturating_add(json_bound(i)).saturating_add(2)
+        }),
+    }
 }
 
 /// Whether a value at `depth` (containers around it) stays within `max` nested containers,

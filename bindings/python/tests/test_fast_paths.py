@@ -395,7 +395,8 @@ def test_plain_claims_depth_as_the_value_path(t, levels):
 
 
 def test_plain_claims_size_as_the_value_path(t):
-    # The engine limits claims text to 64 KiB; dicts have no such limit.
+    # The engine limits claims to 64 KiB: text as it comes, dicts as their compact JSON
+    # text (tests/test_hostile_limits.py); both routes give the same answer.
     for size in (60_000, 65_536 - 40, 65_536 - 20, 65_536, 70_000):
         claims = {"sub": "u", "note": "n", "pad": "x" * size}
         both_paths(t, claims, {"type": "doc", "owner": "x", "note": "n"})

@@ -152,8 +152,28 @@ impl Policy {
     pub fn from_file(path: impl AsRef<std::path::Path>) -> Result<Policy, PolicyError> {
         let path = path.as_ref();
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "policy".into());
-        let text = std::fs::read_to_string(path).map_err(|e| {
+        let io = |e: std::io::Error| {
             PolicyError::single(&path.display().to_string(), "io", format!("cannot read the policy: {e}"), None)
+        };
+        // At most one byte past the size limit is read: a file that never ends (a FIFO,
+        // `/dev/zero`) or a huge one is refused after that, never read whole.
+        let max = Limits::default().max_policy_bytes;
+        let mut bytes = Vec::new();
+        let file = std::fs::File::open(path).map_err(io)?;
+        std::io::Read::read_to_end(&mut std::io::Read::take(file, (max as u64).saturating_add(1)), &mut bytes)
+            .map_err(io)?;
+        if bytes.len() > max {
+            let size = std::fs::metadata(path).ok().filter(|m| m.is_file()).map(|m| m.len());
+            let message = match size {
+                Some(n) => format!("the policy is {n} bytes, more than the limit of {max} bytes"),
+                None => format!("the policy is more than the limit of {max} bytes"),
+            };
+            let help = "split the policy, or raise `Limits::max_policy_bytes`";
+            return Err(PolicyError::single(&name, "limit", message, Some(help.into())));
+        }
+        let text = String::from_utf8(bytes).map_err(|e| {
+            let at = e.utf8_error().valid_up_to();
+            io(std::io::Error::new(std::io::ErrorKind::InvalidData, format!("the file is not UTF-8 (at byte {at})")))
         })?;
         Policy::parse_named(&name, &text)
     }
