@@ -28,6 +28,10 @@ pub struct Limits {
     pub max_string_len: usize,
     /// Items in one list literal or role grant list (default 1,024).
     pub max_list_len: usize,
+    /// Declared resource types times declared action names (default 250,000): the size of
+    /// the compiled rule index, which `action a1, ..., aN on t1, ..., tN` would otherwise
+    /// make grow with the square of the text.
+    pub max_action_pairs: usize,
     /// Size of a claims payload in bytes (default 64 KiB; Clerk tokens stay under 4 KB).
     pub max_claims_bytes: usize,
     /// Size of a resource or context document in bytes (default 64 KiB).
@@ -45,6 +49,7 @@ impl Default for Limits {
             max_condition_depth: 64,
             max_string_len: 4096,
             max_list_len: 1024,
+            max_action_pairs: 250_000,
             max_claims_bytes: 64 << 10,
             max_request_bytes: 64 << 10,
             max_json_depth: 32,

@@ -593,6 +593,32 @@ fn rule_count_exactly_at_the_limit() {
     assert_eq!(err.diagnostics()[0].code, "limit");
 }
 
+/// `action a1, ..., aN on t1, ..., tN` is N + N names of text but N × N (type, action)
+/// pairs: the pairs are bounded before validation and compilation do work per pair.
+#[test]
+fn action_pairs_exactly_at_the_limit() {
+    let names = |prefix: &str, n: usize| (0..n).map(|i| format!("{prefix}{i}")).collect::<Vec<_>>();
+    let policy = |types: usize, actions: usize| {
+        let t = names("t", types);
+        let mut text: String = t.iter().map(|t| format!("resource {t} {{}}\n")).collect();
+        text.push_str(&format!("action {} on {}\npermit * on *\n", names("a", actions).join(", "), t.join(", ")));
+        text
+    };
+    let limits = Limits { max_action_pairs: 12, ..Limits::default() };
+    Policy::parse_with_limits("p", &policy(3, 4), &limits).unwrap();
+    let err = Policy::parse_with_limits("p", &policy(3, 5), &limits).unwrap_err();
+    assert_eq!(err.diagnostics()[0].code, "limit");
+    assert!(err.to_string().contains("3 resource types and 5 actions, 15 pairs, more than 12"), "{err}");
+    // An action declared on several types counts once.
+    let shared = "resource a {}\nresource b {}\naction view on a\naction view on b\npermit * on *\n";
+    Policy::parse_with_limits("p", shared, &Limits { max_action_pairs: 2, ..Limits::default() }).unwrap();
+    // The default refuses 20,000 × 20,000 pairs (a 400 KB text) before any per-pair work.
+    let err = Policy::parse(&policy(20_000, 20_000)).unwrap_err();
+    assert_eq!(err.diagnostics()[0].code, "limit");
+    assert!(err.to_string().contains("more than 250000"), "{err}");
+    Engine::from_policy_text(&policy(500, 500)).unwrap();
+}
+
 #[test]
 fn nesting_exactly_at_the_limit() {
     let max = Limits::default().max_nesting;

@@ -177,8 +177,6 @@ pub struct RawEngine {
     lists: Table<Vec<String>>,
     /// The last answer that got no number, as JSON text (see `lastJson`).
     last: String,
-    /// Per action number: the number of its last numbered decision.
-    last_by_action: Vec<u32>,
     /// Decisions by their key (`Engine::decide_action_keyed`): the number of the whole
     /// decision, a deny's hint worked out the first time its key came.
     keyed: HashMap<DecisionKey, u32, BuildHasherDefault<FxHasher>>,
@@ -197,7 +195,7 @@ impl RawEngine {
                             true => decision,
                             false => self.engine.decide_action(session, found, resource, &opts),
                         };
-                        let id = self.decision_id(decision, action);
+                        let id = self.decision_id(decision);
                         if let Ok(id) = id {
                             if id != NOT_INTERNED && self.keyed.len() < TABLE_CAP {
                                 self.keyed.insert(key, id);
@@ -206,11 +204,11 @@ impl RawEngine {
                         id
                     }
                 },
-                (decision, None) => self.decision_id(decision, action),
+                (decision, None) => self.decision_id(decision),
             },
             (_, Some(name)) => {
                 let decision = self.engine.decide_with(session, name, resource, &opts);
-                self.decision_id(decision, action)
+                self.decision_id(decision)
             }
             _ => Err(thrown("internal", format!("no action number {action}"), None)),
         };
@@ -223,33 +221,13 @@ impl RawEngine {
         }
     }
 
-    /// The number of `decision`, or `NOT_INTERNED` with its JSON text in `last`. `action`'s
-    /// last answer is tried first (a button asks the same question again and again).
-    fn decision_id(&mut self, decision: Decision, action: u32) -> Result<u32, JsValue> {
-        match self.last_answer(&decision, action) {
-            Some(id) => Ok(id),
-            None => self.number(decision, action),
-        }
-    }
-
-    /// The number of `action`'s last answer when `decision` is that answer.
-    fn last_answer(&self, decision: &Decision, action: u32) -> Option<u32> {
-        let id = *self.last_by_action.get(action as usize)?;
-        (decision.error.is_none() && self.decisions.items.get(id as usize) == Some(decision)).then_some(id)
-    }
-
-    /// `decision_id` past the action's last answer: the table's number (made the action's
-    /// last answer), or `NOT_INTERNED` with the JSON text in `last` (an `error`, a full table).
-    fn number(&mut self, decision: Decision, action: u32) -> Result<u32, JsValue> {
+    /// The number of `decision` in the engine's table, or `NOT_INTERNED` with its JSON text
+    /// in `last` (an `error`, a full table).
+    fn decision_id(&mut self, decision: Decision) -> Result<u32, JsValue> {
         if decision.error.is_none() {
             let hash = decision_hash(&decision);
             match self.decisions.id(decision, hash) {
-                Ok(id) => {
-                    if let Some(s) = self.last_by_action.get_mut(action as usize) {
-                        *s = id;
-                    }
-                    return Ok(id);
-                }
+                Ok(id) => return Ok(id),
                 Err(d) => self.last = to_json_text(&d)?,
             }
         } else {
@@ -330,7 +308,6 @@ impl RawEngine {
             decisions: Table::new(),
             lists: Table::new(),
             last: String::new(),
-            last_by_action: Vec::new(),
         })
     }
 
@@ -382,7 +359,6 @@ impl RawEngine {
             Ok(id) if self.actions.len() < TABLE_CAP => {
                 self.actions.push(name.to_owned());
                 self.found.push(self.engine.action(name));
-                self.last_by_action.push(NOT_INTERNED);
                 id
             }
             _ => NOT_INTERNED,
@@ -423,10 +399,9 @@ impl RawEngine {
         context: Option<String>,
         now: f64,
     ) -> Result<u32, JsValue> {
-        let action_id = action;
-        let action = self.action_name(action_id, &name)?;
+        let action = self.action_name(action, &name)?;
         let decision = self.engine.decide_json(claims, action, resource, context.as_deref(), Some(unix(now)));
-        self.decision_id(decision, action_id)
+        self.decision_id(decision)
     }
 
     /// `Engine::decide_with` on a prepared session and resource JSON, answering with the
@@ -441,10 +416,9 @@ impl RawEngine {
         context: Option<String>,
         now: f64,
     ) -> Result<u32, JsValue> {
-        let action_id = action;
-        let action = self.action_name(action_id, &name)?;
+        let action = self.action_name(action, &name)?;
         let decision = self.session_decision(session, action, resource, context, now);
-        self.decision_id(decision, action_id)
+        self.decision_id(decision)
     }
 
     /// `Engine::decide_with` on a prepared session and a prepared resource, without context,

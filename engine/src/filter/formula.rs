@@ -179,6 +179,11 @@ impl F {
 
     /// Conjunction: flattened, constants folded, duplicates dropped.
     pub fn all(parts: impl IntoIterator<Item = F>) -> F {
+        F::all_of(parts.into_iter().collect())
+    }
+
+    // One body for every caller's iterator type: the WebAssembly build pays for it once.
+    fn all_of(parts: Vec<F>) -> F {
         let mut out: Vec<F> = Vec::new();
         for p in parts {
             match p.node() {
@@ -205,6 +210,10 @@ impl F {
 
     /// Disjunction: flattened, constants folded, duplicates dropped.
     pub fn any(parts: impl IntoIterator<Item = F>) -> F {
+        F::any_of(parts.into_iter().collect())
+    }
+
+    fn any_of(parts: Vec<F>) -> F {
         let mut out: Vec<F> = Vec::new();
         for p in parts {
             match p.node() {

@@ -141,6 +141,24 @@ impl Policy {
                 Some("raise `Limits::max_rules` if this is intended".into()),
             ));
         }
+        // Distinct action names, in the set type the validator already uses (one copy of
+        // the hash table's code in the WebAssembly build).
+        let actions: std::collections::HashSet<(usize, &str)> =
+            ast.actions.iter().flat_map(|d| d.actions.iter().map(|a| (0, a.text.as_str()))).collect();
+        let pairs = ast.resources.len().saturating_mul(actions.len());
+        if pairs > limits.max_action_pairs {
+            return Err(PolicyError::single(
+                file,
+                "limit",
+                format!(
+                    "the policy declares {} resource types and {} actions, {pairs} pairs, more than {}",
+                    ast.resources.len(),
+                    actions.len(),
+                    limits.max_action_pairs
+                ),
+                Some("raise `Limits::max_action_pairs` if this is intended".into()),
+            ));
+        }
         let (schema, errors) = validate::validate(&ast, text, file);
         if !errors.is_empty() {
             return Err(fail(errors));
