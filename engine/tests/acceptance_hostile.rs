@@ -9,28 +9,8 @@
 use ordinance::{Decision, Engine, Limits, Policy, Resource, Session};
 use serde_json::{json, Value};
 
-const NOW: i64 = 1_721_770_150;
-
-fn team_tasks() -> Engine {
-    Engine::from_policy_text(include_str!("../../policies/team_tasks.ord")).unwrap()
-}
-
-fn licensing() -> Engine {
-    Engine::from_policy_text(include_str!("../../policies/licensing.ord")).unwrap()
-}
-
-fn manager() -> Value {
-    json!({
-        "sub": "user_alice", "sid": "sess_1", "exp": NOW + 60, "iat": NOW - 10, "nbf": NOW - 10,
-        "org_id": "org_team", "org_slug": "team", "org_role": "org:manager",
-        "org_permissions": ["org:tasks:view", "org:tasks:edit", "org:tasks:manage"],
-        "org_metadata": {"isLicensed": true}
-    })
-}
-
-fn org_task() -> Value {
-    json!({"type": "task", "id": "t1", "owner_id": "org_team", "created_by_id": "user_bob"})
-}
+mod team_fixtures;
+use team_fixtures::{licensing, manager, org_task, team_tasks, NOW};
 
 fn set(mut base: Value, key: &str, value: Value) -> Value {
     base.as_object_mut().unwrap().insert(key.to_string(), value);
