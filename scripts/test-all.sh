@@ -107,7 +107,7 @@ run "cargo fmt --check" cargo fmt --all -- --check
 run "cargo clippy (workspace, all targets, -D warnings)" cargo clippy --workspace --all-targets -- -D warnings
 run "cargo test --workspace (engine, cli, bindings, benches)" cargo test --workspace
 run "cargo doc (workspace, rustdoc warnings denied)" env RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps
-run "ordinance test policies/" cargo run -q --bin ordinance -- test policies
+run "ordinance test policies/ tests/seeds/" cargo run -q --bin ordinance -- test policies tests/seeds
 run "ordinance fmt --check policies/" bash -c 'cargo run -q --bin ordinance -- fmt --check policies/*.ord'
 run "postgres: SQL filters and RLS agree with decide (real PostgreSQL)" \
   scripts/with-postgres.sh cargo test --manifest-path tests/postgres/Cargo.toml
