@@ -108,7 +108,7 @@ run "cargo clippy (workspace, all targets, -D warnings)" cargo clippy --workspac
 run "cargo test --workspace (engine, cli, bindings, benches)" cargo test --workspace
 run "cargo doc (workspace, rustdoc warnings denied)" env RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps
 run "ordinance test policies/ tests/seeds/" cargo run -q --bin ordinance -- test policies tests/seeds
-run "ordinance fmt --check policies/" bash -c 'cargo run -q --bin ordinance -- fmt --check policies/*.ord'
+run "ordinance fmt --check policies/ tests/seeds/" bash -c 'cargo run -q --bin ordinance -- fmt --check policies/*.ord tests/seeds/*.ord'
 run "postgres: SQL filters and RLS agree with decide (real PostgreSQL)" \
   scripts/with-postgres.sh cargo test --manifest-path tests/postgres/Cargo.toml
 run "example: a list endpoint on filter + SQL, checked against decide (real PostgreSQL)" \
