@@ -40,16 +40,11 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, String> {
         }
         None => None,
     };
-    let filter = match engine.filter(&session, action, resource_type, &Options { now, context }) {
-        Ok(f) => f,
-        Err(e) if e.code() == "not_expressible" || e.code() == "too_complex" => {
-            eprintln!("error: {e}");
-            return Ok(ExitCode::from(1));
-        }
-        Err(e) => return Err(e.to_string()),
-    };
-    let sql = match filter.to_sql(&sql_opts) {
-        Ok(sql) => sql,
+    let rendered = engine
+        .filter(&session, action, resource_type, &Options { now, context })
+        .and_then(|filter| filter.to_sql(&sql_opts).map(|sql| (filter, sql)));
+    let (filter, sql) = match rendered {
+        Ok(both) => both,
         Err(e) if e.code() == "not_expressible" || e.code() == "too_complex" => {
             eprintln!("error: {e}");
             return Ok(ExitCode::from(1));

@@ -77,21 +77,26 @@ const MAX_FILE_BYTES: usize = ordinance::MAX_DIRECTORY_BYTES;
 /// Reads a whole text file (`-`: standard input), at most [`MAX_FILE_BYTES`] of it: a file
 /// that never ends is refused after that, not read until memory runs out.
 pub(crate) fn read(path: &str) -> Result<String, String> {
-    let limit = (MAX_FILE_BYTES as u64).saturating_add(1);
-    let mut bytes = Vec::new();
-    let read = if path == "-" {
-        std::io::Read::read_to_end(&mut std::io::Read::take(std::io::stdin().lock(), limit), &mut bytes)
-    } else {
-        std::fs::File::open(path)
-            .and_then(|f| std::io::Read::read_to_end(&mut std::io::Read::take(f, limit), &mut bytes))
-    };
     let shown = if path == "-" { "stdin" } else { path };
-    read.map_err(|e| format!("cannot read `{shown}`: {e}"))?;
+    let bytes = read_at_most(path, MAX_FILE_BYTES).map_err(|e| format!("cannot read `{shown}`: {e}"))?;
     if bytes.len() > MAX_FILE_BYTES {
         return Err(format!("cannot read `{shown}`: it is larger than the limit of {MAX_FILE_BYTES} bytes"));
     }
     String::from_utf8(bytes)
         .map_err(|e| format!("cannot read `{shown}`: it is not UTF-8 (at byte {})", e.utf8_error().valid_up_to()))
+}
+
+/// The bytes of a file (`-`: standard input), at most `max + 1` of them: one past the
+/// limit is enough to refuse it, and a file that never ends is never read whole.
+fn read_at_most(path: &str, max: usize) -> std::io::Result<Vec<u8>> {
+    let limit = (max as u64).saturating_add(1);
+    let mut bytes = Vec::new();
+    if path == "-" {
+        std::io::Read::read_to_end(&mut std::io::Read::take(std::io::stdin().lock(), limit), &mut bytes)?;
+    } else {
+        std::io::Read::read_to_end(&mut std::io::Read::take(std::fs::File::open(path)?, limit), &mut bytes)?;
+    }
+    Ok(bytes)
 }
 
 /// Loads a policy, printing its errors; `None` means they were printed.
@@ -154,15 +159,7 @@ impl Deny {
 /// turned into other text: each is a deny with `reason`, as the library gives for text
 /// over the limit or malformed. `Err` only for a file that cannot be opened or read.
 fn read_input(path: &str, max: usize, what: &str, reason: &'static str) -> Result<Result<String, Deny>, String> {
-    let mut bytes = Vec::new();
-    let limit = (max as u64).saturating_add(1);
-    let read = if path == "-" {
-        std::io::Read::read_to_end(&mut std::io::Read::take(std::io::stdin().lock(), limit), &mut bytes)
-    } else {
-        std::fs::File::open(path)
-            .and_then(|f| std::io::Read::read_to_end(&mut std::io::Read::take(f, limit), &mut bytes))
-    };
-    read.map_err(|e| format!("cannot read `{path}`: {e}"))?;
+    let bytes = read_at_most(path, max).map_err(|e| format!("cannot read `{path}`: {e}"))?;
     if bytes.len() > max {
         let size = std::fs::metadata(path).ok().filter(|m| m.is_file() && path != "-").map(|m| m.len());
         let error = match size {
