@@ -59,6 +59,11 @@ pub(crate) struct Slot {
     /// The same rules over the slot's distinct tests, when every condition is a chain of
     /// tests (see `plan`).
     pub plan: Option<Box<crate::plan::SlotPlan>>,
+    /// The plan unrolled into one branching program, for `Engine::is_allowed` (`None`:
+    /// no plan, or too large). Kept here rather than in the plan: one pointer fewer to
+    /// follow before the first test.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub diagram: Option<crate::diagram::Diagram>,
 }
 
 /// A rule's condition lowered for one resource type (see `fast`).
@@ -152,6 +157,26 @@ pub(crate) struct PreparedSession {
     pub permissions: Box<[u64]>,
     /// `Err` when the declared license claim has a type other than boolean.
     pub licensed: Result<bool, String>,
+    /// The user's and the active organization's ids in place (`Engine::is_allowed`).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub ids: [crate::diagram::ShortText; 2],
+    /// The token's validity as two bounds (see [`PreparedSession::valid_at`]).
+    #[cfg(not(target_arch = "wasm32"))]
+    window: [i64; 2],
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl PreparedSession {
+    /// Whether the token is valid at `now`: `Session::validity` with the engine's leeway
+    /// is `Valid`. An absent `exp` is an end that never comes (`i64::MAX`: the leeway's
+    /// saturating subtraction never reaches it), an absent `nbf` or `iat` a start that has
+    /// always passed (`i64::MIN`); the later of `nbf` and `iat` is the start.
+    #[inline(always)]
+    pub fn valid_at(&self, now: i64) -> bool {
+        let [start, end] = self.window;
+        let leeway = crate::engine::LEEWAY_SECONDS;
+        now.saturating_add(leeway) >= start && now.saturating_sub(leeway) < end
+    }
 }
 
 impl Program {
@@ -273,6 +298,8 @@ impl Program {
                         forbids: f.into(),
                         fast_permits: fp.into(),
                         fast_forbids: ff.into(),
+                        #[cfg(not(target_arch = "wasm32"))]
+                        diagram: plan.as_ref().and_then(crate::diagram::Diagram::build),
                         plan: plan.map(Box::new),
                     }
                 })
@@ -302,7 +329,21 @@ impl Program {
     pub fn prepare(&self, session: &Session) -> PreparedSession {
         let mut bits = vec![0u64; self.permission_words];
         let licensed = self.prepare_into(session, &mut bits);
-        PreparedSession { engine_id: self.id, permissions: bits.into_boxed_slice(), licensed }
+        PreparedSession {
+            engine_id: self.id,
+            permissions: bits.into_boxed_slice(),
+            licensed,
+            #[cfg(not(target_arch = "wasm32"))]
+            ids: [
+                crate::diagram::ShortText::of(session.user_id.as_deref()),
+                crate::diagram::ShortText::of(session.org.as_ref().map(|o| o.id.as_str())),
+            ],
+            #[cfg(not(target_arch = "wasm32"))]
+            window: [
+                session.nbf.unwrap_or(i64::MIN).max(session.iat.unwrap_or(i64::MIN)),
+                session.exp.unwrap_or(i64::MAX),
+            ],
+        }
     }
 
     /// What [`Program::prepare`] computes, with the permission bits added to `bits`

@@ -217,6 +217,104 @@ impl Engine {
             .unwrap_or_else(|_| Decision::deny(Reason::NO_MATCHING_RULE))
     }
 
+    /// Whether `session` may do `action` on `resource`: [`Engine::decide_with`]'s
+    /// `allowed`, without building the [`Decision`] (no reason, rule or `missing` hint).
+    /// For the checks that only branch on the answer: a guard in a server action, a row
+    /// kept or dropped from a list. Ask [`Engine::decide_with`] for why, when it is a no.
+    ///
+    /// ```
+    /// # use ordinance::*;
+    /// let engine = Engine::from_policy_text(
+    ///     "resource doc { owner: string }\naction read on doc\npermit read on doc when resource.owner == user.id").unwrap();
+    /// let s = Session::from_claims_json(r#"{"sub": "u1", "exp": 100}"#).unwrap();
+    /// let doc = Resource::new("doc").with_attr("owner", "u1");
+    /// let opts = Options::default().at(50);
+    /// assert!(engine.is_allowed(&s, "read", &doc, &opts));
+    /// assert!(!engine.is_allowed(&s, "read", &Resource::new("doc").with_attr("owner", "u2"), &opts));
+    /// assert!(!engine.is_allowed(&s, "read", &doc, &Options::default().at(500)), "expired");
+    /// assert!(!engine.is_allowed(&s, "delete", &doc, &opts), "undeclared");
+    /// ```
+    pub fn is_allowed(&self, session: &Session, action: &str, resource: &Resource, opts: &Options) -> bool {
+        self.allowed(session, ActionRef::Name(action), resource, opts)
+    }
+
+    /// [`Engine::is_allowed`] for an action found by [`Engine::action`]: the same answer,
+    /// without looking the name up (an action of another engine is not allowed).
+    ///
+    /// ```
+    /// # use ordinance::*;
+    /// let engine = Engine::from_policy_text(
+    ///     "resource doc {}\naction read on doc\npermit read on doc when user").unwrap();
+    /// let read = engine.action("read").unwrap();
+    /// let (doc, opts) = (Resource::new("doc"), Options::default().at(0));
+    /// assert!(engine.is_allowed_action(&Session::from_claims_json(r#"{"sub": "u"}"#).unwrap(), read, &doc, &opts));
+    /// assert!(!engine.is_allowed_action(&Session::from_claims_json("{}").unwrap(), read, &doc, &opts));
+    /// ```
+    pub fn is_allowed_action(&self, session: &Session, action: ActionId, resource: &Resource, opts: &Options) -> bool {
+        self.allowed(session, ActionRef::Found(action), resource, opts)
+    }
+
+    /// [`Engine::is_allowed`]: on the usual request (a session and a resource already
+    /// prepared for this engine, a planned pair) straight to the rules; anything else
+    /// through the general path, without hints.
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+    fn allowed(&self, session: &Session, action: ActionRef<'_>, resource: &Resource, opts: &Options) -> bool {
+        let program = &self.inner.program;
+        let now = opts.now.unwrap_or_else(system_now);
+        let context = opts.context.as_ref().unwrap_or_else(|| empty_context());
+        let prepared = session.prepared.get_or_init(|| program.prepare(session));
+        let binding = resource.binding.get_or_init(|| Binding::new(program, resource));
+        let index = match action {
+            ActionRef::Name(name) => program.action_index.get(name),
+            ActionRef::Found(id) => (id.program == program.id).then_some(id.index),
+        };
+        if let (true, &Ok(licensed), Some(t), Ok(slots), Some(a)) = (
+            prepared.engine_id == program.id && binding.program_id == program.id,
+            &prepared.licensed,
+            binding.type_index,
+            &binding.slots,
+            index,
+        ) {
+            let slot = program.index.get(t as usize * program.n_actions + a as usize);
+            if let Some((slot, plan)) = slot.filter(|s| s.declared).and_then(|s| Some((s, s.plan.as_deref()?))) {
+                #[cfg(not(target_arch = "wasm32"))]
+                let valid = prepared.valid_at(now);
+                #[cfg(target_arch = "wasm32")]
+                let valid = session.validity(now, LEEWAY_SECONDS) == Validity::Valid;
+                if !valid {
+                    return false;
+                }
+                let general = Evaluator { session, permissions: &prepared.permissions, licensed, resource, context };
+                let ev = crate::fast::FastEval { general, slots };
+                #[cfg(not(target_arch = "wasm32"))]
+                if let Some(diagram) = &slot.diagram {
+                    let [user, org] = &prepared.ids;
+                    let ids = crate::diagram::Ids { attrs: &binding.ids, user, org };
+                    return diagram.allows(plan, &ev, ids);
+                }
+                return plan.allows(&ev);
+            }
+        }
+        self.allowed_in_general(session, action, resource, opts)
+    }
+
+    /// `Engine::allowed` off its fast path (kept out of line, so the fast path stays
+    /// small): the general decision, without hints.
+    #[cold]
+    #[inline(never)]
+    fn allowed_in_general(
+        &self,
+        session: &Session,
+        action: ActionRef<'_>,
+        resource: &Resource,
+        opts: &Options,
+    ) -> bool {
+        let context = opts.context.as_ref().unwrap_or_else(|| empty_context());
+        let now = opts.now.unwrap_or_else(system_now);
+        let req = Request { session, resource, context, now, pre: None, prepared: None };
+        self.decide_request_parts(&req, Some(action), true, Hints::Skip).is_ok_and(|d| d.allowed)
+    }
+
     /// [`Engine::decide_action`] into `out`, replacing what it held: the same decision,
     /// built in the allocation of `out.missing`, which is kept for the next call when the
     /// decision needs none. For loops that decide many times and look at each decision
@@ -920,6 +1018,9 @@ pub(crate) struct Binding {
     /// `None` when the policy declares no such type.
     type_index: Option<u32>,
     slots: Result<Box<[Bound<'static>]>, String>,
+    /// The string attributes of `slots` in place (`Engine::is_allowed`).
+    #[cfg(not(target_arch = "wasm32"))]
+    ids: Box<[crate::diagram::ShortText]>,
 }
 
 impl Binding {
@@ -928,9 +1029,23 @@ impl Binding {
         let attrs =
             type_index.and_then(|t| program.type_info.get(t as usize)).map(|i| i.attrs.as_slice()).unwrap_or_default();
         let mut slots = vec![Bound::Absent; attrs.len()];
-        let slots =
-            bind_resource(attrs, resource, &mut slots).map(|()| slots.into_iter().map(Bound::into_owned).collect());
-        Binding { program_id: program.id, type_index, slots }
+        let slots = bind_resource(attrs, resource, &mut slots)
+            .map(|()| slots.into_iter().map(Bound::into_owned).collect::<Box<[_]>>());
+        #[cfg(not(target_arch = "wasm32"))]
+        let ids = match &slots {
+            Ok(bound) => bound
+                .iter()
+                .map(|b| crate::diagram::ShortText::of(if let Bound::Str(s) = b { Some(s.as_ref()) } else { None }))
+                .collect(),
+            Err(_) => Box::default(),
+        };
+        Binding {
+            program_id: program.id,
+            type_index,
+            slots,
+            #[cfg(not(target_arch = "wasm32"))]
+            ids,
+        }
     }
 }
 

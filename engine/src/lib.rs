@@ -45,7 +45,8 @@
 //!   (errors: [`ClaimsError`]).
 //! - [`Resource`] and [`Context`]: what is acted on, and facts about the request.
 //! - [`Engine`]: the compiled policy; [`Engine::decide`], [`Engine::permitted_actions`],
-//!   [`Engine::explain`].
+//!   [`Engine::explain`], and [`Engine::is_allowed`] for the yes/no answer alone (no
+//!   [`Decision`] built: the fastest question).
 //! - [`Decision`]: `allowed`, a stable [`Reason`] code, the deciding [`RuleId`], and the
 //!   [`Requirement`]s a deny is `missing`.
 //! - [`SharedEngine`]: replace the policy of a running service atomically; every decision
@@ -66,6 +67,8 @@ mod claims;
 mod claims_v2;
 mod compile;
 mod decision;
+#[cfg(not(target_arch = "wasm32"))]
+mod diagram;
 mod engine;
 mod eval;
 mod explain;

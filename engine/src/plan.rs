@@ -99,9 +99,9 @@ impl Facts {
 
 /// A test of the plan, or its negation.
 #[derive(Debug, Clone, Copy)]
-struct Operand {
-    test: u8,
-    negated: bool,
+pub(crate) struct Operand {
+    pub test: u8,
+    pub negated: bool,
     /// The operand is a test whose hint is nothing or out of reach (`Fast::is_fixed_leaf`).
     fixed: bool,
 }
@@ -113,6 +113,14 @@ pub(crate) struct Memo {
     known: u64,
     truth: u64,
     fault: u64,
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl PlannedRule {
+    /// The rule's operands, in the order written.
+    pub fn operands(&self) -> &[Operand] {
+        &self.operands
+    }
 }
 
 impl SlotPlan {
@@ -139,6 +147,12 @@ impl SlotPlan {
         Some(SlotPlan { tests: tests.into(), index: 0, keyable, forbids, permits })
     }
 
+    /// The plan's distinct tests, numbered as the operands number them.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn tests(&self) -> &[Fast] {
+        &self.tests
+    }
+
     /// Test `i`'s value, evaluated on first use.
     // Inlined in wasm too (unlike most of the hot path, kept out of line there for size):
     // measured 30 ns off a deny in Node for under 100 bytes of gzipped `.wasm`.
@@ -159,6 +173,16 @@ impl SlotPlan {
             Err(_) => memo.fault |= bit,
         }
         value
+    }
+
+    /// Whether the rules allow the request: no forbid holds or faults, and a permit holds
+    /// (`decide_planned`'s `allowed`, without the decision).
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+    pub fn allows<'a>(&'a self, ev: &FastEval<'a>) -> bool {
+        let mut memo = Memo::default();
+        let facts = Facts::of(ev);
+        self.forbids.iter().all(|planned| self.holds(ev, facts, &mut memo, planned) == Ok(false))
+            && self.permits.iter().any(|planned| self.holds(ev, facts, &mut memo, planned) == Ok(true))
     }
 
     /// Whether `rule`'s condition holds: its operands left to right, the first that is

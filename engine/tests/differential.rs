@@ -129,8 +129,8 @@ fn json_choice(options: Vec<Value>) -> impl Strategy<Value = Option<Value>> {
 
 fn claims() -> impl Strategy<Value = Value> {
     (
-        json_choice(vec![json!("u1"), json!("u2")]),
-        json_choice(vec![json!("o1"), json!("o2")]),
+        json_choice(vec![json!("u1"), json!("u2"), json!(U31), json!(U31_OTHER), json!(U40)]),
+        json_choice(vec![json!("o1"), json!("o2"), json!(O31)]),
         json_choice(vec![json!("r:x"), json!("r:y"), json!("r:z"), json!("r:none")]),
         json_choice(vec![json!(["p:a"]), json!(["p:b", "p:c"]), json!([])]),
         json_choice(vec![json!(true), json!(false), json!("true"), json!(1)]),
@@ -174,10 +174,27 @@ fn claims() -> impl Strategy<Value = Value> {
         })
 }
 
+/// Ids as Clerk writes them (31 bytes), one differing from it in its last byte only, its
+/// first 16 bytes, and one longer than the 32 bytes `Engine::is_allowed` compares in place.
+const U31: &str = "user_2iVvo8iFCJQJ1WCXeBk5T9lUTO5";
+const U31_OTHER: &str = "user_2iVvo8iFCJQJ1WCXeBk5T9lUTO6";
+const U16: &str = "user_2iVvo8iFCJQ";
+const U40: &str = "user_2iVvo8iFCJQJ1WCXeBk5T9lUTO5_0123456";
+const O31: &str = "org_2ieWEfZl0M6ccS1Ap1XVRbEm9Kk";
+
 fn resource() -> impl Strategy<Value = Value> {
     (
         prop::sample::select(vec!["doc", "folder", "nope"]),
-        json_choice(vec![json!("u1"), json!("o1"), json!("o2"), json!(7)]),
+        json_choice(vec![
+            json!("u1"),
+            json!("o1"),
+            json!("o2"),
+            json!(7),
+            json!(U31),
+            json!(U40),
+            json!(O31),
+            json!(U16),
+        ]),
         json_choice(vec![json!(0), json!(3), json!(9), json!("4")]),
         json_choice(vec![json!(["t1"]), json!(["t2", "t3"]), json!([])]),
         json_choice(vec![json!(true), json!(false), Value::Null]),
@@ -227,6 +244,7 @@ fn request() -> impl Strategy<Value = Request> {
 fn agrees_with_reference(text: &str, requests: Vec<Request>) -> Result<(), TestCaseError> {
     let policy = Policy::parse(text).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
     let engine = Engine::new(policy.clone());
+    let other = Engine::new(policy.clone());
     let mut reused: Option<ordinance::Decision> = None;
     let mut by_key: HashMap<DecisionKey, ordinance::Decision> = HashMap::new();
     for (claims, action, resource, ctx) in requests {
@@ -263,6 +281,28 @@ fn agrees_with_reference(text: &str, requests: Vec<Request>) -> Result<(), TestC
                 None => prop_assert_eq!(&keyed, &fast, "keyed, no key"),
             }
         }
+        // The yes/no question: the same answer, on the engine that prepared the session and
+        // bound the resource, and on another one (its general path).
+        let opts = Options { now: Some(1_000), context: Some(context.clone()) };
+        prop_assert_eq!(
+            engine.is_allowed(&session, action, &resource, &opts),
+            fast.allowed,
+            "is_allowed; policy:\n{}\nclaims {}",
+            text,
+            claims
+        );
+        if let Some(id) = engine.action(action) {
+            prop_assert_eq!(
+                engine.is_allowed_action(&session, id, &resource, &opts),
+                fast.allowed,
+                "is_allowed_action"
+            );
+        }
+        prop_assert_eq!(
+            other.is_allowed(&session, action, &resource, &opts),
+            fast.allowed,
+            "is_allowed, another engine"
+        );
         let (allowed, reason, rule) = reference_decide(&policy, &session, action, &resource, &context, 1_000);
         prop_assert_eq!(fast.allowed, allowed, "policy:\n{}\nclaims {}", text, claims);
         prop_assert_eq!(fast.reason.as_str(), reason.as_str(), "policy:\n{}\nclaims {}", text, claims);

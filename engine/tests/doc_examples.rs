@@ -45,9 +45,10 @@ fn at_repository_root() {
     std::env::set_current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/..")).unwrap();
 }
 
-/// README.md, "Rust": decide, the buttons, many decisions on one action.
+/// README.md, "Rust": decide, the buttons, many decisions on one action, the yes/no
+/// answer.
 #[rustfmt::skip]
-fn readme_decide(verified_claims_json: &str) -> Result<(ordinance::Decision, Vec<String>), AppError> {
+fn readme_decide(verified_claims_json: &str) -> Result<(ordinance::Decision, Vec<String>, usize), AppError> {
     let rows = [
         ordinance::Resource::from_json(r#"{"type": "task", "owner_id": "org_1", "created_by_id": "user_2"}"#)?,
         ordinance::Resource::from_json(r#"{"type": "task", "owner_id": "org_1", "created_by_id": "user_9"}"#)?,
@@ -73,8 +74,12 @@ fn readme_decide(verified_claims_json: &str) -> Result<(ordinance::Decision, Vec
         for row in &rows {
             engine.decide_action_into(&session, edit, row, &Options::default(), &mut d);
         }
+
+        // Only the answer (a list filter, a guard): no `Decision` built, no allocation.
+        let opts = Options::default();
+        let editable: Vec<&Resource> = rows.iter().filter(|row| engine.is_allowed(&session, "edit", row, &opts)).collect();
         // end example
-        Ok((d, buttons))
+        Ok((d, buttons, editable.len()))
     }
 }
 
@@ -82,9 +87,10 @@ fn readme_decide(verified_claims_json: &str) -> Result<(ordinance::Decision, Vec
 fn readme_decide_runs_as_shown() {
     let member =
         r#"{"sub": "user_2", "org_id": "org_1", "org_role": "org:member", "org_metadata": {"isLicensed": true}}"#;
-    let (last, buttons) = readme_decide(member).unwrap();
+    let (last, buttons, editable) = readme_decide(member).unwrap();
     assert_eq!(buttons, ["view", "create", "edit", "complete", "delete"]);
     assert!(!last.allowed, "the last row was created by someone else: {last:?}");
+    assert_eq!(editable, 1, "a member may edit the row they created, not the other");
     let viewer =
         r#"{"sub": "user_3", "org_id": "org_1", "org_role": "org:viewer", "org_metadata": {"isLicensed": true}}"#;
     match readme_decide(viewer) {

@@ -9,6 +9,8 @@
 //! * `floor/json`: `floor_decide_json` from the raw claims and resource JSON.
 //! * `ordinance/prepared`: `Engine::decide_with` on `Session`s and `Resource`s built
 //!   beforehand (`policies/team_tasks.ord`, fixed `now`, no context).
+//! * `ordinance/is_allowed`: `Engine::is_allowed` on the same: the yes/no answer the floor
+//!   gives, without the `Decision` (reason, rule, hint).
 //! * `ordinance/json`: `Engine::decide_json` from the raw claims and resource JSON.
 //! * `ordinance/compile`: `Policy::parse` (lex, parse, validate) + `Engine::new` (compile)
 //!   of `policies/team_tasks.ord`, once per iteration (not divided).
@@ -57,6 +59,7 @@ fn ordinance(c: &mut Criterion) {
         assert_eq!(d.allowed, r.expected, "{}", r.name);
         let d = engine.decide_json(r.claims, r.action, r.resource, None, Some(NOW));
         assert_eq!(d.allowed, r.expected, "{}", r.name);
+        assert_eq!(engine.is_allowed(session, r.action, resource, &opts), r.expected, "{}", r.name);
     }
 
     let mut group = c.benchmark_group("ordinance");
@@ -67,6 +70,16 @@ fn ordinance(c: &mut Criterion) {
             for (session, resource, r) in &prepared {
                 let d = engine.decide_with(black_box(session), black_box(r.action), black_box(resource), &opts);
                 allowed += u32::from(d.allowed);
+            }
+            allowed
+        });
+    });
+    group.bench_function("is_allowed", |b| {
+        b.iter(|| {
+            let mut allowed = 0u32;
+            for (session, resource, r) in &prepared {
+                allowed +=
+                    u32::from(engine.is_allowed(black_box(session), black_box(r.action), black_box(resource), &opts));
             }
             allowed
         });

@@ -217,7 +217,8 @@ fn matrix_matches_the_rules() -> Result<(), BoxError> {
 }
 
 /// ordinance with `policies/team_tasks.ord` (the engine the `ordinance` bench group times)
-/// gives the same decisions, from JSON and on a prepared session.
+/// gives the same decisions, from JSON and on a prepared session, and `Engine::is_allowed`
+/// the same answers.
 #[test]
 fn ordinance_matrix_matches_the_rules() -> Result<(), BoxError> {
     let engine = ordinance::Engine::new(ordinance::Policy::parse(include_str!("../../../policies/team_tasks.ord"))?);
@@ -236,6 +237,8 @@ fn ordinance_matrix_matches_the_rules() -> Result<(), BoxError> {
         assert_eq!(d.allowed, expected, "ordinance decide_json: {label}: {}", d.to_json());
         let session = ordinance::Session::from_claims_json(claims)?;
         let task = ordinance::Resource::from_json(resource)?;
+        // The yes/no question first, so that it prepares the session and binds the task.
+        assert_eq!(engine.is_allowed(&session, action, &task, &opts), expected, "ordinance is_allowed: {label}");
         let d = engine.decide_with(&session, action, &task, &opts);
         assert_eq!(d.allowed, expected, "ordinance prepared: {label}");
         Ok(())

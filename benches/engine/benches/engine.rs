@@ -10,6 +10,8 @@
 //! | `decide/prepared`, `floor/prepared` | the 8 requests of `workload::MIX` on sessions and resources built beforehand | 8 |
 //! | `decide/prepared_allows`, `decide/prepared_denies` | the 5 allows / the 3 denies of the mix, prepared | 5 / 3 |
 //! | `decide/prepared_action_into` | the mix, prepared, with `Engine::action` looked up beforehand and `decide_action_into` one `Decision` | 8 |
+//! | `decide/is_allowed` | the mix, prepared, through `Engine::is_allowed`: the yes/no answer (the floor's), no `Decision` | 8 |
+//! | `decide/is_allowed_action` | the same with `Engine::action` looked up beforehand (`is_allowed_action`) | 8 |
 //! | `decide/json`, `floor/json` | the same 8 from the raw claims JSON and resource JSON | 8 |
 //! | `permitted_actions/ordinance`, `permitted_actions/floor` | the 5 actions on each of the 8 (session, resource) pairs of the mix | 8 calls |
 //! | `scaling_distinct/allow/N` | N rules over N/2 (type, action) pairs: allow on the first and on the last pair | 2 |
@@ -81,6 +83,27 @@ fn decide(c: &mut Criterion) {
             });
         });
     }
+    // The same mix through the yes/no question (`Engine::is_allowed`: no `Decision`, so no
+    // reason, rule or hint), the action by name as the floor takes it, then found once.
+    for p in &mix {
+        let r = p.request;
+        assert_eq!(engine.is_allowed(&p.session, p.action, &p.resource, &opts), r.expected, "{}", r.name);
+    }
+    group.throughput(elements(MIX.len()));
+    group.bench_function("is_allowed", |b| {
+        b.iter(|| {
+            let mut allowed = 0u32;
+            for p in &mix {
+                allowed += u32::from(engine.is_allowed(
+                    black_box(&p.session),
+                    black_box(p.action),
+                    black_box(&p.resource),
+                    &opts,
+                ));
+            }
+            allowed
+        });
+    });
     // The same mix through the API for many decisions: each action looked up once
     // (`Engine::action`), each decision made into the same `Decision` (`decide_action_into`).
     let found: Vec<_> = mix.iter().map(|p| engine.action(p.action).expect("declared")).collect();
@@ -91,6 +114,23 @@ fn decide(c: &mut Criterion) {
         assert_eq!(reused, engine.decide_with(&p.session, p.action, &p.resource, &opts), "{}", p.request.name);
     }
     group.throughput(elements(MIX.len()));
+    for (p, &a) in mix.iter().zip(&found) {
+        assert_eq!(engine.is_allowed_action(&p.session, a, &p.resource, &opts), p.request.expected);
+    }
+    group.bench_function("is_allowed_action", |b| {
+        b.iter(|| {
+            let mut allowed = 0u32;
+            for (p, &a) in mix.iter().zip(&found) {
+                allowed += u32::from(engine.is_allowed_action(
+                    black_box(&p.session),
+                    black_box(a),
+                    black_box(&p.resource),
+                    &opts,
+                ));
+            }
+            allowed
+        });
+    });
     group.bench_function("prepared_action_into", |b| {
         b.iter(|| {
             let mut allowed = 0u32;

@@ -7,12 +7,20 @@
 //! callgrind_annotate --inclusive=yes cg.out | head -60
 //! ```
 //!
-//! Workloads: `prepared` (the mix on prepared sessions), `prepared-allow` / `prepared-deny`
-//! (only its allows / denies), `permitted` (`permitted_actions` for each request of the
-//! mix), `json` (the mix from JSON), `floor-json` (the floor's `floor_decide_json` on the
-//! same mix), `allow-N` / `deny-N` (the
-//! allows / the deny of `scaling_distinct` on N rules, e.g. `deny-10000`), `compile-team`
-//! (parse + compile team_tasks), `compile-N` (parse + compile `distinct_pairs(N)`).
+//! Workloads:
+//!
+//! * `prepared` (the mix on prepared sessions), `prepared-allow` / `prepared-deny` (only
+//!   its allows / denies);
+//! * `is-allowed`, `is-allowed-allow`, `is-allowed-deny`: the same through
+//!   `Engine::is_allowed_action` (with `ONE=k` in the environment, request `k` of the mix
+//!   eight times instead);
+//! * `floor`: the floor's `floor_decide` on the mix, prepared;
+//! * `permitted`: `permitted_actions` for each request of the mix;
+//! * `json` (the mix from JSON), `floor-json` (the floor's `floor_decide_json` on it);
+//! * `allow-N` / `deny-N`: the allows / the deny of `scaling_distinct` on N rules, e.g.
+//!   `deny-10000`;
+//! * `compile-team` (parse + compile team_tasks), `compile-N` (parse + compile
+//!   `distinct_pairs(N)`).
 
 use std::error::Error;
 use std::hint::black_box;
@@ -20,7 +28,8 @@ use std::hint::black_box;
 use ordinance::{Engine, Policy, Session};
 use ordinance_benches::workload::{MIX, NOW};
 use ordinance_benches::{
-    distinct_pairs, floor_decide_json, options, prepared_mix, team_tasks_engine, GENERATED_CLAIMS, TEAM_TASKS,
+    distinct_pairs, floor_decide, floor_decide_json, options, prepared_mix, team_tasks_engine, GENERATED_CLAIMS,
+    TEAM_TASKS,
 };
 
 fn main() -> Result<(), Box<dyn Error>> {
@@ -47,6 +56,49 @@ fn main() -> Result<(), Box<dyn Error>> {
                 for p in &mix {
                     allowed +=
                         usize::from(engine.decide_with(black_box(&p.session), p.action, &p.resource, &opts).allowed);
+                }
+            }
+        }
+        "is-allowed" | "is-allowed-allow" | "is-allowed-deny" => {
+            // `Engine::is_allowed_action` on the mix (or its allows / denies); with `ONE=k`
+            // in the environment, request `k` of the mix eight times instead (one path,
+            // perfectly predicted: the cost of that request alone).
+            let engine = team_tasks_engine()?;
+            let keep = |expected: bool| match workload.as_str() {
+                "is-allowed-allow" => expected,
+                "is-allowed-deny" => !expected,
+                _ => true,
+            };
+            let mut mix: Vec<_> = prepared_mix()?.into_iter().filter(|p| keep(p.request.expected)).collect();
+            if let Ok(k) = std::env::var("ONE") {
+                let k: usize = k.parse()?;
+                mix = (0..8)
+                    .map(|_| prepared_mix())
+                    .collect::<Result<Vec<_>, _>>()?
+                    .into_iter()
+                    .filter_map(|m| m.into_iter().nth(k))
+                    .collect();
+            }
+            let mut found = Vec::new();
+            for p in &mix {
+                let a = engine.action(p.action).ok_or("an action of the mix is not declared")?;
+                if engine.is_allowed_action(&p.session, a, &p.resource, &opts) != p.request.expected {
+                    return Err(format!("wrong decision: {}", p.request.name).into());
+                }
+                found.push(a);
+            }
+            for _ in 0..iterations {
+                for (p, &a) in mix.iter().zip(&found) {
+                    allowed +=
+                        usize::from(engine.is_allowed_action(black_box(&p.session), black_box(a), &p.resource, &opts));
+                }
+            }
+        }
+        "floor" => {
+            let inputs = ordinance_benches::floor_bench::floor_inputs()?;
+            for _ in 0..iterations {
+                for (claims, action, task, _) in &inputs {
+                    allowed += usize::from(floor_decide(black_box(claims), black_box(action), black_box(task)));
                 }
             }
         }

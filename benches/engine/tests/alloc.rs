@@ -132,6 +132,22 @@ fn prepared_allow_path_does_not_allocate() {
     assert_eq!(MIX.iter().filter(|r| r.expected).count(), 5);
 }
 
+/// `Engine::is_allowed` builds no `Decision`: no allocation, allow or deny, once the session
+/// and the resource are prepared (the first question prepares them).
+#[test]
+fn is_allowed_does_not_allocate() {
+    let engine = team_tasks_engine().unwrap();
+    let opts = options();
+    for p in &prepared_mix().unwrap() {
+        assert_eq!(engine.is_allowed(&p.session, p.action, &p.resource, &opts), p.request.expected);
+        let (n, allowed) = allocations(|| {
+            engine.is_allowed(black_box(&p.session), black_box(p.action), black_box(&p.resource), &opts)
+        });
+        assert_eq!(allowed, p.request.expected, "{}", p.request.name);
+        assert_eq!(n, 0, "is_allowed allocated {n} time(s): {}", p.request.name);
+    }
+}
+
 /// Allocations of one decision from JSON text (`Engine::decide_json`), per request of the
 /// mix: the claims and resource are read for this one decision, so every value kept is an
 /// allocation. The bound below is the measured count; a change that allocates more per
