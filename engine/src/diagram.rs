@@ -30,7 +30,7 @@
 use crate::engine::Bound;
 use crate::eval::Fault;
 use crate::fast::{Fast, FastEval};
-use crate::plan::{Operand, SlotPlan};
+use crate::plan::{Memo, Operand, SlotPlan};
 
 /// A test as a node reads it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -269,37 +269,14 @@ fn is_fact(test: &Fast) -> bool {
     matches!(test, Fast::Org | Fast::User | Fast::Licensed | Fast::HasPermission(_) | Fast::HasRole(_) | Fast::Const(_))
 }
 
-/// Test values fixed so far while building: bit `i` of `known` once test `i` has one.
-#[derive(Debug, Default, Clone, Copy)]
-struct Known {
-    known: u64,
-    truth: u64,
-    fault: u64,
-}
+/// Test values fixed so far while building: a memo, as a walk fills it.
+type Known = Memo;
 
-impl Known {
-    fn get(&self, test: u8) -> Option<Result<bool, Fault>> {
-        let bit = 1u64 << (test % 64);
-        if self.known & bit == 0 {
-            None
-        } else if self.fault & bit != 0 {
-            Some(Err(Fault))
-        } else {
-            Some(Ok(self.truth & bit != 0))
-        }
-    }
-
-    fn with(self, test: u8, value: Result<bool, Fault>) -> Known {
-        let bit = 1u64 << (test % 64);
-        let mut next = self;
-        next.known |= bit;
-        match value {
-            Ok(true) => next.truth |= bit,
-            Ok(false) => {}
-            Err(Fault) => next.fault |= bit,
-        }
-        next
-    }
+/// `known` with test `test` fixed to `value`.
+fn with(known: Known, test: u8, value: Result<bool, Fault>) -> Known {
+    let mut next = known;
+    next.record(test, value);
+    next
 }
 
 /// One step of the walk on partial knowledge: the answer (allowed or not), or the test it
@@ -315,7 +292,7 @@ fn walk(forbids: &[Vec<Operand>], permits: &[Vec<Operand>], known: &Known) -> St
     // `Ok(Ok(holds))`, `Ok(Err(Fault))`, or `Err(test)` to read next.
     let chain = |operands: &[Operand]| -> Result<Result<bool, Fault>, u8> {
         for op in operands {
-            match known.get(op.test) {
+            match known.value(op.test) {
                 None => return Err(op.test),
                 Some(Err(Fault)) => return Ok(Err(Fault)),
                 Some(Ok(v)) if v == op.negated => return Ok(Ok(false)),
@@ -365,9 +342,9 @@ impl Builder<'_> {
         let read = self.plan.tests().get(usize::from(test))?;
         // The node first, its branches after it (filled in below).
         self.nodes.push(Node { op: Op::of(read, test), next: [DENY; 3] });
-        let then = self.node(known.with(test, Ok(true)))?;
-        let otherwise = self.node(known.with(test, Ok(false)))?;
-        let fault = if is_fact(read) { otherwise } else { self.node(known.with(test, Err(Fault)))? };
+        let then = self.node(with(known, test, Ok(true)))?;
+        let otherwise = self.node(with(known, test, Ok(false)))?;
+        let fault = if is_fact(read) { otherwise } else { self.node(with(known, test, Err(Fault)))? };
         let node = self.nodes.get_mut(at)?;
         (node.next[FALSE], node.next[TRUE], node.next[FAULT]) = (otherwise, then, fault);
         Some(number)

@@ -115,6 +115,33 @@ pub(crate) struct Memo {
     fault: u64,
 }
 
+impl Memo {
+    /// Records test `i`'s value or fault.
+    #[inline(always)]
+    pub fn record(&mut self, i: u8, value: Result<bool, Fault>) {
+        let bit = 1u64 << (i % 64);
+        self.known |= bit;
+        match value {
+            Ok(true) => self.truth |= bit,
+            Ok(false) => {}
+            Err(_) => self.fault |= bit,
+        }
+    }
+
+    /// Test `i`'s recorded value or fault, `None` before it has one.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn value(&self, i: u8) -> Option<Result<bool, Fault>> {
+        let bit = 1u64 << (i % 64);
+        if self.known & bit == 0 {
+            None
+        } else if self.fault & bit != 0 {
+            Some(Err(Fault))
+        } else {
+            Some(Ok(self.truth & bit != 0))
+        }
+    }
+}
+
 #[cfg(not(target_arch = "wasm32"))]
 impl PlannedRule {
     /// The rule's operands, in the order written.
@@ -166,12 +193,7 @@ impl SlotPlan {
             Some(test) => ev.leaf(test),
             None => Err(Fault),
         };
-        memo.known |= bit;
-        match value {
-            Ok(true) => memo.truth |= bit,
-            Ok(false) => {}
-            Err(_) => memo.fault |= bit,
-        }
+        memo.record(i, value);
         value
     }
 

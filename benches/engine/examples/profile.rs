@@ -32,6 +32,18 @@ use ordinance_benches::{
     TEAM_TASKS,
 };
 
+/// Whether a request the mix expects `allowed` is part of `workload`: its allows only for
+/// `…-allow`, its denies only for `…-deny`, all of it otherwise.
+fn kept(workload: &str, allowed: bool) -> bool {
+    if workload.ends_with("-allow") {
+        allowed
+    } else if workload.ends_with("-deny") {
+        !allowed
+    } else {
+        true
+    }
+}
+
 fn main() -> Result<(), Box<dyn Error>> {
     let mut args = std::env::args().skip(1);
     let workload = args.next().unwrap_or_else(|| "prepared".into());
@@ -41,12 +53,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     match workload.as_str() {
         "prepared" | "prepared-allow" | "prepared-deny" => {
             let engine = team_tasks_engine()?;
-            let keep = |expected: bool| match workload.as_str() {
-                "prepared-allow" => expected,
-                "prepared-deny" => !expected,
-                _ => true,
-            };
-            let mix: Vec<_> = prepared_mix()?.into_iter().filter(|p| keep(p.request.expected)).collect();
+            let mix: Vec<_> = prepared_mix()?.into_iter().filter(|p| kept(&workload, p.request.expected)).collect();
             for p in &mix {
                 if engine.decide_with(&p.session, p.action, &p.resource, &opts).allowed != p.request.expected {
                     return Err(format!("wrong decision: {}", p.request.name).into());
@@ -64,12 +71,7 @@ fn main() -> Result<(), Box<dyn Error>> {
             // in the environment, request `k` of the mix eight times instead (one path,
             // perfectly predicted: the cost of that request alone).
             let engine = team_tasks_engine()?;
-            let keep = |expected: bool| match workload.as_str() {
-                "is-allowed-allow" => expected,
-                "is-allowed-deny" => !expected,
-                _ => true,
-            };
-            let mut mix: Vec<_> = prepared_mix()?.into_iter().filter(|p| keep(p.request.expected)).collect();
+            let mut mix: Vec<_> = prepared_mix()?.into_iter().filter(|p| kept(&workload, p.request.expected)).collect();
             if let Ok(k) = std::env::var("ONE") {
                 let k: usize = k.parse()?;
                 mix = (0..8)
