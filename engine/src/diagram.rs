@@ -83,10 +83,10 @@ impl Op {
     }
 }
 
-/// A string of at most [`SHORT`] bytes held in place, zero-padded, so that two are
-/// compared as two 16-byte words each without following a pointer to their bytes: the
-/// ids a diagram compares (`resource.owner_id == user.id`) are copied so once per
-/// prepared session and bound resource. `len` is the length, or [`LONG`] for a longer
+/// A string of at most [`SHORT`] bytes held in place, zero-padded, so that two compare
+/// as two 16-byte words each, without following a pointer to their bytes. The ids a
+/// diagram compares (`resource.owner_id == user.id`) are copied into these once per
+/// prepared session and per bound resource. `len` is the length, or [`LONG`] for a longer
 /// string (compared in full instead), or [`NONE`] for an absent value (a fault).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct ShortText {
