@@ -95,14 +95,24 @@ fn ids_in_rows() -> Vec<&'static str> {
     v
 }
 
-/// The resource `decide` sees for a row read with `to_jsonb`: every column, the serial id
-/// as text (the resource id is a string).
+/// The task `decide` sees for a row of the seed table (see [`row_resource_of`]).
 fn row_resource(row: &Value) -> Value {
+    row_resource_of("task", row)
+}
+
+/// The resource of type `type_name` that `decide` sees for a row read with `to_jsonb`:
+/// every column, the serial id as text (the resource id is a string).
+fn row_resource_of(type_name: &str, row: &Value) -> Value {
     let mut doc = row.as_object().cloned().unwrap();
-    doc.insert("type".into(), json!("task"));
+    doc.insert("type".into(), json!(type_name));
     let id = doc["id"].as_i64().unwrap();
     doc.insert("id".into(), json!(id.to_string()));
     Value::Object(doc)
+}
+
+/// The rows a `SELECT to_jsonb(t) ...` query returns, each as JSON.
+fn json_rows(client: &mut Client, select: &str) -> Vec<Value> {
+    client.query(select, &[]).unwrap().iter().map(|r| r.get::<_, Value>(0)).collect()
 }
 
 fn query_ids(client: &mut impl postgres::GenericClient, sql: &str, params: &[Value]) -> Vec<i64> {
@@ -130,12 +140,7 @@ fn seed_table(client: &mut Client) -> Vec<Value> {
             client.execute(&insert, &[&format!("task {n}"), &description, &(n % 4 == 0), &owner, &by]).unwrap();
         }
     }
-    client
-        .query("SELECT to_jsonb(t) FROM tasks t ORDER BY id", &[])
-        .unwrap()
-        .iter()
-        .map(|r| r.get::<_, Value>(0))
-        .collect()
+    json_rows(client, "SELECT to_jsonb(t) FROM tasks t ORDER BY id")
 }
 
 #[test]
@@ -392,18 +397,8 @@ fn nullable_int_bool_varchar_and_list_columns_filter_as_decide_decides() {
             }
         }
     }
-    let rows: Vec<Value> = client
-        .query("SELECT to_jsonb(t) FROM docs t ORDER BY id", &[])
-        .unwrap()
-        .iter()
-        .map(|r| r.get::<_, Value>(0))
-        .collect();
-    let resource = |row: &Value| {
-        let mut doc = row.as_object().cloned().unwrap();
-        doc.insert("type".into(), json!("doc"));
-        doc.insert("id".into(), json!(doc["id"].as_i64().unwrap().to_string()));
-        Value::Object(doc)
-    };
+    let rows = json_rows(&mut client, "SELECT to_jsonb(t) FROM docs t ORDER BY id");
+    let resource = |row: &Value| row_resource_of("doc", row);
     let claims_list = [
         json!({"sub": "u1"}),
         json!({"sub": "o'brien", "org_id": "org_1", "clearance": 5}),
@@ -487,12 +482,7 @@ fn row_to_row_operators_and_unicode_render_exactly_or_not_at_all() {
             }
         }
     }
-    let rows: Vec<Value> = client
-        .query("SELECT to_jsonb(t) FROM things t ORDER BY id", &[])
-        .unwrap()
-        .iter()
-        .map(|r| r.get::<_, Value>(0))
-        .collect();
+    let rows = json_rows(&mut client, "SELECT to_jsonb(t) FROM things t ORDER BY id");
     let claims_list = [
         json!({"sub": "u1", "p": "a", "k": 3, "ks": [2, 3], "ls": ["a", "b"]}),
         json!({"sub": "a", "p": "😀", "k": "3", "ks": [2, "x"], "ls": []}),
@@ -617,12 +607,7 @@ fn session_features_in_row_level_security_agree_with_decide() {
             }
         }
     }
-    let rows: Vec<Value> = client
-        .query("SELECT to_jsonb(t) - 'touched' FROM docs t ORDER BY id", &[])
-        .unwrap()
-        .iter()
-        .map(|r| r.get::<_, Value>(0))
-        .collect();
+    let rows = json_rows(&mut client, "SELECT to_jsonb(t) - 'touched' FROM docs t ORDER BY id");
     let mut opts = RlsOptions::new("doc", "docs");
     opts.commands = vec![
         (SqlCommand::Select, vec!["view".into()]),
@@ -631,12 +616,7 @@ fn session_features_in_row_level_security_agree_with_decide() {
     ];
     let ddl = row_level_security(&engine, &opts).unwrap();
     client.batch_execute(&ddl).unwrap_or_else(|e| panic!("{e}\n{ddl}"));
-    let resource = |row: &Value| {
-        let mut doc = row.as_object().cloned().unwrap();
-        doc.insert("type".into(), json!("doc"));
-        doc.insert("id".into(), json!(doc["id"].as_i64().unwrap().to_string()));
-        Value::Object(doc)
-    };
+    let resource = |row: &Value| row_resource_of("doc", row);
     let all: Vec<i64> = rows.iter().map(|r| r["id"].as_i64().unwrap()).collect();
     let mut rng = ordinance_postgres_tests::gen::Rng::new(8);
     let (mut sessions_run, mut allowed, mut invalid) = (0, 0, 0);
@@ -827,22 +807,12 @@ fn session_values_in_row_level_security_agree_with_decide() {
             }
         }
     }
-    let rows: Vec<Value> = client
-        .query("SELECT to_jsonb(t) FROM items t ORDER BY id", &[])
-        .unwrap()
-        .iter()
-        .map(|r| r.get::<_, Value>(0))
-        .collect();
+    let rows = json_rows(&mut client, "SELECT to_jsonb(t) FROM items t ORDER BY id");
     let mut opts = RlsOptions::new("item", "items");
     opts.commands = vec![(SqlCommand::Select, vec!["view".into()])];
     let ddl = row_level_security(&engine, &opts).unwrap();
     client.batch_execute(&ddl).unwrap_or_else(|e| panic!("{e}\n{ddl}"));
-    let resource = |row: &Value| {
-        let mut doc = row.as_object().cloned().unwrap();
-        doc.insert("type".into(), json!("item"));
-        doc.insert("id".into(), json!(doc["id"].as_i64().unwrap().to_string()));
-        Value::Object(doc)
-    };
+    let resource = |row: &Value| row_resource_of("item", row);
     let mut rng = ordinance_postgres_tests::gen::Rng::new(21);
     let mut allowed = 0;
     for _ in 0..300 {
@@ -964,18 +934,8 @@ fn each_session_operator_in_row_level_security_agrees_or_is_refused() {
             }
         }
     }
-    let rows: Vec<Value> = client
-        .query("SELECT to_jsonb(t) FROM items t ORDER BY id", &[])
-        .unwrap()
-        .iter()
-        .map(|r| r.get::<_, Value>(0))
-        .collect();
-    let resource = |row: &Value| {
-        let mut doc = row.as_object().cloned().unwrap();
-        doc.insert("type".into(), json!("item"));
-        doc.insert("id".into(), json!(doc["id"].as_i64().unwrap().to_string()));
-        Value::Object(doc)
-    };
+    let rows = json_rows(&mut client, "SELECT to_jsonb(t) FROM items t ORDER BY id");
+    let resource = |row: &Value| row_resource_of("item", row);
     let conditions = [
         "resource.owner.starts_with(user.id)",
         "user.id.ends_with(resource.owner)",
