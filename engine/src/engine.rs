@@ -295,24 +295,16 @@ impl Engine {
                 return plan.allows(&ev);
             }
         }
-        self.allowed_in_general(session, action, resource, opts)
+        let req = Request { session, resource, context, now, pre: None, prepared: None };
+        self.allowed_in_general(&req, action)
     }
 
     /// `Engine::allowed` off its fast path (kept out of line, so the fast path stays
-    /// small): the general decision, without hints.
+    /// small): the general decision on the same request (the same `now`), without hints.
     #[cold]
     #[inline(never)]
-    fn allowed_in_general(
-        &self,
-        session: &Session,
-        action: ActionRef<'_>,
-        resource: &Resource,
-        opts: &Options,
-    ) -> bool {
-        let context = opts.context.as_ref().unwrap_or_else(|| empty_context());
-        let now = opts.now.unwrap_or_else(system_now);
-        let req = Request { session, resource, context, now, pre: None, prepared: None };
-        self.decide_request_parts(&req, Some(action), true, Hints::Skip).is_ok_and(|d| d.allowed)
+    fn allowed_in_general(&self, req: &Request<'_>, action: ActionRef<'_>) -> bool {
+        self.decide_request_parts(req, Some(action), true, Hints::Skip).is_ok_and(|d| d.allowed)
     }
 
     /// [`Engine::decide_action`] into `out`, replacing what it held: the same decision,
