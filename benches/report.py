@@ -150,12 +150,16 @@ def main() -> int:
         rows.append((label, fmt_ns(t), f"≤ {fmt_ns(limit_ns)}", verdict))
 
     ratio("decide/prepared ÷ floor/prepared (root run)", engine, "decide/prepared", "floor/prepared", "≤", 3)
+    ratio("decide/prepared_ref ÷ floor/prepared (root run; the decision borrowed)", engine, "decide/prepared_ref",
+          "floor/prepared", "≤", 3)
     ratio("decide/is_allowed ÷ floor/prepared (root run; yes/no, as the floor)", engine, "decide/is_allowed",
           "floor/prepared", "≤", 3)
     ratio("decide/is_allowed_action ÷ floor/prepared (root run)", engine, "decide/is_allowed_action",
           "floor/prepared", "≤", 3)
     ratio("decide/json ÷ floor/json (root run)", engine, "decide/json", "floor/json", "≤", 1.5)
     ratio("ordinance/prepared ÷ floor/prepared (Cedar run)", cedar, "ordinance/prepared", "floor/prepared", "≤", 3)
+    ratio("ordinance/prepared_ref ÷ floor/prepared (Cedar run)", cedar, "ordinance/prepared_ref", "floor/prepared",
+          "≤", 3)
     ratio("ordinance/is_allowed ÷ floor/prepared (Cedar run)", cedar, "ordinance/is_allowed", "floor/prepared",
           "≤", 3)
     ratio("ordinance/json ÷ floor/json (Cedar run)", cedar, "ordinance/json", "floor/json", "≤", 1.5)

@@ -59,8 +59,8 @@ pub(crate) struct Slot {
     /// The same rules over the slot's distinct tests, when every condition is a chain of
     /// tests (see `plan`).
     pub plan: Option<Box<crate::plan::SlotPlan>>,
-    /// The plan unrolled into one branching program, for `Engine::is_allowed` (`None`:
-    /// no plan, or too large). Kept here rather than in the plan: one pointer fewer to
+    /// The plan unrolled into one branching program, for `Engine::is_allowed` and
+    /// `Engine::decide_ref` (`None`: no plan, or too large). Kept here rather than in the plan: one pointer fewer to
     /// follow before the first test.
     #[cfg(not(target_arch = "wasm32"))]
     pub diagram: Option<crate::diagram::Diagram>,
@@ -299,7 +299,7 @@ impl Program {
                         fast_permits: fp.into(),
                         fast_forbids: ff.into(),
                         #[cfg(not(target_arch = "wasm32"))]
-                        diagram: plan.as_ref().and_then(crate::diagram::Diagram::build),
+                        diagram: plan.as_ref().and_then(|plan| crate::diagram::Diagram::build(plan, &rules)),
                         plan: plan.map(Box::new),
                     }
                 })

@@ -1,6 +1,7 @@
 //! Decision diagrams: the rules of a planned (type, action) pair unrolled, when the policy
 //! is compiled, into one branching program over the pair's tests, for the yes/no question
-//! of [`Engine::is_allowed`](crate::Engine::is_allowed).
+//! of [`Engine::is_allowed`](crate::Engine::is_allowed) and the borrowed decisions of
+//! [`Engine::decide_ref`](crate::Engine::decide_ref).
 //!
 //! A [`SlotPlan`] decides by walking its rules: each forbid, then each permit, each an
 //! `and` chain of tests read through a memo. The walk's next step depends only on the
@@ -10,14 +11,18 @@
 //! no rule loop, no memo and no per-rule fact masks: the straight-line code one would
 //! write by hand for the pair, kept as data.
 //!
-//! The builder ([`walk`]) keeps the plan's semantics for the answer: allowed iff no forbid
-//! holds or faults (a fault denies: fail closed) and a permit holds. A forbid's operands
-//! are read strictly left to right (whether its first operand that is not true is false or
-//! faults decides between no match and a deny); a permit's session facts first (a fault and
-//! a false both mean "no match" there, so the order cannot change its outcome). Which
-//! forbid denies or which permit allows does not change the answer, so the walk stops at
-//! the first that settles it. `engine/tests/differential.rs` and `engine/tests/is_allowed.rs`
-//! hold the answers to `Engine::decide_with` and to the reference interpreter.
+//! The builder ([`walk`]) keeps the plan's semantics: allowed iff no forbid holds or
+//! faults (a fault denies: fail closed) and a permit holds. A forbid's operands are read
+//! strictly left to right (whether its first operand that is not true is false or faults
+//! decides between no match and a deny); a permit's session facts first (a fault and a
+//! false both mean "no match" there, so the order cannot change its outcome). The walk
+//! stops at the first rule that settles the answer, and its end (a [`Settled`] leaf) also says which
+//! rule that was, as `decide_planned` picks it: the first permit that holds, or the first
+//! forbid that holds when no forbid before it faulted. After a fault the answer is a deny
+//! but its reason is not settled (a later forbid that holds takes precedence over the
+//! fault), so that end says only "denied" and a decision there is made the general way.
+//! `engine/tests/differential.rs` and `engine/tests/is_allowed.rs` hold the answers and
+//! the settled decisions to `Engine::decide_with` and to the reference interpreter.
 //!
 //! Unrolling can grow exponentially with the number of tests, so a pair whose diagram
 //! would pass [`MAX_NODES`] nodes keeps the walk. A node reads the usual tests inline
@@ -27,6 +32,9 @@
 //!
 //! (Native builds only: the size-bound WebAssembly build answers through the walk.)
 
+use crate::compile::CompiledRule;
+use crate::decision::Reason;
+use crate::decision_ref::Settled;
 use crate::engine::Bound;
 use crate::eval::Fault;
 use crate::fast::{Fast, FastEval};
@@ -146,33 +154,38 @@ const FALSE: usize = 0;
 const TRUE: usize = 1;
 const FAULT: usize = 2;
 
-/// The most nodes a diagram may have (node numbers are `u16`).
+/// The most nodes a diagram may have (node numbers are `u16`, below [`END`]).
 const MAX_NODES: usize = 2048;
 
 /// Read a test, then go where its value says: `next[FALSE]`, `next[TRUE]` or
-/// `next[FAULT]`, each a later node's number or the answer ([`ALLOW`], [`DENY`]).
+/// `next[FAULT]`, each a later node's number or an end (see [`END`]).
 #[derive(Debug, Clone, Copy)]
 struct Node {
     op: Op,
     next: [u16; 3],
 }
 
-/// A branch that ends the walk with an allow.
-const ALLOW: u16 = u16::MAX;
-/// A branch that ends the walk with a deny.
-const DENY: u16 = u16::MAX - 1;
+/// A branch at or past `END` ends the walk: bit 0 is the answer (1: allowed); for a branch
+/// other than [`FAULTED`], the bits above it number the leaf that settled it (a [`Settled`]).
+const END: u16 = 0x8000;
+/// The end of a walk that met a forbid whose condition faulted: denied, reason unsettled.
+const FAULTED: u16 = u16::MAX - 1;
+/// The most leaves a diagram may have: each numbered below [`FAULTED`].
+const MAX_LEAVES: usize = ((FAULTED - END) / 2) as usize;
 
 /// A planned pair's rules as a branching program, from `start`; every branch goes to a
-/// later node or to an answer, so a walk ends.
+/// later node or to an end, so a walk ends.
 #[derive(Debug, Clone)]
 pub(crate) struct Diagram {
     start: u16,
     nodes: Box<[Node]>,
+    leaves: Box<[Settled]>,
 }
 
 impl Diagram {
-    /// The diagram of `plan`, or `None` when it would be too large.
-    pub fn build(plan: &SlotPlan) -> Option<Diagram> {
+    /// The diagram of `plan`, whose rules are numbered in `rules`, or `None` when it would
+    /// be too large.
+    pub fn build(plan: &SlotPlan, rules: &[CompiledRule]) -> Option<Diagram> {
         // Each rule's operands in the order the walk reads them.
         let forbids: Vec<Vec<Operand>> = plan.forbids.iter().map(|r| r.operands().to_vec()).collect();
         let permits: Vec<Vec<Operand>> = plan
@@ -185,20 +198,43 @@ impl Diagram {
                 facts
             })
             .collect();
-        let mut builder = Builder { plan, forbids: &forbids, permits: &permits, nodes: Vec::new() };
+        let mut builder =
+            Builder { plan, rules, forbids: &forbids, permits: &permits, nodes: Vec::new(), leaves: Vec::new() };
         let start = builder.node(Known::default())?;
-        Some(Diagram { start, nodes: builder.nodes.into() })
+        // The walk steps to a `true` child that is a node as `at + 1`.
+        let falls_through = |(i, n): (usize, &Node)| n.next[TRUE] >= END || usize::from(n.next[TRUE]) == i + 1;
+        if !builder.nodes.iter().enumerate().all(falls_through) {
+            return None;
+        }
+        Some(Diagram { start, nodes: builder.nodes.into(), leaves: builder.leaves.into() })
     }
 
-    /// Whether the rules allow the request `ev` decides.
+    /// Whether an end the walk returned ([`Diagram::walk`]) is an allow.
     #[inline(always)]
-    pub fn allows<'a>(&self, plan: &'a SlotPlan, ev: &FastEval<'a>, ids: Ids<'_>) -> bool {
+    pub fn allowed(end: u16) -> bool {
+        end & 1 == 1
+    }
+
+    /// The settled decision of an end the walk returned, or `None` for a deny whose reason
+    /// the diagram does not settle (a forbid faulted).
+    #[inline(always)]
+    pub fn leaf(&self, end: u16) -> Option<&Settled> {
+        if end == FAULTED {
+            return None;
+        }
+        self.leaves.get(usize::from(end.wrapping_sub(END) >> 1))
+    }
+
+    /// The end of the walk for the request `ev` decides: read it with
+    /// [`Diagram::allowed`] and [`Diagram::leaf`].
+    #[inline(always)]
+    pub fn walk<'a>(&self, plan: &'a SlotPlan, ev: &FastEval<'a>, ids: Ids<'_>) -> u16 {
         let session = ev.general.session;
         let mut at = self.start;
         loop {
-            // Past the nodes is an answer: branches name a node or `ALLOW` or `DENY`, both
-            // past any node (`MAX_NODES`).
-            let Some(node) = self.nodes.get(usize::from(at)) else { return at == ALLOW };
+            // Past the nodes is an end: branches name a node or an end, and every end is
+            // past any node (`MAX_NODES` < `END`).
+            let Some(node) = self.nodes.get(usize::from(at)) else { return at };
             let attr = |slot: u16| match ev.slots.get(usize::from(slot)) {
                 Some(Bound::Str(s)) => Some(s.as_ref()),
                 _ => None,
@@ -234,14 +270,20 @@ impl Diagram {
             };
             // A branch, not an indexed load: the processor predicts it and runs on into the
             // next node instead of waiting for this test's value (measured: the indexed form
-            // was slower on the mix for fewer instructions).
-            at = if branch == TRUE {
-                node.next[TRUE]
+            // was slower on the mix for fewer instructions). A node's `true` child, when it
+            // is a node, is the next one (see `Builder::node`), so that step is `at + 1`: the
+            // next node's address does not wait for a load of this one's branches.
+            if branch == TRUE {
+                let then = node.next[TRUE];
+                if then >= END {
+                    return then;
+                }
+                at += 1;
             } else if branch == FALSE {
-                node.next[FALSE]
+                at = node.next[FALSE];
             } else {
-                node.next[FAULT]
-            };
+                at = node.next[FAULT];
+            }
         }
     }
 }
@@ -279,15 +321,25 @@ fn with(known: Known, test: u8, value: Result<bool, Fault>) -> Known {
     next
 }
 
-/// One step of the walk on partial knowledge: the answer (allowed or not), or the test it
-/// reads next.
+/// How the walk ends, as `decide_planned` would decide: allowed by the permit at this
+/// position, denied by the forbid at this position, denied with no permit, or denied
+/// because a forbid faulted (which forbid and why is left to the general path).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    Permit(usize),
+    Forbid(usize),
+    NoPermit,
+    Faulted,
+}
+
+/// One step of the walk on partial knowledge: how it ends, or the test it reads next.
 enum Step {
-    Done(bool),
+    Done(Outcome),
     Read(u8),
 }
 
-/// Whether the rules allow, on the tests' values in `known`; stops at the first test it
-/// needs that `known` does not have.
+/// How the rules decide on the tests' values in `known`; stops at the first test it needs
+/// that `known` does not have.
 fn walk(forbids: &[Vec<Operand>], permits: &[Vec<Operand>], known: &Known) -> Step {
     // `Ok(Ok(holds))`, `Ok(Err(Fault))`, or `Err(test)` to read next.
     let chain = |operands: &[Operand]| -> Result<Result<bool, Fault>, u8> {
@@ -301,29 +353,32 @@ fn walk(forbids: &[Vec<Operand>], permits: &[Vec<Operand>], known: &Known) -> St
         }
         Ok(Ok(true))
     };
-    for operands in forbids {
+    for (position, operands) in forbids.iter().enumerate() {
         match chain(operands) {
             Err(test) => return Step::Read(test),
             Ok(Ok(false)) => {}
-            // It holds, or it faults: denied (fail closed) whatever the other rules say.
-            Ok(_) => return Step::Done(false),
+            Ok(Ok(true)) => return Step::Done(Outcome::Forbid(position)),
+            // Denied (fail closed) whatever the other rules say.
+            Ok(Err(Fault)) => return Step::Done(Outcome::Faulted),
         }
     }
-    for operands in permits {
+    for (position, operands) in permits.iter().enumerate() {
         match chain(operands) {
             Err(test) => return Step::Read(test),
-            Ok(Ok(true)) => return Step::Done(true),
+            Ok(Ok(true)) => return Step::Done(Outcome::Permit(position)),
             Ok(_) => {}
         }
     }
-    Step::Done(false)
+    Step::Done(Outcome::NoPermit)
 }
 
 struct Builder<'p> {
     plan: &'p SlotPlan,
+    rules: &'p [CompiledRule],
     forbids: &'p [Vec<Operand>],
     permits: &'p [Vec<Operand>],
     nodes: Vec<Node>,
+    leaves: Vec<Settled>,
 }
 
 impl Builder<'_> {
@@ -331,7 +386,7 @@ impl Builder<'_> {
     /// diagram grows too large.
     fn node(&mut self, known: Known) -> Option<u16> {
         let test = match walk(self.forbids, self.permits, &known) {
-            Step::Done(allowed) => return Some(if allowed { ALLOW } else { DENY }),
+            Step::Done(outcome) => return self.end(outcome),
             Step::Read(test) => test,
         };
         if self.nodes.len() >= MAX_NODES {
@@ -340,14 +395,42 @@ impl Builder<'_> {
         let at = self.nodes.len();
         let number = u16::try_from(at).ok()?;
         let read = self.plan.tests().get(usize::from(test))?;
-        // The node first, its branches after it (filled in below).
-        self.nodes.push(Node { op: Op::of(read, test), next: [DENY; 3] });
+        // The node first, its branches after it (filled in below), its `true` child first of
+        // all: when that is a node it is the next one, which the walk relies on.
+        self.nodes.push(Node { op: Op::of(read, test), next: [FAULTED; 3] });
         let then = self.node(with(known, test, Ok(true)))?;
         let otherwise = self.node(with(known, test, Ok(false)))?;
         let fault = if is_fact(read) { otherwise } else { self.node(with(known, test, Err(Fault)))? };
         let node = self.nodes.get_mut(at)?;
         (node.next[FALSE], node.next[TRUE], node.next[FAULT]) = (otherwise, then, fault);
         Some(number)
+    }
+
+    /// The end for `outcome`: its leaf, numbered once.
+    fn end(&mut self, outcome: Outcome) -> Option<u16> {
+        let rule = |planned: Option<&crate::plan::PlannedRule>| self.rules.get(planned?.rule as usize);
+        let leaf = match outcome {
+            Outcome::Faulted => return Some(FAULTED),
+            Outcome::Permit(p) => {
+                let rule = rule(self.plan.permits.get(p))?;
+                Settled { allowed: true, reason: Reason::PERMIT, rule: Some(rule.id.clone()), hint: false }
+            }
+            Outcome::Forbid(f) => {
+                let rule = rule(self.plan.forbids.get(f))?;
+                Settled { allowed: false, reason: rule.deny_reason.clone(), rule: Some(rule.id.clone()), hint: true }
+            }
+            Outcome::NoPermit => Settled { allowed: false, reason: Reason::NO_MATCHING_RULE, rule: None, hint: true },
+        };
+        let number = match self.leaves.iter().position(|l| *l == leaf) {
+            Some(n) => n,
+            None if self.leaves.len() < MAX_LEAVES => {
+                self.leaves.push(leaf);
+                self.leaves.len() - 1
+            }
+            None => return None,
+        };
+        let allowed = u16::from(self.leaves.get(number)?.allowed);
+        Some(END + (u16::try_from(number).ok()? << 1) + allowed)
     }
 }
 
@@ -375,7 +458,15 @@ mod tests {
         }
         let d = diagram(&text, "read");
         assert_eq!(d.nodes.len(), 12);
-        assert!(d.nodes.iter().all(|n| n.next[TRUE] == DENY && n.next[FAULT] == DENY));
+        // Each forbid's `true` ends on its own leaf, naming it; a fault, on the unsettled deny.
+        let forbid = |n: &Node| d.leaf(n.next[TRUE]).filter(|l| !l.allowed && l.hint).and_then(|l| l.rule.clone());
+        let named: Vec<_> = d.nodes.iter().map(|n| forbid(n).unwrap().to_string()).collect();
+        assert_eq!(named, (4..16).map(|line| format!("policy:{line}")).collect::<Vec<_>>());
+        assert!(d.nodes.iter().all(|n| n.next[FAULT] == FAULTED && d.leaf(FAULTED).is_none()));
+        // The last forbid's `false` reaches the permit (line 3), which holds.
+        let last = d.nodes.last().unwrap();
+        assert!(Diagram::allowed(last.next[FALSE]));
+        assert_eq!(d.leaf(last.next[FALSE]).unwrap().rule.as_ref().unwrap(), "policy:3");
     }
 
     #[test]
@@ -400,7 +491,7 @@ mod tests {
     fn every_branch_goes_forward() {
         let d = diagram(TEAM_TASKS, "edit");
         for (i, node) in d.nodes.iter().enumerate() {
-            assert!(node.next.iter().all(|&n| n >= DENY || (usize::from(n) > i && usize::from(n) < d.nodes.len())));
+            assert!(node.next.iter().all(|&n| n >= END || (usize::from(n) > i && usize::from(n) < d.nodes.len())));
         }
     }
 
@@ -410,7 +501,12 @@ mod tests {
         let d = diagram(text, "read");
         // has(p:a): allow or no match, the fault branch shared with the false one.
         assert_eq!((d.start, d.nodes.len()), (0, 1), "{d:?}");
-        assert!(matches!(d.nodes[0], Node { op: Op::Permission { word: 0, bit: 0 }, next: [DENY, ALLOW, DENY] }));
+        let Node { op, next: [no, yes, fault] } = d.nodes[0];
+        assert_eq!(op, Op::Permission { word: 0, bit: 0 });
+        assert_eq!(no, fault);
+        assert!(Diagram::allowed(yes) && !Diagram::allowed(no));
+        assert_eq!(d.leaf(no).map(|l| (l.reason.as_str(), l.hint)), Some(("no_matching_rule", true)));
+        assert_eq!(d.leaf(yes).map(|l| (l.reason.as_str(), l.hint)), Some(("permit", false)));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 use crate::claims::{Session, Validity};
 use crate::compile::{PreparedSession, Program};
 use crate::decision::{Decision, Reason, Requirement};
+use crate::decision_ref::DecisionRef;
 use crate::eval::Evaluator;
 use crate::fast::Needs;
 use crate::limits::Limits;
@@ -157,7 +158,13 @@ impl Engine {
         let context = opts.context.as_ref().unwrap_or_else(|| empty_context());
         let now = opts.now.unwrap_or_else(system_now);
         let req = Request { session, resource, context, now, pre: None, prepared: None };
-        self.decide_request_parts(&req, Some(ActionRef::Name(action)), true, Hints::Fresh)
+        self.decide_one(&req, ActionRef::Name(action))
+    }
+
+    /// The whole decision of `action` on `req`, with its hint.
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+    fn decide_one(&self, req: &Request<'_>, action: ActionRef<'_>) -> Decision {
+        self.decide_request_parts(req, Some(action), true, Hints::Fresh)
             .unwrap_or_else(|_| Decision::deny(Reason::NO_MATCHING_RULE))
     }
 
@@ -213,8 +220,7 @@ impl Engine {
         let context = opts.context.as_ref().unwrap_or_else(|| empty_context());
         let now = opts.now.unwrap_or_else(system_now);
         let req = Request { session, resource, context, now, pre: None, prepared: None };
-        self.decide_request_parts(&req, Some(ActionRef::Found(action)), true, Hints::Fresh)
-            .unwrap_or_else(|_| Decision::deny(Reason::NO_MATCHING_RULE))
+        self.decide_one(&req, ActionRef::Found(action))
     }
 
     /// Whether `session` may do `action` on `resource`: [`Engine::decide_with`]'s
@@ -254,49 +260,172 @@ impl Engine {
         self.allowed(session, ActionRef::Found(action), resource, opts)
     }
 
-    /// [`Engine::is_allowed`]: on the usual request (a session and a resource already
-    /// prepared for this engine, a planned pair) straight to the rules; anything else
+    /// [`Engine::decide_with`]'s decision, borrowed from the engine and the request: its
+    /// `allowed`, reason and rule read without building a [`Decision`], and a deny's
+    /// `missing` hint worked out only when asked for ([`DecisionRef::missing`]). For code
+    /// that decides often and explains seldom: a list of rows, each with a button that shows
+    /// its hint when it is disabled. [`DecisionRef::to_decision`] gives the whole
+    /// [`Decision`], equal to `decide_with`'s on the same request at the same time (`now`
+    /// is read once, here).
+    ///
+    /// On the usual request (a session and a resource already prepared for this engine, a
+    /// pair whose rules unroll into a decision diagram) this costs about as much as
+    /// [`Engine::is_allowed`]; any other is decided in full at once.
+    ///
+    /// ```
+    /// # use ordinance::*;
+    /// let engine = Engine::from_policy_text(r#"
+    ///     permission docs:edit "Edit"
+    ///     resource doc { owner: string }
+    ///     action edit on doc
+    ///     @id("own") permit edit on doc when resource.owner == user.id
+    ///     permit edit on doc when has(docs:edit)
+    /// "#).unwrap();
+    /// let s = Session::from_claims_json(r#"{"sub": "u1", "org_id": "o1"}"#).unwrap();
+    /// let opts = Options::default().at(0);
+    /// let mine = Resource::new("doc").with_attr("owner", "u1");
+    /// let d = engine.decide_ref(&s, "edit", &mine, &opts);
+    /// assert!(d.allowed());
+    /// assert_eq!((d.reason().as_str(), d.rule().map(|r| r.as_str())), ("permit", Some("own")));
+    ///
+    /// let theirs = Resource::new("doc").with_attr("owner", "u2");
+    /// let d = engine.decide_ref(&s, "edit", &theirs, &opts);
+    /// assert!(!d.allowed());
+    /// assert_eq!(d.reason(), "no_matching_rule");
+    /// assert_eq!(d.missing()[0].to_string(), "requires the `docs:edit` permission");
+    /// assert_eq!(d.to_decision(), engine.decide_with(&s, "edit", &theirs, &opts));
+    /// ```
+    pub fn decide_ref<'a>(
+        &'a self,
+        session: &'a Session,
+        action: &'a str,
+        resource: &'a Resource,
+        opts: &'a Options,
+    ) -> DecisionRef<'a> {
+        self.decision_ref(session, ActionRef::Name(action), resource, opts)
+    }
+
+    /// [`Engine::decide_ref`] for an action found by [`Engine::action`]: the decision of
+    /// [`Engine::decide_action`], borrowed.
+    ///
+    /// ```
+    /// # use ordinance::*;
+    /// let engine = Engine::from_policy_text(
+    ///     "resource doc {}\naction read on doc\npermit read on doc when user").unwrap();
+    /// let read = engine.action("read").unwrap();
+    /// let (doc, opts) = (Resource::new("doc"), Options::default().at(0));
+    /// let anonymous = Session::from_claims_json("{}").unwrap();
+    /// let d = engine.decide_action_ref(&anonymous, read, &doc, &opts);
+    /// assert_eq!(d.to_decision(), engine.decide_action(&anonymous, read, &doc, &opts));
+    /// assert_eq!(d.missing()[0].kind, "sign_in");
+    /// ```
+    pub fn decide_action_ref<'a>(
+        &'a self,
+        session: &'a Session,
+        action: ActionId,
+        resource: &'a Resource,
+        opts: &'a Options,
+    ) -> DecisionRef<'a> {
+        self.decision_ref(session, ActionRef::Found(action), resource, opts)
+    }
+
+    /// [`Engine::decide_ref`]: settled by the pair's diagram when the request takes the
+    /// fast path and the walk ends on a leaf, else decided in full.
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+    fn decision_ref<'a>(
+        &'a self,
+        session: &'a Session,
+        action: ActionRef<'a>,
+        resource: &'a Resource,
+        opts: &'a Options,
+    ) -> DecisionRef<'a> {
+        let now = opts.now.unwrap_or_else(system_now);
+        let context = opts.context.as_ref().unwrap_or_else(|| empty_context());
+        #[cfg(not(target_arch = "wasm32"))]
+        if let Answer::End(slot, end) = self.fast_answer(session, action, resource, now, context) {
+            if let Some(leaf) = slot.diagram.as_ref().and_then(|d| d.leaf(end)) {
+                let program = &self.inner.program;
+                return DecisionRef::settled(leaf, Pending { program, session, resource, context, slot });
+            }
+        }
+        let req = Request { session, resource, context, now, pre: None, prepared: None };
+        DecisionRef::whole(self.decide_in_general(&req, action))
+    }
+
+    /// `Engine::decision_ref` off its fast path (kept out of line, so the fast path stays
+    /// small).
+    #[cold]
+    #[inline(never)]
+    fn decide_in_general(&self, req: &Request<'_>, action: ActionRef<'_>) -> Decision {
+        self.decide_one(req, action)
+    }
+
+    /// [`Engine::is_allowed`]: on the usual request straight to the rules; anything else
     /// through the general path, without hints.
     #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
     fn allowed(&self, session: &Session, action: ActionRef<'_>, resource: &Resource, opts: &Options) -> bool {
-        let program = &self.inner.program;
         let now = opts.now.unwrap_or_else(system_now);
         let context = opts.context.as_ref().unwrap_or_else(|| empty_context());
+        match self.fast_answer(session, action, resource, now, context) {
+            #[cfg(not(target_arch = "wasm32"))]
+            Answer::End(_, end) => crate::diagram::Diagram::allowed(end),
+            Answer::Allowed(allowed) => allowed,
+            Answer::General => {
+                let req = Request { session, resource, context, now, pre: None, prepared: None };
+                self.allowed_in_general(&req, action)
+            }
+        }
+    }
+
+    /// The answer on the usual request (a session and a resource already prepared for this
+    /// engine, a planned pair), straight from the rules: the end of the pair's diagram, or
+    /// the plan's walk where it has none; [`Answer::General`] for any other request.
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+    fn fast_answer<'a>(
+        &'a self,
+        session: &Session,
+        action: ActionRef<'_>,
+        resource: &Resource,
+        now: i64,
+        context: &Context,
+    ) -> Answer<'a> {
+        let program = &self.inner.program;
         let prepared = session.prepared.get_or_init(|| program.prepare(session));
         let binding = resource.binding.get_or_init(|| Binding::new(program, resource));
         let index = match action {
             ActionRef::Name(name) => program.action_index.get(name),
             ActionRef::Found(id) => (id.program == program.id).then_some(id.index),
         };
-        if let (true, &Ok(licensed), Some(t), Ok(slots), Some(a)) = (
+        let (true, &Ok(licensed), Some(t), Ok(slots), Some(a)) = (
             prepared.engine_id == program.id && binding.program_id == program.id,
             &prepared.licensed,
             binding.type_index,
             &binding.slots,
             index,
-        ) {
-            let slot = program.index.get(t as usize * program.n_actions + a as usize);
-            if let Some((slot, plan)) = slot.filter(|s| s.declared).and_then(|s| Some((s, s.plan.as_deref()?))) {
-                #[cfg(not(target_arch = "wasm32"))]
-                let valid = prepared.valid_at(now);
-                #[cfg(target_arch = "wasm32")]
-                let valid = session.validity(now, LEEWAY_SECONDS) == Validity::Valid;
-                if !valid {
-                    return false;
-                }
-                let general = Evaluator { session, permissions: &prepared.permissions, licensed, resource, context };
-                let ev = crate::fast::FastEval { general, slots };
-                #[cfg(not(target_arch = "wasm32"))]
-                if let Some(diagram) = &slot.diagram {
-                    let [user, org] = &prepared.ids;
-                    let ids = crate::diagram::Ids { attrs: &binding.ids, user, org };
-                    return diagram.allows(plan, &ev, ids);
-                }
-                return plan.allows(&ev);
-            }
+        ) else {
+            return Answer::General;
+        };
+        let slot = program.index.get(t as usize * program.n_actions + a as usize);
+        let Some((slot, plan)) = slot.filter(|s| s.declared).and_then(|s| Some((s, s.plan.as_deref()?))) else {
+            return Answer::General;
+        };
+        #[cfg(not(target_arch = "wasm32"))]
+        let valid = prepared.valid_at(now);
+        #[cfg(target_arch = "wasm32")]
+        let valid = session.validity(now, LEEWAY_SECONDS) == Validity::Valid;
+        if !valid {
+            // Denied: the general path says why (expired, or not yet valid).
+            return Answer::General;
         }
-        let req = Request { session, resource, context, now, pre: None, prepared: None };
-        self.allowed_in_general(&req, action)
+        let general = Evaluator { session, permissions: &prepared.permissions, licensed, resource, context };
+        let ev = crate::fast::FastEval { general, slots };
+        #[cfg(not(target_arch = "wasm32"))]
+        if let Some(diagram) = &slot.diagram {
+            let [user, org] = &prepared.ids;
+            let ids = crate::diagram::Ids { attrs: &binding.ids, user, org };
+            return Answer::End(slot, diagram.walk(plan, &ev, ids));
+        }
+        Answer::Allowed(plan.allows(&ev))
     }
 
     /// `Engine::allowed` off its fast path (kept out of line, so the fast path stays
@@ -798,9 +927,55 @@ pub struct ActionId {
 
 /// The action of a request: as named, or found beforehand.
 #[derive(Clone, Copy)]
-enum ActionRef<'a> {
+pub(crate) enum ActionRef<'a> {
     Name(&'a str),
     Found(ActionId),
+}
+
+/// How far [`Engine::fast_answer`] got.
+enum Answer<'a> {
+    /// The end of the walk down the diagram of the pair's slot.
+    #[cfg(not(target_arch = "wasm32"))]
+    End(&'a crate::compile::Slot, u16),
+    /// The answer of the plan's walk (a pair without a diagram).
+    Allowed(bool),
+    /// Off the fast path: the general path decides.
+    General,
+}
+
+/// A request a decision diagram settled, kept by a [`DecisionRef`] to work out the rest of
+/// its decision (the `missing` hint) when asked: the pair's rules on the same session,
+/// resource and context.
+#[derive(Clone, Copy)]
+#[cfg_attr(target_arch = "wasm32", allow(dead_code))] // no diagrams there
+pub(crate) struct Pending<'a> {
+    program: &'a Program,
+    session: &'a Session,
+    resource: &'a Resource,
+    context: &'a Context,
+    slot: &'a crate::compile::Slot,
+}
+
+#[cfg_attr(target_arch = "wasm32", allow(dead_code))]
+impl Pending<'_> {
+    /// The whole decision, as [`Engine::decide_with`] makes it: the request passed its
+    /// checks on the way to the diagram (the token's times, the session prepared and the
+    /// resource bound for this engine), so what is left is the pair's rules.
+    pub(crate) fn decide(&self) -> Decision {
+        let Pending { program, session, resource, context, slot } = *self;
+        // Both caches were filled for this engine before the walk, and cannot change while
+        // borrowed; were they not, the request would be denied (fail closed).
+        match (session.prepared.get(), resource.binding.get()) {
+            (
+                Some(PreparedSession { permissions, licensed: Ok(licensed), .. }),
+                Some(Binding { slots: Ok(slots), .. }),
+            ) => {
+                let general = Evaluator { session, permissions, licensed: *licensed, resource, context };
+                decide_slot(program, &crate::fast::FastEval { general, slots }, slot, Hints::Fresh)
+            }
+            _ => Decision::deny(Reason::NO_MATCHING_RULE),
+        }
+    }
 }
 
 /// The deny of an action the resource's type does not declare.

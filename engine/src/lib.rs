@@ -67,6 +67,7 @@ mod claims;
 mod claims_v2;
 mod compile;
 mod decision;
+mod decision_ref;
 #[cfg(not(target_arch = "wasm32"))]
 mod diagram;
 mod engine;
@@ -89,6 +90,7 @@ mod watch;
 pub use authzen::{authzen_decision, Directory, MAX_DIRECTORY_BYTES};
 pub use claims::{ClaimsError, Session};
 pub use decision::{Decision, Reason, Requirement, RuleId, SharedStr};
+pub use decision_ref::DecisionRef;
 pub use engine::{ActionId, Engine, Options, LEEWAY_SECONDS};
 pub use explain::{Explanation, RuleTrace};
 pub use filter::{row_level_security, Filter, FilterError, RlsOptions, SqlCommand, SqlFilter, SqlOptions};

@@ -9,6 +9,8 @@
 //! * `floor/json`: `floor_decide_json` from the raw claims and resource JSON.
 //! * `ordinance/prepared`: `Engine::decide_with` on `Session`s and `Resource`s built
 //!   beforehand (`policies/team_tasks.ord`, fixed `now`, no context).
+//! * `ordinance/prepared_ref`: `Engine::decide_ref` on the same: the same decisions,
+//!   borrowed (allowed, reason and rule in place; a deny's hint only when asked for).
 //! * `ordinance/is_allowed`: `Engine::is_allowed` on the same: the yes/no answer the floor
 //!   gives, without the `Decision` (reason, rule, hint).
 //! * `ordinance/json`: `Engine::decide_json` from the raw claims and resource JSON.
@@ -60,6 +62,8 @@ fn ordinance(c: &mut Criterion) {
         let d = engine.decide_json(r.claims, r.action, r.resource, None, Some(NOW));
         assert_eq!(d.allowed, r.expected, "{}", r.name);
         assert_eq!(engine.is_allowed(session, r.action, resource, &opts), r.expected, "{}", r.name);
+        let borrowed = engine.decide_ref(session, r.action, resource, &opts);
+        assert!(borrowed == engine.decide_with(session, r.action, resource, &opts), "{}", r.name);
     }
 
     let mut group = c.benchmark_group("ordinance");
@@ -70,6 +74,16 @@ fn ordinance(c: &mut Criterion) {
             for (session, resource, r) in &prepared {
                 let d = engine.decide_with(black_box(session), black_box(r.action), black_box(resource), &opts);
                 allowed += u32::from(d.allowed);
+            }
+            allowed
+        });
+    });
+    group.bench_function("prepared_ref", |b| {
+        b.iter(|| {
+            let mut allowed = 0u32;
+            for (session, resource, r) in &prepared {
+                let d = engine.decide_ref(black_box(session), black_box(r.action), black_box(resource), &opts);
+                allowed += u32::from(black_box(&d).allowed());
             }
             allowed
         });

@@ -10,6 +10,7 @@
 //! | `decide/prepared`, `floor/prepared` | the 8 requests of `workload::MIX` on sessions and resources built beforehand | 8 |
 //! | `decide/prepared_allows`, `decide/prepared_denies` | the 5 allows / the 3 denies of the mix, prepared | 5 / 3 |
 //! | `decide/prepared_action_into` | the mix, prepared, with `Engine::action` looked up beforehand and `decide_action_into` one `Decision` | 8 |
+//! | `decide/prepared_ref` | the mix, prepared, through `Engine::decide_ref`: the decision borrowed, its `missing` hint not asked for | 8 |
 //! | `decide/is_allowed` | the mix, prepared, through `Engine::is_allowed`: the yes/no answer (the floor's), no `Decision` | 8 |
 //! | `decide/is_allowed_action` | the same with `Engine::action` looked up beforehand (`is_allowed_action`) | 8 |
 //! | `decide/json`, `floor/json` | the same 8 from the raw claims JSON and resource JSON | 8 |
@@ -83,6 +84,24 @@ fn decide(c: &mut Criterion) {
             });
         });
     }
+    // The same mix through `Engine::decide_ref`: the same decisions, borrowed (allowed,
+    // reason and rule in place; a deny's hint worked out only when asked for, which this
+    // loop does not). Each one is made whole (`black_box` on it) and its `allowed` read.
+    for p in &mix {
+        let d = engine.decide_ref(&p.session, p.action, &p.resource, &opts);
+        assert!(d == engine.decide_with(&p.session, p.action, &p.resource, &opts), "{}", p.request.name);
+    }
+    group.throughput(elements(MIX.len()));
+    group.bench_function("prepared_ref", |b| {
+        b.iter(|| {
+            let mut allowed = 0u32;
+            for p in &mix {
+                let d = engine.decide_ref(black_box(&p.session), black_box(p.action), black_box(&p.resource), &opts);
+                allowed += u32::from(black_box(&d).allowed());
+            }
+            allowed
+        });
+    });
     // The same mix through the yes/no question (`Engine::is_allowed`: no `Decision`, so no
     // reason, rule or hint), the action by name as the floor takes it, then found once.
     for p in &mix {

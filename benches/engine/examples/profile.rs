@@ -14,6 +14,8 @@
 //! * `is-allowed`, `is-allowed-allow`, `is-allowed-deny`: the same through
 //!   `Engine::is_allowed_action` (with `ONE=k` in the environment, request `k` of the mix
 //!   eight times instead);
+//! * `decide-ref`, `decide-ref-allow`, `decide-ref-deny`: the same through
+//!   `Engine::decide_ref` (the decision borrowed);
 //! * `floor`: the floor's `floor_decide` on the mix, prepared;
 //! * `permitted`: `permitted_actions` for each request of the mix;
 //! * `json` (the mix from JSON), `floor-json` (the floor's `floor_decide_json` on it);
@@ -93,6 +95,24 @@ fn main() -> Result<(), Box<dyn Error>> {
                 for (p, &a) in mix.iter().zip(&found) {
                     allowed +=
                         usize::from(engine.is_allowed_action(black_box(&p.session), black_box(a), &p.resource, &opts));
+                }
+            }
+        }
+        "decide-ref" | "decide-ref-allow" | "decide-ref-deny" => {
+            // `Engine::decide_ref` on the mix (or its allows / denies): the decision
+            // borrowed, as the benchmark `decide/prepared_ref` makes it.
+            let engine = team_tasks_engine()?;
+            let mix: Vec<_> = prepared_mix()?.into_iter().filter(|p| kept(&workload, p.request.expected)).collect();
+            for p in &mix {
+                let d = engine.decide_ref(&p.session, p.action, &p.resource, &opts);
+                if d != engine.decide_with(&p.session, p.action, &p.resource, &opts) {
+                    return Err(format!("wrong decision: {}", p.request.name).into());
+                }
+            }
+            for _ in 0..iterations {
+                for p in &mix {
+                    let d = engine.decide_ref(black_box(&p.session), p.action, &p.resource, &opts);
+                    allowed += usize::from(black_box(&d).allowed());
                 }
             }
         }
