@@ -130,7 +130,7 @@ impl<'a> DecisionRef<'a> {
     /// # let engine = Engine::from_policy_text("resource doc {}\naction read on doc\npermit read on doc when user").unwrap();
     /// # let (s, opts) = (Session::from_claims_json(r#"{"sub": "u"}"#).unwrap(), Options::default().at(0));
     /// let folder = Resource::new("folder");
-/// let d = engine.decide_ref(&s, "read", &folder, &opts);
+    /// let d = engine.decide_ref(&s, "read", &folder, &opts);
     /// assert_eq!(d.reason(), "unknown_resource_type");
     /// assert!(d.error().unwrap().contains("folder"));
     /// ```
