@@ -303,6 +303,24 @@ fn agrees_with_reference(text: &str, requests: Vec<Request>) -> Result<(), TestC
             fast.allowed,
             "is_allowed, another engine"
         );
+        // The borrowed decision: the same fields, read in place, and the same hint and
+        // whole decision when asked for; on both engines, by name and by id.
+        let mut borrowed = vec![
+            ("decide_ref", engine.decide_ref(&session, action, &resource, &opts)),
+            ("decide_ref, another engine", other.decide_ref(&session, action, &resource, &opts)),
+        ];
+        if let Some(id) = engine.action(action) {
+            borrowed.push(("decide_action_ref", engine.decide_action_ref(&session, id, &resource, &opts)));
+        }
+        for (what, d) in borrowed {
+            let settled = (d.allowed(), d.reason(), d.rule(), d.error());
+            let want = (fast.allowed, &fast.reason, fast.rule.as_ref(), fast.error.as_deref());
+            prop_assert_eq!(settled, want, "{}; policy:\n{}\nclaims {}", what, text, claims);
+            prop_assert_eq!(&d.missing(), &fast.missing, "{}: missing", what);
+            prop_assert_eq!(&d.to_decision(), &fast, "{}: to_decision", what);
+            prop_assert!(d == fast, "{}: ==", what);
+            prop_assert_eq!(&ordinance::Decision::from(d), &fast, "{}: Decision::from", what);
+        }
         let (allowed, reason, rule) = reference_decide(&policy, &session, action, &resource, &context, 1_000);
         prop_assert_eq!(fast.allowed, allowed, "policy:\n{}\nclaims {}", text, claims);
         prop_assert_eq!(fast.reason.as_str(), reason.as_str(), "policy:\n{}\nclaims {}", text, claims);

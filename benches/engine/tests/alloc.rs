@@ -132,6 +132,27 @@ fn prepared_allow_path_does_not_allocate() {
     assert_eq!(MIX.iter().filter(|r| r.expected).count(), 5);
 }
 
+/// `Engine::decide_ref` borrows its decision: no allocation, allow or deny, until a deny's
+/// hint is asked for (which builds the `missing` list, as `decide_with` does).
+#[test]
+fn decide_ref_does_not_allocate_until_the_hint_is_asked_for() {
+    let engine = team_tasks_engine().unwrap();
+    let opts = options();
+    for p in &prepared_mix().unwrap() {
+        let whole = engine.decide_with(&p.session, p.action, &p.resource, &opts);
+        let (n, (allowed, reason)) = allocations(|| {
+            let d = engine.decide_ref(black_box(&p.session), black_box(p.action), black_box(&p.resource), &opts);
+            (d.allowed(), d.reason().len())
+        });
+        assert_eq!((allowed, reason), (p.request.expected, whole.reason.len()), "{}", p.request.name);
+        assert_eq!(n, 0, "decide_ref allocated {n} time(s): {}", p.request.name);
+        let d = engine.decide_ref(&p.session, p.action, &p.resource, &opts);
+        let (n, missing) = allocations(|| d.missing());
+        assert_eq!(missing, whole.missing);
+        assert_eq!(n, usize::from(!whole.missing.is_empty()), "the hint of {}", p.request.name);
+    }
+}
+
 /// `Engine::is_allowed` builds no `Decision`: no allocation, allow or deny, once the session
 /// and the resource are prepared (the first question prepares them).
 #[test]
