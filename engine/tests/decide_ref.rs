@@ -59,7 +59,12 @@ fn requests_off_the_fast_path_are_decided_whole() {
     let cases = [
         (session(json!({"sub": "u", "exp": 10})), "read", doc.clone(), "session_expired"),
         (session(json!({"sub": "u", "nbf": 5_000})), "read", doc.clone(), "session_not_yet_valid"),
-        (session(json!({"sub": "u", "org_id": "o", "org_metadata": {"isLicensed": "yes"}})), "read", doc.clone(), "invalid_claims"),
+        (
+            session(json!({"sub": "u", "org_id": "o", "org_metadata": {"isLicensed": "yes"}})),
+            "read",
+            doc.clone(),
+            "invalid_claims",
+        ),
         (session(json!({"sub": "u"})), "write", doc.clone(), "unknown_action"),
         (session(json!({"sub": "u"})), "read", Resource::new("folder"), "unknown_resource_type"),
         (session(json!({"sub": "u"})), "read", Resource::new("doc").with_attr("owner", 3), "invalid_resource"),
@@ -86,7 +91,10 @@ fn the_hint_is_worked_out_on_the_request_decided() {
     // Asked for after the token expired: the hint is the one of the request decided at 50.
     assert_eq!(d.missing(), engine.decide_with(&s, "read", &doc, &opts).missing);
     assert_eq!(d.missing()[0].to_string(), "requires the `docs:read` permission");
-    assert_eq!(format!("{d:?}"), r#"DecisionRef { allowed: false, reason: "no_matching_rule", rule: None, error: None, .. }"#);
+    assert_eq!(
+        format!("{d:?}"),
+        r#"DecisionRef { allowed: false, reason: "no_matching_rule", rule: None, error: None, .. }"#
+    );
 }
 
 #[test]
