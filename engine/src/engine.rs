@@ -369,6 +369,8 @@ impl Engine {
         match self.fast_answer(session, action, resource, now, context) {
             #[cfg(not(target_arch = "wasm32"))]
             Answer::End(_, end) => crate::diagram::Diagram::allowed(end),
+            #[cfg(target_arch = "wasm32")]
+            Answer::End(..) => false,
             Answer::Allowed(allowed) => allowed,
             Answer::General => {
                 let req = Request { session, resource, context, now, pre: None, prepared: None };
@@ -425,6 +427,8 @@ impl Engine {
             let ids = crate::diagram::Ids { attrs: &binding.ids, user, org };
             return Answer::End(slot, diagram.walk(plan, &ev, ids));
         }
+        #[cfg(target_arch = "wasm32")]
+        let _ = slot;
         Answer::Allowed(plan.allows(&ev))
     }
 
@@ -935,7 +939,7 @@ pub(crate) enum ActionRef<'a> {
 /// How far [`Engine::fast_answer`] got.
 enum Answer<'a> {
     /// The end of the walk down the diagram of the pair's slot.
-    #[cfg(not(target_arch = "wasm32"))]
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))] // no diagrams there
     End(&'a crate::compile::Slot, u16),
     /// The answer of the plan's walk (a pair without a diagram).
     Allowed(bool),
