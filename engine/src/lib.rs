@@ -45,8 +45,9 @@
 //!   (errors: [`ClaimsError`]).
 //! - [`Resource`] and [`Context`]: what is acted on, and facts about the request.
 //! - [`Engine`]: the compiled policy; [`Engine::decide`], [`Engine::permitted_actions`],
-//!   [`Engine::explain`], and [`Engine::is_allowed`] for the yes/no answer alone (no
-//!   [`Decision`] built: the fastest question).
+//!   [`Engine::explain`], [`Engine::decide_ref`] for the same decision borrowed (a
+//!   [`DecisionRef`]: reason and rule read in place, a deny's hint worked out when asked
+//!   for), and [`Engine::is_allowed`] for the yes/no answer alone (the fastest question).
 //! - [`Decision`]: `allowed`, a stable [`Reason`] code, the deciding [`RuleId`], and the
 //!   [`Requirement`]s a deny is `missing`.
 //! - [`SharedEngine`]: replace the policy of a running service atomically; every decision

@@ -46,9 +46,10 @@ fn at_repository_root() {
 }
 
 /// README.md, "Rust": decide, the buttons, many decisions on one action, the yes/no
-/// answer.
+/// answer, the borrowed decisions.
 #[rustfmt::skip]
-fn readme_decide(verified_claims_json: &str) -> Result<(ordinance::Decision, Vec<String>, usize), AppError> {
+fn readme_decide(verified_claims_json: &str) -> Result<(ordinance::Decision, Vec<String>, usize, Vec<String>), AppError> {
+    let mut hints = Vec::new();
     let rows = [
         ordinance::Resource::from_json(r#"{"type": "task", "owner_id": "org_1", "created_by_id": "user_2"}"#)?,
         ordinance::Resource::from_json(r#"{"type": "task", "owner_id": "org_1", "created_by_id": "user_9"}"#)?,
@@ -78,8 +79,17 @@ fn readme_decide(verified_claims_json: &str) -> Result<(ordinance::Decision, Vec
         // Only the answer (a list filter, a guard): no `Decision` built, no allocation.
         let opts = Options::default();
         let editable: Vec<&Resource> = rows.iter().filter(|row| engine.is_allowed(&session, "edit", row, &opts)).collect();
+
+        // A button per row: the decision borrowed (reason and rule in place, no allocation),
+        // the hint worked out only for the rows whose button is disabled.
+        for row in &rows {
+            let d = engine.decide_ref(&session, "edit", row, &opts);
+            if !d.allowed() {
+                hints.push(format!("{}: {}", d.reason(), d.missing()[0])); // "no_matching_rule: requires the ..."
+            }
+        }
         // end example
-        Ok((d, buttons, editable.len()))
+        Ok((d, buttons, editable.len(), hints))
     }
 }
 
@@ -87,7 +97,8 @@ fn readme_decide(verified_claims_json: &str) -> Result<(ordinance::Decision, Vec
 fn readme_decide_runs_as_shown() {
     let member =
         r#"{"sub": "user_2", "org_id": "org_1", "org_role": "org:member", "org_metadata": {"isLicensed": true}}"#;
-    let (last, buttons, editable) = readme_decide(member).unwrap();
+    let (last, buttons, editable, hints) = readme_decide(member).unwrap();
+    assert_eq!(hints, ["no_matching_rule: requires the `org:tasks:manage` permission"]);
     assert_eq!(buttons, ["view", "create", "edit", "complete", "delete"]);
     assert!(!last.allowed, "the last row was created by someone else: {last:?}");
     assert_eq!(editable, 1, "a member may edit the row they created, not the other");
