@@ -33,6 +33,8 @@ use crate::engine::Pending;
 /// ```
 #[derive(Clone)]
 pub struct DecisionRef<'a> {
+    /// The decision's `allowed`, apart from where the rest is: read without a branch.
+    allowed: bool,
     inner: Inner<'a>,
 }
 
@@ -61,11 +63,11 @@ impl<'a> DecisionRef<'a> {
     #[cfg(not(target_arch = "wasm32"))]
     #[inline(always)]
     pub(crate) fn settled(leaf: &'a Settled, request: Pending<'a>) -> DecisionRef<'a> {
-        DecisionRef { inner: Inner::Settled { leaf, request } }
+        DecisionRef { allowed: leaf.allowed, inner: Inner::Settled { leaf, request } }
     }
 
     pub(crate) fn whole(decision: Decision) -> DecisionRef<'a> {
-        DecisionRef { inner: Inner::Whole(decision) }
+        DecisionRef { allowed: decision.allowed, inner: Inner::Whole(decision) }
     }
 
     /// Whether the action may go ahead ([`Decision::allowed`]).
@@ -79,10 +81,7 @@ impl<'a> DecisionRef<'a> {
     /// ```
     #[inline]
     pub fn allowed(&self) -> bool {
-        match &self.inner {
-            Inner::Settled { leaf, .. } => leaf.allowed,
-            Inner::Whole(d) => d.allowed,
-        }
+        self.allowed
     }
 
     /// The machine code of why ([`Decision::reason`]).
@@ -196,7 +195,7 @@ impl From<DecisionRef<'_>> for Decision {
     fn from(decision: DecisionRef<'_>) -> Decision {
         match decision.inner {
             Inner::Whole(d) => d,
-            settled @ Inner::Settled { .. } => DecisionRef { inner: settled }.to_decision(),
+            settled @ Inner::Settled { .. } => DecisionRef { inner: settled, ..decision }.to_decision(),
         }
     }
 }

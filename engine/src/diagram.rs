@@ -219,9 +219,7 @@ impl Diagram {
     /// the diagram does not settle (a forbid faulted).
     #[inline(always)]
     pub fn leaf(&self, end: u16) -> Option<&Settled> {
-        if end == FAULTED {
-            return None;
-        }
+        // `FAULTED` numbers no leaf: it is past the last one (`MAX_LEAVES`).
         self.leaves.get(usize::from(end.wrapping_sub(END) >> 1))
     }
 

@@ -342,8 +342,8 @@ impl Engine {
         let now = opts.now.unwrap_or_else(system_now);
         let context = opts.context.as_ref().unwrap_or_else(|| empty_context());
         #[cfg(not(target_arch = "wasm32"))]
-        if let Answer::End(slot, end) = self.fast_answer(session, action, resource, now, context) {
-            if let Some(leaf) = slot.diagram.as_ref().and_then(|d| d.leaf(end)) {
+        if let Answer::End(slot, diagram, end) = self.fast_answer(session, action, resource, now, context) {
+            if let Some(leaf) = diagram.leaf(end) {
                 let program = &self.inner.program;
                 return DecisionRef::settled(leaf, Pending { program, session, resource, context, slot });
             }
@@ -368,7 +368,7 @@ impl Engine {
         let context = opts.context.as_ref().unwrap_or_else(|| empty_context());
         match self.fast_answer(session, action, resource, now, context) {
             #[cfg(not(target_arch = "wasm32"))]
-            Answer::End(_, end) => crate::diagram::Diagram::allowed(end),
+            Answer::End(_, _, end) => crate::diagram::Diagram::allowed(end),
             #[cfg(target_arch = "wasm32")]
             Answer::End(..) => false,
             Answer::Allowed(allowed) => allowed,
@@ -425,7 +425,7 @@ impl Engine {
         if let Some(diagram) = &slot.diagram {
             let [user, org] = &prepared.ids;
             let ids = crate::diagram::Ids { attrs: &binding.ids, user, org };
-            return Answer::End(slot, diagram.walk(plan, &ev, ids));
+            return Answer::End(slot, diagram, diagram.walk(plan, &ev, ids));
         }
         #[cfg(target_arch = "wasm32")]
         let _ = slot;
@@ -939,8 +939,12 @@ pub(crate) enum ActionRef<'a> {
 /// How far [`Engine::fast_answer`] got.
 enum Answer<'a> {
     /// The end of the walk down the diagram of the pair's slot.
-    #[cfg_attr(target_arch = "wasm32", allow(dead_code))] // no diagrams there
-    End(&'a crate::compile::Slot, u16),
+    #[cfg(not(target_arch = "wasm32"))]
+    End(&'a crate::compile::Slot, &'a crate::diagram::Diagram, u16),
+    /// (No diagrams in wasm.)
+    #[cfg(target_arch = "wasm32")]
+    #[allow(dead_code)]
+    End(&'a crate::compile::Slot),
     /// The answer of the plan's walk (a pair without a diagram).
     Allowed(bool),
     /// Off the fast path: the general path decides.

@@ -85,7 +85,8 @@ fn readme_decide(verified_claims_json: &str) -> Result<(ordinance::Decision, Vec
         for row in &rows {
             let d = engine.decide_ref(&session, "edit", row, &opts);
             if !d.allowed() {
-                hints.push(format!("{}: {}", d.reason(), d.missing()[0])); // "no_matching_rule: requires the ..."
+                let needs: Vec<String> = d.missing().iter().map(ToString::to_string).collect();
+                hints.push(format!("{}: {}", d.reason(), needs.join(", "))); // "no_matching_rule: requires the ..."
             }
         }
         // end example
