@@ -152,6 +152,8 @@ def main() -> int:
     ratio("decide/prepared ÷ floor/prepared (root run)", engine, "decide/prepared", "floor/prepared", "≤", 3)
     ratio("decide/prepared_ref ÷ floor/prepared (root run; the decision borrowed)", engine, "decide/prepared_ref",
           "floor/prepared", "≤", 3)
+    ratio("decide/prepared_action_ref ÷ floor/prepared (root run)", engine, "decide/prepared_action_ref",
+          "floor/prepared", "≤", 3)
     ratio("decide/is_allowed ÷ floor/prepared (root run; yes/no, as the floor)", engine, "decide/is_allowed",
           "floor/prepared", "≤", 3)
     ratio("decide/is_allowed_action ÷ floor/prepared (root run)", engine, "decide/is_allowed_action",

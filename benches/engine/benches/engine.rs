@@ -11,6 +11,7 @@
 //! | `decide/prepared_allows`, `decide/prepared_denies` | the 5 allows / the 3 denies of the mix, prepared | 5 / 3 |
 //! | `decide/prepared_action_into` | the mix, prepared, with `Engine::action` looked up beforehand and `decide_action_into` one `Decision` | 8 |
 //! | `decide/prepared_ref` | the mix, prepared, through `Engine::decide_ref`: the decision borrowed, its `missing` hint not asked for | 8 |
+//! | `decide/prepared_action_ref` | the same with `Engine::action` looked up beforehand (`decide_action_ref`) | 8 |
 //! | `decide/is_allowed` | the mix, prepared, through `Engine::is_allowed`: the yes/no answer (the floor's), no `Decision` | 8 |
 //! | `decide/is_allowed_action` | the same with `Engine::action` looked up beforehand (`is_allowed_action`) | 8 |
 //! | `decide/json`, `floor/json` | the same 8 from the raw claims JSON and resource JSON | 8 |
@@ -146,6 +147,20 @@ fn decide(c: &mut Criterion) {
                     black_box(&p.resource),
                     &opts,
                 ));
+            }
+            allowed
+        });
+    });
+    for (p, &a) in mix.iter().zip(&found) {
+        let d = engine.decide_action_ref(&p.session, a, &p.resource, &opts);
+        assert!(d == engine.decide_with(&p.session, p.action, &p.resource, &opts), "{}", p.request.name);
+    }
+    group.bench_function("prepared_action_ref", |b| {
+        b.iter(|| {
+            let mut allowed = 0u32;
+            for (p, &a) in mix.iter().zip(&found) {
+                let d = engine.decide_action_ref(black_box(&p.session), black_box(a), black_box(&p.resource), &opts);
+                allowed += u32::from(black_box(&d).allowed());
             }
             allowed
         });
