@@ -233,14 +233,6 @@ impl Diagram {
             // Past the nodes is an end: branches name a node or an end, and every end is
             // past any node (`MAX_NODES` < `END`).
             let Some(node) = self.nodes.get(usize::from(at)) else { return at };
-            let attr = |slot: u16| match ev.slots.get(usize::from(slot)) {
-                Some(Bound::Str(s)) => Some(s.as_ref()),
-                _ => None,
-            };
-            let compare = |l: Option<&str>, r: Option<&str>, eq: bool| match (l, r) {
-                (Some(l), Some(r)) => usize::from(same_text(l, r) == eq),
-                _ => FAULT,
-            };
             let branch = match node.op {
                 Op::Org => usize::from(session.org.is_some()),
                 Op::User => usize::from(session.user_id.is_some()),
@@ -252,13 +244,13 @@ impl Diagram {
                 Op::AttrIsUser { slot, eq } => {
                     match ids.attrs.get(usize::from(slot)).and_then(|a| ShortText::same(a, ids.user)) {
                         Some(same) => usize::from(same == eq),
-                        None => compare(attr(slot), session.user_id.as_deref(), eq),
+                        None => compare_in_full(ev, slot, session.user_id.as_deref(), eq),
                     }
                 }
                 Op::AttrIsOrg { slot, eq } => {
                     match ids.attrs.get(usize::from(slot)).and_then(|a| ShortText::same(a, ids.org)) {
                         Some(same) => usize::from(same == eq),
-                        None => compare(attr(slot), session.org.as_ref().map(|o| o.id.as_str()), eq),
+                        None => compare_in_full(ev, slot, session.org.as_ref().map(|o| o.id.as_str()), eq),
                     }
                 }
                 Op::Leaf(test) => match plan.tests().get(usize::from(test)).map(|t| ev.leaf(t)) {
@@ -283,6 +275,19 @@ impl Diagram {
                 at = node.next[FAULT];
             }
         }
+    }
+}
+
+/// The branch of a node that compares the string attribute `slot` with `id` (`==`, or `!=`
+/// when `eq` is false) when the ids in place cannot tell: an id longer than a
+/// [`ShortText`], or an absent value (a fault). Out of line, so that the walk's loop does
+/// not keep what it reads at hand for every node.
+#[cold]
+#[inline(never)]
+fn compare_in_full(ev: &FastEval<'_>, slot: u16, id: Option<&str>, eq: bool) -> usize {
+    match (ev.slots.get(usize::from(slot)), id) {
+        (Some(Bound::Str(s)), Some(id)) => usize::from(same_text(s, id) == eq),
+        _ => FAULT,
     }
 }
 
