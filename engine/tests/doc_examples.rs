@@ -49,7 +49,6 @@ fn at_repository_root() {
 /// answer, the borrowed decisions.
 #[rustfmt::skip]
 fn readme_decide(verified_claims_json: &str) -> Result<(ordinance::Decision, Vec<String>, usize, Vec<String>), AppError> {
-    let mut hints = Vec::new();
     let rows = [
         ordinance::Resource::from_json(r#"{"type": "task", "owner_id": "org_1", "created_by_id": "user_2"}"#)?,
         ordinance::Resource::from_json(r#"{"type": "task", "owner_id": "org_1", "created_by_id": "user_9"}"#)?,
@@ -82,6 +81,7 @@ fn readme_decide(verified_claims_json: &str) -> Result<(ordinance::Decision, Vec
 
         // A button per row: the decision borrowed (reason and rule in place, no allocation),
         // the hint worked out only for the rows whose button is disabled.
+        let mut hints = Vec::new();
         for row in &rows {
             let d = engine.decide_ref(&session, "edit", row, &opts);
             if !d.allowed() {
