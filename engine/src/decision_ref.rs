@@ -47,6 +47,8 @@ pub(crate) struct Settled {
     pub reason: Reason,
     pub rule: Option<RuleId>,
     pub hint: bool,
+    /// For a forbid's deny: that forbid's position in the plan (the hint lifts it).
+    pub forbidden: Option<usize>,
 }
 
 #[derive(Clone)]
@@ -156,7 +158,7 @@ impl<'a> DecisionRef<'a> {
     /// ```
     pub fn missing(&self) -> Vec<Requirement> {
         match &self.inner {
-            Inner::Settled { leaf, request } if leaf.hint => request.decide().missing,
+            Inner::Settled { leaf, request } if leaf.hint => request.hint(leaf.forbidden),
             Inner::Settled { .. } => Vec::new(),
             Inner::Whole(d) => d.missing.clone(),
         }
@@ -177,14 +179,7 @@ impl<'a> DecisionRef<'a> {
     /// ```
     pub fn to_decision(&self) -> Decision {
         match &self.inner {
-            Inner::Settled { leaf, request } if leaf.hint => request.decide(),
-            Inner::Settled { leaf, .. } => Decision {
-                allowed: leaf.allowed,
-                reason: leaf.reason.clone(),
-                rule: leaf.rule.clone(),
-                missing: Vec::new(),
-                error: None,
-            },
+            Inner::Settled { leaf, request } => request.settled_decision(leaf),
             Inner::Whole(d) => d.clone(),
         }
     }
@@ -204,13 +199,12 @@ impl PartialEq<Decision> for DecisionRef<'_> {
     /// Whether [`DecisionRef::to_decision`] would equal `other`.
     fn eq(&self, other: &Decision) -> bool {
         match &self.inner {
-            Inner::Settled { leaf, request } if leaf.hint => request.decide() == *other,
-            Inner::Settled { leaf, .. } => {
+            Inner::Settled { leaf, request } => {
                 leaf.allowed == other.allowed
                     && leaf.reason == other.reason
                     && leaf.rule == other.rule
-                    && other.missing.is_empty()
                     && other.error.is_none()
+                    && if leaf.hint { request.hint(leaf.forbidden) == other.missing } else { other.missing.is_empty() }
             }
             Inner::Whole(d) => d == other,
         }

@@ -416,13 +416,18 @@ impl Builder<'_> {
             Outcome::Faulted => return Some(FAULTED),
             Outcome::Permit(p) => {
                 let rule = rule(self.plan.permits.get(p))?;
-                Settled { allowed: true, reason: Reason::PERMIT, rule: Some(rule.id.clone()), hint: false }
+                let (reason, rule) = (Reason::PERMIT, Some(rule.id.clone()));
+                Settled { allowed: true, reason, rule, hint: false, forbidden: None }
             }
             Outcome::Forbid(f) => {
                 let rule = rule(self.plan.forbids.get(f))?;
-                Settled { allowed: false, reason: rule.deny_reason.clone(), rule: Some(rule.id.clone()), hint: true }
+                let (reason, rule) = (rule.deny_reason.clone(), Some(rule.id.clone()));
+                Settled { allowed: false, reason, rule, hint: true, forbidden: Some(f) }
             }
-            Outcome::NoPermit => Settled { allowed: false, reason: Reason::NO_MATCHING_RULE, rule: None, hint: true },
+            Outcome::NoPermit => {
+                let reason = Reason::NO_MATCHING_RULE;
+                Settled { allowed: false, reason, rule: None, hint: true, forbidden: None }
+            }
         };
         let number = match self.leaves.iter().position(|l| *l == leaf) {
             Some(n) => n,

@@ -3,7 +3,7 @@
 use crate::claims::{Session, Validity};
 use crate::compile::{PreparedSession, Program};
 use crate::decision::{Decision, Reason, Requirement};
-use crate::decision_ref::DecisionRef;
+use crate::decision_ref::{DecisionRef, Settled};
 use crate::eval::Evaluator;
 use crate::fast::Needs;
 use crate::limits::Limits;
@@ -157,8 +157,29 @@ impl Engine {
     pub fn decide_with(&self, session: &Session, action: &str, resource: &Resource, opts: &Options) -> Decision {
         let context = opts.context.as_ref().unwrap_or_else(|| empty_context());
         let now = opts.now.unwrap_or_else(system_now);
+        self.decide_now(session, ActionRef::Name(action), resource, now, context)
+    }
+
+    /// The whole decision: on the usual request from the leaf the pair's diagram ends on
+    /// (a deny's hint worked out on the pair's plan), else on the general path.
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+    fn decide_now(
+        &self,
+        session: &Session,
+        action: ActionRef<'_>,
+        resource: &Resource,
+        now: i64,
+        context: &Context,
+    ) -> Decision {
+        #[cfg(not(target_arch = "wasm32"))]
+        if let Answer::End(slot, diagram, end) = self.fast_answer(session, action, resource, now, context) {
+            if let Some(leaf) = diagram.leaf(end) {
+                let program = &self.inner.program;
+                return Pending { program, session, resource, context, slot }.settled_decision(leaf);
+            }
+        }
         let req = Request { session, resource, context, now, pre: None, prepared: None };
-        self.decide_one(&req, ActionRef::Name(action))
+        self.decide_in_general(&req, action)
     }
 
     /// The whole decision of `action` on `req`, with its hint.
@@ -219,8 +240,7 @@ impl Engine {
     pub fn decide_action(&self, session: &Session, action: ActionId, resource: &Resource, opts: &Options) -> Decision {
         let context = opts.context.as_ref().unwrap_or_else(|| empty_context());
         let now = opts.now.unwrap_or_else(system_now);
-        let req = Request { session, resource, context, now, pre: None, prepared: None };
-        self.decide_one(&req, ActionRef::Found(action))
+        self.decide_now(session, ActionRef::Found(action), resource, now, context)
     }
 
     /// Whether `session` may do `action` on `resource`: [`Engine::decide_with`]'s
@@ -966,23 +986,40 @@ pub(crate) struct Pending<'a> {
 
 #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
 impl Pending<'_> {
-    /// The whole decision, as [`Engine::decide_with`] makes it: the request passed its
-    /// checks on the way to the diagram (the token's times, the session prepared and the
-    /// resource bound for this engine), so what is left is the pair's rules.
-    pub(crate) fn decide(&self) -> Decision {
+    /// The whole decision of the request, which the pair's diagram settled on `leaf`: the
+    /// leaf's `allowed`, reason and rule, and for a deny the hint worked out on the pair's
+    /// plan, as `decide_planned` does (the tests it needs are evaluated there).
+    #[inline(always)]
+    pub(crate) fn settled_decision(&self, leaf: &Settled) -> Decision {
+        let mut d = Decision {
+            allowed: leaf.allowed,
+            reason: leaf.reason.clone(),
+            rule: leaf.rule.clone(),
+            missing: Vec::new(),
+            error: None,
+        };
+        if leaf.hint {
+            d.missing = self.hint(leaf.forbidden);
+        }
+        d
+    }
+
+    /// The `missing` hint of a deny the diagram settled, `forbidden` by the forbid at that
+    /// position in the plan or by no permit (out of line: the allows stay small).
+    #[inline(never)]
+    pub(crate) fn hint(&self, forbidden: Option<usize>) -> Vec<Requirement> {
         let Pending { program, session, resource, context, slot } = *self;
         // Both caches were filled for this engine before the walk, and cannot change while
-        // borrowed; were they not, the request would be denied (fail closed).
-        match (session.prepared.get(), resource.binding.get()) {
-            (
-                Some(PreparedSession { permissions, licensed: Ok(licensed), .. }),
-                Some(Binding { slots: Ok(slots), .. }),
-            ) => {
-                let general = Evaluator { session, permissions, licensed: *licensed, resource, context };
-                decide_slot(program, &crate::fast::FastEval { general, slots }, slot, Hints::Fresh)
-            }
-            _ => Decision::deny(Reason::NO_MATCHING_RULE),
-        }
+        // borrowed; were they not, the hint would be empty.
+        let (Some(prepared), Some(binding), Some(plan)) = (session.prepared.get(), resource.binding.get(), &slot.plan)
+        else {
+            return Vec::new();
+        };
+        let (Ok(licensed), Ok(slots)) = (&prepared.licensed, &binding.slots) else { return Vec::new() };
+        let general = Evaluator { session, permissions: &prepared.permissions, licensed: *licensed, resource, context };
+        let ev = crate::fast::FastEval { general, slots };
+        let hints = crate::fast::FastHints { ev: &ev, program };
+        plan.missing(&hints, crate::plan::Facts::of(&ev), &mut crate::plan::Memo::default(), forbidden, Vec::new())
     }
 }
 
