@@ -182,13 +182,6 @@ impl Engine {
         self.decide_in_general(&req, action)
     }
 
-    /// The whole decision of `action` on `req`, with its hint.
-    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
-    fn decide_one(&self, req: &Request<'_>, action: ActionRef<'_>) -> Decision {
-        self.decide_request_parts(req, Some(action), true, Hints::Fresh)
-            .unwrap_or_else(|_| Decision::deny(Reason::NO_MATCHING_RULE))
-    }
-
     /// The declared action `name`, looked up once for many decisions with
     /// [`Engine::decide_action`]; `None` when the policy declares no such action on any type.
     ///
@@ -372,12 +365,14 @@ impl Engine {
         DecisionRef::whole(self.decide_in_general(&req, action))
     }
 
-    /// `Engine::decision_ref` off its fast path (kept out of line, so the fast path stays
-    /// small).
+    /// The whole decision of `action` on `req`, with its hint, on the general path: for
+    /// `decide_with`, `decide_action` and `decide_ref` off their fast path (kept out of
+    /// line, so the fast path stays small).
     #[cold]
     #[inline(never)]
     fn decide_in_general(&self, req: &Request<'_>, action: ActionRef<'_>) -> Decision {
-        self.decide_one(req, action)
+        self.decide_request_parts(req, Some(action), true, Hints::Fresh)
+            .unwrap_or_else(|_| Decision::deny(Reason::NO_MATCHING_RULE))
     }
 
     /// [`Engine::is_allowed`]: on the usual request straight to the rules; anything else
@@ -951,7 +946,7 @@ pub struct ActionId {
 
 /// The action of a request: as named, or found beforehand.
 #[derive(Clone, Copy)]
-pub(crate) enum ActionRef<'a> {
+enum ActionRef<'a> {
     Name(&'a str),
     Found(ActionId),
 }
