@@ -59,9 +59,9 @@ pub(crate) struct Slot {
     /// The same rules over the slot's distinct tests, when every condition is a chain of
     /// tests (see `plan`).
     pub plan: Option<Box<crate::plan::SlotPlan>>,
-    /// The plan unrolled into one branching program, for `Engine::is_allowed` and
-    /// `Engine::decide_ref` (`None`: no plan, or too large). Kept here rather than in the plan: one pointer fewer to
-    /// follow before the first test.
+    /// The plan unrolled into one branching program, for `Engine::is_allowed`,
+    /// `Engine::decide_ref` and `Engine::decide_with` (`None`: no plan, or too large). Kept
+    /// here rather than in the plan: one pointer fewer to follow before the first test.
     #[cfg(not(target_arch = "wasm32"))]
     pub diagram: Option<crate::diagram::Diagram>,
 }

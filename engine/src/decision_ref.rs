@@ -40,7 +40,8 @@ pub struct DecisionRef<'a> {
 
 /// The part of a decision a decision diagram's leaf settles (see `crate::diagram`): its
 /// `allowed`, reason and rule, as `decide_planned` gives them; `hint` when it is a deny whose
-/// `missing` is worked out on request (a forbid that held, or no permit that did).
+/// `missing` is worked out on the pair's plan (a forbid that held, or no permit that did):
+/// at once by `decide_with`, when asked by a [`DecisionRef`].
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Settled {
     pub allowed: bool,

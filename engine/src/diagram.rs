@@ -1,7 +1,8 @@
 //! Decision diagrams: the rules of a planned (type, action) pair unrolled, when the policy
 //! is compiled, into one branching program over the pair's tests, for the yes/no question
-//! of [`Engine::is_allowed`](crate::Engine::is_allowed) and the borrowed decisions of
-//! [`Engine::decide_ref`](crate::Engine::decide_ref).
+//! of [`Engine::is_allowed`](crate::Engine::is_allowed), the borrowed decisions of
+//! [`Engine::decide_ref`](crate::Engine::decide_ref) and the usual decisions of
+//! [`Engine::decide_with`](crate::Engine::decide_with).
 //!
 //! A [`SlotPlan`] decides by walking its rules: each forbid, then each permit, each an
 //! `and` chain of tests read through a memo. The walk's next step depends only on the
