@@ -285,11 +285,11 @@ impl Session {
             }
             Some(_) => return Err(ClaimsError::new("claim `fva` must be two integers of minutes, -1 for never")),
         };
-        let features = match opt_str(claims, "fea")? {
+        let mut features = match opt_str(claims, "fea")? {
             Some(text) => crate::claims_v2::scoped_list("fea", text)?,
             None => Vec::new(),
         };
-        let plans = match opt_str(claims, "pla")? {
+        let mut plans = match opt_str(claims, "pla")? {
             Some(text) => crate::claims_v2::scoped_list("pla", text)?,
             None => Vec::new(),
         };
@@ -297,6 +297,14 @@ impl Session {
         if org.is_none() && (plans.iter().any(|p| p.org && !p.user) || features.iter().any(|f| f.org && !f.user)) {
             // Organization-only plans and features describe the active organization.
             return Err(ClaimsError::new("organization plans or features are present without an active organization"));
+        }
+        if org.is_none() {
+            // A `uo:` entry is the user's and the active organization's: with no organization
+            // active only its user half holds, or `has_plan("org:pro")` would pass in a
+            // personal session.
+            for scoped in plans.iter_mut().chain(features.iter_mut()) {
+                scoped.org = false;
+            }
         }
         let mut session = Session {
             user_id,

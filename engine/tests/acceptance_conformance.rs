@@ -254,6 +254,14 @@ fn v2_plans_follow_clerks_has_plan_scope_rules() {
     assert_eq!(f.allowed(&both, &actions), ["plan_pro", "plan_org_pro", "plan_user_pro"]);
     let personal = json!({"v": 2, "sub": "user_1", "pla": "u:free"});
     assert_eq!(f.allowed(&personal, &actions), ["plan_free", "plan_user_free"]);
+    // With no organization active, a `uo:` plan is the user's only: an `org:` check fails
+    // and its hint asks for an organization first.
+    for token in [json!({"v": 2, "sub": "user_1", "pla": "uo:pro"}), json!({"sub": "user_1", "pla": "uo:pro"})] {
+        assert_eq!(f.allowed(&token, &actions), ["plan_pro", "plan_user_pro"], "{token}");
+        let d = f.decide(&token, "plan_org_pro");
+        let missing: Vec<(&str, &str)> = d.missing.iter().map(|m| (&*m.kind, &*m.name)).collect();
+        assert_eq!(missing, [("organization", ""), ("plan", "org:pro")], "{}", d.to_json());
+    }
     // A plan denial names the plan.
     let d = f.decide(&personal, "plan_pro");
     assert!(!d.allowed);
@@ -290,6 +298,9 @@ fn v2_features_follow_clerks_has_feature_scope_rules() {
     );
     let d = f.decide(&json!({"v": 2, "sub": "user_1"}), "feat_border");
     assert!(d.missing.iter().any(|m| &*m.kind == "feature"), "{}", d.to_json());
+    // In a personal session a `uo:` feature is the user's only.
+    let personal = json!({"v": 2, "sub": "user_1", "fea": "uo:projects"});
+    assert_eq!(f.allowed(&personal, &actions), ["feat_projects", "feat_user_projects"]);
 }
 
 #[test]
