@@ -528,6 +528,17 @@ impl<'a> FastHints<'a, '_> {
 
     /// What the user could obtain to make a false leaf true, appended to `st`.
     pub(crate) fn obtainable(&self, e: &'a Fast, st: &mut Needs) -> bool {
+        let start = st.len();
+        let found = self.obtainable_in_session(e, st);
+        // Signed out, every other need waits on a sign-in: it comes first.
+        if found && self.ev.general.session.user_id.is_none() && st.get(start).is_some_and(|r| *r != SIGN_IN) {
+            st.insert(start, SIGN_IN);
+        }
+        found
+    }
+
+    /// [`FastHints::obtainable`] for a signed-in user.
+    fn obtainable_in_session(&self, e: &'a Fast, st: &mut Needs) -> bool {
         let in_org = self.ev.general.session.org.is_some();
         let mut org_needed = |n: Requirement| {
             if !in_org {

@@ -113,9 +113,19 @@ impl Analysis<'_> {
         }
     }
 
-    /// What the user could obtain to make a false atom true.
+    /// What the user could obtain to make a false atom true: signed out, a sign-in first.
     fn obtainable(&mut self, e: &Expr) -> Cost {
-        let session = self.interp_session();
+        let mut reqs = self.obtainable_in_session(e)?;
+        let sign_in = Requirement::new("sign_in", "");
+        if !self.session_has(Root::User) && reqs.first().is_some_and(|r| *r != sign_in) {
+            reqs.insert(0, sign_in);
+        }
+        Some(reqs)
+    }
+
+    /// What a signed-in user could obtain to make a false atom true.
+    fn obtainable_in_session(&mut self, e: &Expr) -> Cost {
+        let session = (self.session_has(Root::Org),);
         let org_needed = |mut v: Vec<Requirement>| {
             if !session.0 {
                 v.insert(0, Requirement::new("organization", ""));
@@ -192,12 +202,12 @@ impl Analysis<'_> {
         }
     }
 
-    /// (has an active organization,)
-    fn interp_session(&mut self) -> (bool,) {
-        let org = Expr {
-            kind: ExprKind::Path(Path { root: Root::Org, segments: vec![], span: Default::default() }),
+    /// Whether `user` (signed in) or `org` (an active organization) holds.
+    fn session_has(&mut self, root: Root) -> bool {
+        let path = Expr {
+            kind: ExprKind::Path(Path { root, segments: vec![], span: Default::default() }),
             span: Default::default(),
         };
-        (self.interp.truth(&org) == Ok(true),)
+        self.interp.truth(&path) == Ok(true)
     }
 }

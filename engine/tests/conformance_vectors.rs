@@ -24,7 +24,8 @@
 //! `org.id` in a personal session). The closest rule is the one with the fewest
 //! requirements, the first in the policy on a tie; inside an `or`, the cheaper branch,
 //! the left one on a tie. A permission or role needed in a session without an active
-//! organization comes after an `organization` requirement (`has()` holds only inside one).
+//! organization comes after an `organization` requirement (`has()` holds only inside one),
+//! and signed out, every requirement after a `sign_in`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 use serde_json::{json, Map, Value};
@@ -1325,7 +1326,7 @@ fn clerk_v2() -> VectorFile {
             "sts pending drops plans",
             tok(json!({"sts": "pending", "pla": "u:pro"})),
             "open_pro",
-            no_match(&[("plan", "pro")]),
+            no_match(&[("sign_in", ""), ("plan", "pro")]),
         ),
         (
             "sts pending drops verification",
@@ -1338,7 +1339,7 @@ fn clerk_v2() -> VectorFile {
             tok(json!({"sts": "pending", "fea": "o:repositories",
             "o": org(json!({"per": "read", "fpm": "1"}))})),
             "read_repos",
-            no_match(&[("organization", ""), perm("org:repositories:read")]),
+            no_match(&[("sign_in", ""), ("organization", ""), perm("org:repositories:read")]),
         ),
         ("custom claims count when active", tok(json!({"email": "me@example.com"})), "staff_only", allow("staff")),
         (

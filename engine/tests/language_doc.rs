@@ -1125,6 +1125,31 @@ fn missing_lists_the_closest_permit() {
 }
 
 #[test]
+fn missing_asks_a_signed_out_session_to_sign_in_first() {
+    let sign_in = json!({"kind": "sign_in", "name": ""});
+    let organization = json!({"kind": "organization", "name": ""});
+    let pending = json!({"sub": "u", "sts": "pending", "licensed": true});
+    let p = t("permission org:reports:read\nresource report {}\naction read on report\npermit read on report when has(org:reports:read)");
+    for claims in [json!({}), pending.clone()] {
+        let d = p.d(claims, "read", json!({"type": "report"}));
+        assert_eq!(missing(&d), json!([sign_in, organization, {"kind": "permission", "name": "org:reports:read"}]));
+    }
+    // A license in the user's own claims, a plan, scopes: each after the sign-in.
+    let p = t("license claims.licensed\nresource r {}\naction c, p, s on r\npermit c on r when licensed\npermit p on r when has_plan(\"pro\")\npermit s on r when scopes(claims.scope).contains_all([\"a\", \"b\"])");
+    for claims in [json!({}), pending] {
+        let d = p.d(claims.clone(), "c", json!({"type": "r"}));
+        assert_eq!(missing(&d), json!([sign_in, {"kind": "license", "name": "claims.licensed"}]));
+        let d = p.d(claims.clone(), "p", json!({"type": "r"}));
+        assert_eq!(missing(&d), json!([sign_in, {"kind": "plan", "name": "pro"}]));
+        let d = p.d(claims, "s", json!({"type": "r"}));
+        assert_eq!(missing(&d), json!([sign_in, {"kind": "scope", "name": "a"}, {"kind": "scope", "name": "b"}]));
+    }
+    // Signed in, no sign-in.
+    let d = p.d(user("u"), "p", json!({"type": "r"}));
+    assert_eq!(missing(&d), json!([{"kind": "plan", "name": "pro"}]));
+}
+
+#[test]
 fn missing_every_requirement_kind() {
     let decls = "permission p\nrole org:boss = [p]\nlicense org.metadata.seat";
     let cases = [
