@@ -4,9 +4,11 @@
 //! [`Engine::decide_ref`]: crate::Engine::decide_ref
 
 use std::fmt;
+use std::sync::OnceLock;
 
 use crate::decision::{Decision, Reason, Requirement, RuleId};
 use crate::engine::Pending;
+use crate::plan::Memo;
 
 /// The answer to one request, as [`Engine::decide_ref`](crate::Engine::decide_ref) gives
 /// it: the same decision as [`Engine::decide_with`](crate::Engine::decide_with), whose
@@ -42,7 +44,7 @@ pub struct DecisionRef<'a> {
 /// `allowed`, reason and rule, as `decide_planned` gives them; `hint` when it is a deny whose
 /// `missing` is worked out on the pair's plan (a forbid that held, or no permit that did):
 /// at once by `decide_with`, when asked by a [`DecisionRef`].
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub(crate) struct Settled {
     pub allowed: bool,
     pub reason: Reason,
@@ -50,6 +52,42 @@ pub(crate) struct Settled {
     pub hint: bool,
     /// For a forbid's deny: that forbid's position in the plan (the hint lifts it).
     pub forbidden: Option<usize>,
+    /// For a deny with a hint: the tests' values on every walk that ends here, where the
+    /// hint starts from (it reads them again otherwise).
+    pub known: Memo,
+    /// Whether the hint may be remembered (see [`Settled::remembered`]): the plan's hints
+    /// read nothing but its tests and the session facts (no OAuth scopes, and no forbid
+    /// whose permission is checked outside the tests).
+    pub rememberable: bool,
+    /// Hints once worked out here, each with what it read: a deny copies the first whose
+    /// reads it shares instead of working its own out (the first requests to end here fill
+    /// them; a leaf keeps [`REMEMBERED`] at most).
+    pub remembered: [OnceLock<RememberedHint>; REMEMBERED],
+}
+
+/// The most hints a [`Settled`] leaf remembers (a UI deciding many rows for one session
+/// asks for few different ones, and every deny leaf holds room for them all).
+pub(crate) const REMEMBERED: usize = 2;
+
+/// A hint worked out on a diagram's leaf, and what it was worked out from besides the
+/// policy: the session facts (`Facts::of`) and every test's value it read. A hint reads
+/// its tests in an order fixed by the values read before, so a request with those facts
+/// whose tests have those values gets the same hint.
+#[derive(Debug, Clone)]
+pub(crate) struct RememberedHint {
+    pub facts: u8,
+    pub read: Memo,
+    pub hint: Box<[Requirement]>,
+}
+
+// (Diagrams, which build leaves, are native only.)
+#[cfg(not(target_arch = "wasm32"))]
+impl Settled {
+    /// Whether two ends decide alike and start their hints alike (one leaf serves both).
+    pub fn same_end(&self, other: &Settled) -> bool {
+        (self.allowed, &self.reason, &self.rule, self.hint, self.forbidden, self.known, self.rememberable)
+            == (other.allowed, &other.reason, &other.rule, other.hint, other.forbidden, other.known, other.rememberable)
+    }
 }
 
 #[derive(Clone)]
@@ -159,7 +197,7 @@ impl<'a> DecisionRef<'a> {
     /// ```
     pub fn missing(&self) -> Vec<Requirement> {
         match &self.inner {
-            Inner::Settled { leaf, request } if leaf.hint => request.hint(leaf.forbidden),
+            Inner::Settled { leaf, request } if leaf.hint => request.hint(leaf),
             Inner::Settled { .. } => Vec::new(),
             Inner::Whole(d) => d.missing.clone(),
         }
@@ -205,7 +243,7 @@ impl PartialEq<Decision> for DecisionRef<'_> {
                     && leaf.reason == other.reason
                     && leaf.rule == other.rule
                     && other.error.is_none()
-                    && if leaf.hint { request.hint(leaf.forbidden) == other.missing } else { other.missing.is_empty() }
+                    && if leaf.hint { request.hint(leaf) == other.missing } else { other.missing.is_empty() }
             }
             Inner::Whole(d) => d == other,
         }

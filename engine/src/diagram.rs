@@ -22,6 +22,9 @@
 //! forbid that holds when no forbid before it faulted. After a fault the answer is a deny
 //! but its reason is not settled (a later forbid that holds takes precedence over the
 //! fault), so that end says only "denied" and a decision there is made the general way.
+//! A deny's leaf also keeps the tests' values its walks had: its `missing` hint starts from
+//! them, and is remembered there with the session facts and the values it read (a few per
+//! leaf), so the next deny that ends there with those copies it instead of working it out.
 //! `engine/tests/differential.rs` and `engine/tests/is_allowed.rs` hold the answers and
 //! the settled decisions to `Engine::decide_with` and to the reference interpreter.
 //!
@@ -390,7 +393,7 @@ impl Builder<'_> {
     /// diagram grows too large.
     fn node(&mut self, known: Known) -> Option<u16> {
         let test = match walk(self.forbids, self.permits, &known) {
-            Step::Done(outcome) => return self.end(outcome),
+            Step::Done(outcome) => return self.end(outcome, known),
             Step::Read(test) => test,
         };
         if self.nodes.len() >= MAX_NODES {
@@ -410,27 +413,45 @@ impl Builder<'_> {
         Some(number)
     }
 
-    /// The end for `outcome`: its leaf, numbered once.
-    fn end(&mut self, outcome: Outcome) -> Option<u16> {
+    /// The end for `outcome`, reached with the tests' values in `known`: its leaf, numbered
+    /// once (denies reached with different values get different leaves, as their hints
+    /// start from those values).
+    fn end(&mut self, outcome: Outcome, known: Known) -> Option<u16> {
+        let rememberable = self.plan.hint_reads_only_tests();
+        let deny = |reason, rule, forbidden| Settled {
+            allowed: false,
+            reason,
+            rule,
+            hint: true,
+            forbidden,
+            known,
+            rememberable,
+            remembered: Default::default(),
+        };
         let rule = |planned: Option<&crate::plan::PlannedRule>| self.rules.get(planned?.rule as usize);
         let leaf = match outcome {
             Outcome::Faulted => return Some(FAULTED),
             Outcome::Permit(p) => {
                 let rule = rule(self.plan.permits.get(p))?;
                 let (reason, rule) = (Reason::PERMIT, Some(rule.id.clone()));
-                Settled { allowed: true, reason, rule, hint: false, forbidden: None }
+                Settled {
+                    allowed: true,
+                    reason,
+                    rule,
+                    hint: false,
+                    forbidden: None,
+                    known: Known::default(),
+                    rememberable: false,
+                    remembered: Default::default(),
+                }
             }
             Outcome::Forbid(f) => {
                 let rule = rule(self.plan.forbids.get(f))?;
-                let (reason, rule) = (rule.deny_reason.clone(), Some(rule.id.clone()));
-                Settled { allowed: false, reason, rule, hint: true, forbidden: Some(f) }
+                deny(rule.deny_reason.clone(), Some(rule.id.clone()), Some(f))
             }
-            Outcome::NoPermit => {
-                let reason = Reason::NO_MATCHING_RULE;
-                Settled { allowed: false, reason, rule: None, hint: true, forbidden: None }
-            }
+            Outcome::NoPermit => deny(Reason::NO_MATCHING_RULE, None, None),
         };
-        let number = match self.leaves.iter().position(|l| *l == leaf) {
+        let number = match self.leaves.iter().position(|l| l.same_end(&leaf)) {
             Some(n) => n,
             None if self.leaves.len() < MAX_LEAVES => {
                 self.leaves.push(leaf);

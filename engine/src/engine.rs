@@ -994,15 +994,17 @@ impl Pending<'_> {
             error: None,
         };
         if leaf.hint {
-            d.missing = self.hint(leaf.forbidden);
+            d.missing = self.hint(leaf);
         }
         d
     }
 
-    /// The `missing` hint of a deny the diagram settled, `forbidden` by the forbid at that
-    /// position in the plan or by no permit (out of line: the allows stay small).
+    /// The `missing` hint of a deny the diagram settled on `leaf` (denied by the forbid at
+    /// `leaf.forbidden` in the plan, or by no permit): the one `leaf` remembers for these
+    /// session facts, or worked out on the plan from the tests' values the walk had, and
+    /// remembered when it read nothing else (out of line: the allows stay small).
     #[inline(never)]
-    pub(crate) fn hint(&self, forbidden: Option<usize>) -> Vec<Requirement> {
+    pub(crate) fn hint(&self, leaf: &Settled) -> Vec<Requirement> {
         let Pending { program, session, resource, context, slot } = *self;
         // Both caches were filled for this engine before the walk, and cannot change while
         // borrowed; were they not, the hint would be empty.
@@ -1013,8 +1015,27 @@ impl Pending<'_> {
         let (Ok(licensed), Ok(slots)) = (&prepared.licensed, &binding.slots) else { return Vec::new() };
         let general = Evaluator { session, permissions: &prepared.permissions, licensed: *licensed, resource, context };
         let ev = crate::fast::FastEval { general, slots };
+        let facts = crate::plan::Facts::of(&ev);
+        // The walk's values to start from; tests read after them are kept for the hint.
+        let mut memo = leaf.known;
+        for r in leaf.remembered.iter().filter_map(std::sync::OnceLock::get) {
+            if r.facts == facts && plan.reads_alike(&ev, &mut memo, &r.read, &leaf.known) {
+                return r.hint.to_vec();
+            }
+        }
         let hints = crate::fast::FastHints { ev: &ev, program };
-        plan.missing(&hints, crate::plan::Facts::of(&ev), &mut crate::plan::Memo::default(), forbidden, Vec::new())
+        let hint = plan.missing(&hints, facts, &mut memo, leaf.forbidden, Vec::new());
+        if leaf.rememberable {
+            // In the first free place (another thread may take one first).
+            let mut entry = crate::decision_ref::RememberedHint { facts, read: memo, hint: hint.as_slice().into() };
+            for place in &leaf.remembered {
+                match place.set(entry) {
+                    Ok(()) => break,
+                    Err(back) => entry = back,
+                }
+            }
+        }
+        hint
     }
 }
 

@@ -108,7 +108,7 @@ pub(crate) struct Operand {
 
 /// The tests evaluated so far in one decision: bit `i` of `known` is set once test `i` has
 /// been evaluated, with its value in `truth` or its fault in `fault`.
-#[derive(Debug, Default, Clone, Copy)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Memo {
     known: u64,
     truth: u64,
@@ -129,7 +129,6 @@ impl Memo {
     }
 
     /// Test `i`'s recorded value or fault, `None` before it has one.
-    #[cfg(not(target_arch = "wasm32"))]
     pub fn value(&self, i: u8) -> Option<Result<bool, Fault>> {
         let bit = 1u64 << (i % 64);
         if self.known & bit == 0 {
@@ -172,6 +171,29 @@ impl SlotPlan {
         let permits = plan_rules(permits, true)?;
         let keyable = tests.iter().all(|t| !matches!(t, Fast::General(c) if crate::fast::hint_reads_scopes(c)));
         Some(SlotPlan { tests: tests.into(), index: 0, keyable, forbids, permits })
+    }
+
+    /// Whether a deny's hint (`SlotPlan::missing`) reads nothing but the plan's tests
+    /// through the memo and the session facts: no OAuth scopes (the session's and the
+    /// wanted ones), and no forbid whose permission `holds` checks outside the memo.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn hint_reads_only_tests(&self) -> bool {
+        self.keyable && self.forbids.iter().all(|f| f.needs.permission.is_none())
+    }
+
+    /// Whether every test `read` knows and `from` does not has the same value in `memo`
+    /// (evaluated into it as needed), on the request `ev` decides: then a computation that
+    /// started from `from` and read `read` reads the same on this request.
+    pub fn reads_alike<'a>(&'a self, ev: &FastEval<'a>, memo: &mut Memo, read: &Memo, from: &Memo) -> bool {
+        let mut extra = read.known & !from.known;
+        while extra != 0 {
+            let i = extra.trailing_zeros() as u8;
+            extra &= extra - 1;
+            if read.value(i) != Some(self.test(ev, memo, i)) {
+                return false;
+            }
+        }
+        true
     }
 
     /// The plan's distinct tests, numbered as the operands number them.

@@ -127,3 +127,51 @@ fn team_tasks_grid_reads_as_decide_with() {
     }
     assert!(allowed > 0);
 }
+
+/// A deny's hint is remembered on its diagram leaf for the session facts it was worked out
+/// with, when it read nothing else; these requests end on one leaf with the same facts but
+/// need different hints, so none of them may be answered from another's.
+#[test]
+fn a_remembered_hint_is_never_another_requests() {
+    let engine = Engine::from_policy_text(
+        "permission p\nresource doc { locked: bool, owner: string }\naction read on doc\n\
+         permit read on doc when resource.locked\n\
+         @id(\"locked\") forbid read on doc when resource.locked\n\
+         @id(\"gated\") forbid read on doc when has(p) and not has_plan(\"pro\")",
+    )
+    .unwrap();
+    let opts = Options::default().at(0);
+    let locked = Resource::new("doc").with_attr("locked", true).with_attr("owner", "u");
+    let without = session(json!({"sub": "u", "org_id": "o"}));
+    let with_p = session(json!({"sub": "u", "org_id": "o", "org_permissions": ["p"]}));
+    let plan = |kind: &str, name: &str| (kind.to_owned(), name.to_owned());
+    let missing = |d: &Decision| d.missing.iter().map(|m| (m.kind.to_string(), m.name.to_string())).collect::<Vec<_>>();
+    // The walk reads `locked` alone, and the permit that holds needs nothing more. The second
+    // forbid is checked on its permission outside the tests: its lift is in the hint of a
+    // session that has `p` only, whichever is decided first.
+    for order in [[&without, &with_p], [&with_p, &without]] {
+        let engine = engine.clone();
+        for s in order {
+            let d = same(&engine, s, "read", &locked, &opts);
+            assert_eq!(d.reason, "forbidden:locked");
+            let expected = if std::ptr::eq(s, &with_p) { vec![plan("plan", "pro")] } else { vec![] };
+            assert_eq!(missing(&d), expected);
+        }
+    }
+    // Remembered per session facts: in an organization or not, signed in or not.
+    let engine = Engine::from_policy_text(
+        "permission p\nresource doc { owner: string }\naction read on doc\n\
+         permit read on doc when has(p)",
+    )
+    .unwrap();
+    let doc = Resource::new("doc").with_attr("owner", "u");
+    let organization = plan("organization", "");
+    for _ in 0..2 {
+        let d = same(&engine, &session(json!({"sub": "u", "org_id": "o"})), "read", &doc, &opts);
+        assert_eq!(missing(&d), [plan("permission", "p")]);
+        let d = same(&engine, &session(json!({"sub": "u"})), "read", &doc, &opts);
+        assert_eq!(missing(&d), [organization.clone(), plan("permission", "p")]);
+        let d = same(&engine, &session(json!({})), "read", &doc, &opts);
+        assert_eq!(missing(&d), [plan("sign_in", ""), organization.clone(), plan("permission", "p")]);
+    }
+}

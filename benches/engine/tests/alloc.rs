@@ -283,8 +283,13 @@ fn deny_with_several_requirements_allocates_the_list_once() {
             {"kind": "verification", "name": "first_factor:10"},
         ])
     );
-    // The list, then each name written out (a plan with its prefix, `first_factor:10`).
-    assert!(n > 1, "{n}");
+    // The list only: the first decision wrote each name out (a plan with its prefix,
+    // `first_factor:10`), and its leaf remembers the hint, names and all.
+    assert_eq!(n, 1, "the list only");
+    let other = Session::from_claims_json(r#"{"sub": "v", "fva": [30, 30]}"#).unwrap();
+    assert!(!engine.is_allowed(&other, "edit", &doc, &opts)); // (prepares it: no hint)
+    let (n, again) = allocations(|| engine.decide_with(black_box(&other), "edit", &doc, &opts));
+    assert_eq!((n, &again), (1, &d), "another session with the same facts and values: the same hint");
 
     // Permissions, roles and the license: the list only.
     let engine = Engine::from_policy_text(
