@@ -9,7 +9,7 @@ use ordinance::{Directory, Engine};
 use std::process::ExitCode;
 
 pub(crate) fn run(args: &Args) -> Result<ExitCode, String> {
-    args.reject_unknown(&["policy", "directory", "request", "now"], &[])?;
+    args.check_options(&["policy", "directory", "request", "now"], &[], &[])?;
     let Some(policy) = crate::load_policy(args.required("policy")?)? else {
         return Ok(ExitCode::from(1));
     };

@@ -10,7 +10,7 @@ use std::process::ExitCode;
 /// for `never`), 1 for policy errors or a rule that cannot be rendered, 2 for usage errors
 /// and unusable input (claims, context, an unknown type or action, a bad column map).
 pub(crate) fn run(args: &Args) -> Result<ExitCode, String> {
-    args.reject_unknown(&["policy", "claims", "action", "type", "context", "now", "column", "first-param"], &[])?;
+    args.check_options(&["policy", "claims", "action", "type", "context", "now", "first-param"], &["column"], &[])?;
     let Some(policy) = crate::load_policy(args.required("policy")?)? else {
         return Ok(ExitCode::from(1));
     };

@@ -3,6 +3,7 @@
 mod args;
 mod authzen;
 mod filter;
+mod help;
 mod policy_tests;
 mod rls;
 
@@ -33,6 +34,7 @@ USAGE:
 `decide` prints one JSON decision: {\"allowed\", \"reason\", \"rule\", \"missing\"} (+ \"error\").
 `filter` prints one JSON object: {\"kind\", \"resource_type\", \"action\", \"required\", \"condition\"?, \"reason\"?, \"sql\", \"params\"}.
 Exit codes: 0 success (a deny is a success), 1 policy errors or failed tests, 2 usage or input errors.
+`ordinance COMMAND --help` describes one command's options.
 ";
 
 fn main() -> ExitCode {
@@ -41,7 +43,11 @@ fn main() -> ExitCode {
         eprint!("{USAGE}");
         return ExitCode::from(2);
     };
-    let args = Args::new(rest);
+    let args = Args::new(command, rest);
+    if let Some(help) = help::for_command(command).filter(|_| args.wants_help()) {
+        print!("{help}");
+        return ExitCode::SUCCESS;
+    }
     let result = match command.as_str() {
         "check" => check(&args),
         "decide" => decide(&args),
@@ -51,10 +57,20 @@ fn main() -> ExitCode {
         "authzen" => authzen::run(&args),
         "filter" => filter::run(&args),
         "rls" => rls::run(&args, rest),
-        "help" | "--help" | "-h" => {
-            print!("{USAGE}");
-            Ok(ExitCode::SUCCESS)
-        }
+        "help" | "--help" | "-h" => match rest.first() {
+            // `ordinance help decide`, as `ordinance decide --help`.
+            Some(topic) => match help::for_command(topic) {
+                Some(help) => {
+                    print!("{help}");
+                    Ok(ExitCode::SUCCESS)
+                }
+                None => Err(format!("unknown command `{topic}`; run `ordinance --help`")),
+            },
+            None => {
+                print!("{USAGE}");
+                Ok(ExitCode::SUCCESS)
+            }
+        },
         "--version" | "-V" => {
             println!("ordinance {}", env!("CARGO_PKG_VERSION"));
             Ok(ExitCode::SUCCESS)
@@ -111,7 +127,7 @@ pub(crate) fn load_policy(path: &str) -> Result<Option<Policy>, String> {
 }
 
 fn check(args: &Args) -> Result<ExitCode, String> {
-    args.reject_unknown(&[], &[])?;
+    args.check_options(&[], &[], &[])?;
     let files = args.positional();
     if files.is_empty() {
         return Err("`check` needs at least one policy file".into());
@@ -214,7 +230,12 @@ fn single(args: &Args, policy: Policy) -> Result<Result<Single, Deny>, String> {
 }
 
 fn decide(args: &Args) -> Result<ExitCode, String> {
-    args.reject_unknown(&["policy", "claims", "action", "resource", "context", "now", "requests"], &[])?;
+    args.check_options(&["policy", "claims", "action", "resource", "context", "now", "requests"], &[], &[])?;
+    args.exclusive(
+        "requests",
+        &["claims", "action", "resource", "context", "now"],
+        "each request line carries its own claims, action, resource, context and now",
+    )?;
     let Some(policy) = load_policy(args.required("policy")?)? else {
         return Ok(ExitCode::from(1));
     };
@@ -242,7 +263,11 @@ fn decide(args: &Args) -> Result<ExitCode, String> {
                 serde_json::to_writer(&mut out, &Deny::new("invalid_request", error))
             } else {
                 match std::str::from_utf8(&bytes) {
-                    Ok(line) if line.trim().is_empty() => continue,
+                    // Skipping it would pair every later decision with the wrong line.
+                    Ok(line) if line.trim().is_empty() => {
+                        let error = "invalid request: the line is empty; write one JSON request per line".to_string();
+                        serde_json::to_writer(&mut out, &Deny::new("invalid_request", error))
+                    }
                     Ok(line) => serde_json::to_writer(&mut out, &engine.decide_request_json(line)),
                     Err(e) => {
                         let at = e.valid_up_to();
@@ -298,7 +323,7 @@ fn next_line(reader: &mut dyn BufRead, bytes: &mut Vec<u8>, max: usize) -> std::
 }
 
 fn explain(args: &Args) -> Result<ExitCode, String> {
-    args.reject_unknown(&["policy", "claims", "action", "resource", "context", "now"], &["json"])?;
+    args.check_options(&["policy", "claims", "action", "resource", "context", "now"], &[], &["json"])?;
     let Some(policy) = load_policy(args.required("policy")?)? else {
         return Ok(ExitCode::from(1));
     };
@@ -324,7 +349,7 @@ fn explain(args: &Args) -> Result<ExitCode, String> {
 }
 
 fn fmt(args: &Args) -> Result<ExitCode, String> {
-    args.reject_unknown(&[], &["check"])?;
+    args.check_options(&[], &[], &["check"])?;
     let files = args.positional();
     if files.is_empty() {
         return Err("`fmt` needs at least one policy file".into());

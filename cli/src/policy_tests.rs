@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 pub(crate) fn run(args: &Args) -> Result<ExitCode, String> {
-    args.reject_unknown(&[], &["verbose"])?;
+    args.check_options(&[], &[], &["verbose"])?;
     let roots = args.positional();
     if roots.is_empty() {
         return Err("`test` needs a test file or a directory".into());
@@ -187,6 +187,9 @@ struct Case {
 /// A test file that passed every check of its format.
 struct TestFile {
     path: PathBuf,
+    /// The `policy` as the file gives it, relative to the file's directory.
+    policy_name: String,
+    /// The policy's path as it is read: the file's directory joined with `policy_name`.
     policy: PathBuf,
     cases: Vec<Case>,
 }
@@ -249,8 +252,11 @@ fn load_file(file: &Path) -> Result<TestFile, String> {
             .collect();
         runs.push(Case { name, expected, claims, action, resource, context, now });
     }
-    let policy = file.parent().unwrap_or(Path::new(".")).join(policy_name);
-    Ok(TestFile { path: file.to_path_buf(), policy, cases: runs })
+    // The path as it is looked up: `./nope.ord` for a test file in the current directory,
+    // so a message about it cannot be read as a path relative to somewhere else.
+    let dir = file.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let policy = dir.join(policy_name);
+    Ok(TestFile { path: file.to_path_buf(), policy_name: policy_name.clone(), policy, cases: runs })
 }
 
 /// Runs one checked test file: `(passed, failed)`. A policy that does not compile prints
@@ -259,6 +265,20 @@ fn run_file(file: &TestFile, verbose: bool) -> (usize, usize) {
     let shown = file.path.display();
     let policy = match Policy::from_file(&file.policy) {
         Ok(p) => p,
+        // A policy that cannot be read: the engine's message names only the path, which
+        // does not say which test file asked for it nor how its `policy` was resolved.
+        Err(e) if e.first().is_some_and(|d| d.code == "io") => {
+            let policy = file.policy.display();
+            let cause = e.first().map(|d| d.message.as_str()).unwrap_or_default();
+            let cause = cause.strip_prefix("cannot read the policy: ").unwrap_or(cause);
+            eprintln!("{policy}: error: cannot read the policy named by `{shown}`: {cause}");
+            eprintln!(
+                "  = help: `{shown}` gives \"policy\": \"{}\", which is read relative to the test file's directory",
+                file.policy_name
+            );
+            println!("FAIL {shown}: cannot read the policy `{policy}`");
+            return (0, 1);
+        }
         Err(e) => {
             eprintln!("{e}");
             println!("FAIL {shown}: the policy `{}` has errors", file.policy.display());

@@ -29,8 +29,9 @@ fn repeated(argv: &[String], name: &str) -> Vec<String> {
 /// `edit` and `complete` -> UPDATE, `delete` -> DELETE; `--select` etc. replace it for one
 /// command, and `--action` keeps only the listed actions.
 pub(crate) fn run(args: &Args, argv: &[String]) -> Result<ExitCode, String> {
-    args.reject_unknown(
-        &["policy", "type", "table", "action", "column", "role", "select", "insert", "update", "delete"],
+    args.check_options(
+        &["policy", "type", "table", "role"],
+        &["action", "column", "select", "insert", "update", "delete"],
         &[],
     )?;
     let Some(policy) = crate::load_policy(args.required("policy")?)? else {

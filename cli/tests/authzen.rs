@@ -89,3 +89,16 @@ fn a_bad_request_is_exit_2_with_a_message() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("invalid directory"));
 }
+
+#[test]
+fn reason_admin_says_the_reason_once() {
+    let request = r#"{"subject": {"type": "user", "id": "u"}, "action": {"name": "view"},
+        "resource": {"type": "task", "id": "1"}}"#;
+    let out = support::run_stdin(&["authzen", "--policy", "policies/team_tasks.ord"], request);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let response: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(response["context"]["reason"], "invalid_resource");
+    assert_eq!(response["context"]["reason_admin"]["400"], "invalid_resource: attribute `owner_id` is missing");
+    // The decision's own `error` keeps its full text.
+    assert_eq!(response["context"]["error"], "invalid resource: attribute `owner_id` is missing");
+}

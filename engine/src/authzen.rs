@@ -28,7 +28,9 @@
 //! (`reason`, `rule` when a rule decided, `missing`, `error` when there is one) plus the
 //! spec's reason fields, each keyed by an HTTP-style status:
 //!
-//! - `reason_admin`: always, ``{"<status>": "<reason> (rule `<id>`): <error>"}``, with status
+//! - `reason_admin`: always, ``{"<status>": "<reason> (rule `<id>`): <error>"}`` (the error
+//!   without its opening words when they repeat the reason: `invalid_resource: attribute
+//!   `owner_id` is missing`, not `invalid_resource: invalid resource: ...`), with status
 //!   `400` for bad input (`invalid_*`, `unknown_*`), `401` for a session outside its
 //!   validity window (`session_expired`, `session_not_yet_valid`) and `403` otherwise;
 //! - `reason_user`: only when the user can act on it: the `missing` requirements in words
@@ -432,8 +434,12 @@ fn decision_response(d: &Decision) -> Value {
         admin.push_str(&format!(" (rule `{rule}`)"));
     }
     if let Some(e) = &d.error {
+        // The error usually opens with the reason in words (`invalid resource: ...`), which
+        // would repeat the reason code just before it.
+        let words = reason.replace('_', " ");
+        let detail = e.strip_prefix(words.as_str()).and_then(|rest| rest.strip_prefix(": ")).unwrap_or(e);
         admin.push_str(": ");
-        admin.push_str(e);
+        admin.push_str(detail);
     }
     let mut ctx = Map::new();
     ctx.insert("reason".into(), Value::String(reason.to_string()));
@@ -551,7 +557,8 @@ mod tests {
         let r = e.evaluate_at(&req(bad_claims, "u1"), 0).unwrap();
         assert_eq!(r["decision"], false);
         assert_eq!(r["context"]["reason"], "invalid_claims");
-        assert!(r["context"]["reason_admin"]["400"].as_str().unwrap().starts_with("invalid_claims: "));
+        let admin = r["context"]["reason_admin"]["400"].as_str().unwrap();
+        assert!(admin.starts_with("invalid_claims: ") && !admin.contains("invalid claims: "), "{admin}");
     }
 
     #[test]

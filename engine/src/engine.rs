@@ -679,8 +679,11 @@ impl Engine {
     }
 
     /// Decides one request object `{"claims", "action", "resource", "context"?, "now"?}`,
-    /// the line format of `ordinance decide --requests`. A malformed request is a deny with
-    /// reason `invalid_request`.
+    /// the line format of `ordinance decide --requests`. A malformed request (not JSON, not
+    /// an object, an unknown key, a missing `claims`, `action` or `resource`, an `action`
+    /// that is not a string or a `now` that is not an integer) is a deny with reason
+    /// `invalid_request`; claims, a resource or a context that are present but unusable are
+    /// denied as [`Engine::decide_value`] denies them (`invalid_claims`, ...).
     ///
     /// ```
     /// # use ordinance::*;
@@ -716,11 +719,29 @@ impl Engine {
                 );
             }
         }
+        // A key left out makes the request malformed, whereas claims or a resource that are
+        // present but unusable (`null` included) are `invalid_claims` / `invalid_resource`.
+        let missing = |key: &str| {
+            Decision::deny_with_error(
+                Reason::INVALID_REQUEST,
+                format!(
+                    "invalid request: the request has no `{key}`; a request is \
+                     {{\"claims\", \"action\", \"resource\", \"context\"?, \"now\"?}}"
+                ),
+            )
+        };
+        let Some(claims) = req.remove("claims") else {
+            return missing("claims");
+        };
         let action = match req.remove("action") {
             Some(Value::String(a)) => a,
-            _ => {
+            Some(_) => {
                 return Decision::deny_with_error(Reason::INVALID_REQUEST, "invalid request: `action` must be a string")
             }
+            None => return missing("action"),
+        };
+        let Some(resource) = req.remove("resource") else {
+            return missing("resource");
         };
         let now = match req.remove("now") {
             None | Some(Value::Null) => None,
@@ -729,8 +750,6 @@ impl Engine {
                 return Decision::deny_with_error(Reason::INVALID_REQUEST, "invalid request: `now` must be an integer")
             }
         };
-        let claims = req.remove("claims").unwrap_or(Value::Null);
-        let resource = req.remove("resource").unwrap_or(Value::Null);
         let context = req.remove("context");
         self.decide_value(claims, &action, resource, context, now)
     }

@@ -1091,6 +1091,18 @@ fn decision_invalid_resource_context_request() {
     assert_eq!(d.reason.as_str(), "invalid_request");
     let d = p.engine.decide_request(json!({"claims": user("u"), "resource": {"type": "doc", "owner": "u"}}));
     assert_eq!(d.reason.as_str(), "invalid_request", "no action");
+    for key in ["claims", "resource"] {
+        let mut request = json!({"claims": user("u"), "action": "read", "resource": {"type": "doc", "owner": "u"}});
+        request.as_object_mut().unwrap().remove(key);
+        let d = p.engine.decide_request(request);
+        assert_eq!(d.reason.as_str(), "invalid_request", "no {key}");
+        assert!(d.error.as_deref().unwrap().contains(&format!("the request has no `{key}`")), "{d:?}");
+    }
+    let d =
+        p.engine.decide_request(json!({"claims": null, "action": "read", "resource": {"type": "doc", "owner": "u"}}));
+    assert_eq!(d.reason.as_str(), "invalid_claims", "claims present but null");
+    let d = p.engine.decide_request(json!({"claims": user("u"), "action": "read", "resource": null}));
+    assert_eq!(d.reason.as_str(), "invalid_resource", "resource present but null");
     for d in [p.raw(user("u"), "read", json!({"owner": "u"}), None), p.engine.decide_request_json("{")] {
         assert!(!d.allowed && d.error.is_some());
     }

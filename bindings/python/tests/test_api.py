@@ -349,6 +349,9 @@ def test_decide_many(engine, bob):
     assert [d.to_dict() for d in engine.decide_many(tuple(requests))] == [d.to_dict() for d in got]
 
 
+REQUEST_SHAPE = '; a request is {"claims", "action", "resource", "context"?, "now"?}'
+
+
 def test_decide_many_malformed_requests_are_denies(engine, bob):
     session = engine.session(bob)
     cases = [
@@ -358,20 +361,25 @@ def test_decide_many_malformed_requests_are_denies(engine, bob):
         ({"claims": bob, "action": 7, "resource": ORG_TASK_BY_BOB},
          "invalid_request", "invalid request: `action` must be a string"),
         ({"claims": bob, "resource": ORG_TASK_BY_BOB},
-         "invalid_request", "invalid request: `action` must be a string"),
+         "invalid_request", "invalid request: the request has no `action`" + REQUEST_SHAPE),
         ({"claims": bob, "action": "edit", "resource": ORG_TASK_BY_BOB, "now": 1.5},
          "invalid_request", "invalid request: `now` must be an integer"),
         ({"claims": bob, "action": "edit", "resource": ORG_TASK_BY_BOB, "now": True},
          "invalid_request", "invalid request: `now` must be an integer"),
         ({"claims": bob, "action": "edit", "resource": ORG_TASK_BY_BOB, "now": 2**70},
          "invalid_request", "invalid request: `now` must be an integer"),
-        ({"action": "edit", "resource": ORG_TASK_BY_BOB, "now": NOW}, "invalid_claims", None),
+        # a key left out is a malformed request; present but unusable is the input's fault
+        ({"action": "edit", "resource": ORG_TASK_BY_BOB, "now": NOW},
+         "invalid_request", "invalid request: the request has no `claims`" + REQUEST_SHAPE),
+        ({"claims": None, "action": "edit", "resource": ORG_TASK_BY_BOB, "now": NOW}, "invalid_claims", None),
         ({"claims": {"sub": 5}, "action": "edit", "resource": ORG_TASK_BY_BOB, "now": NOW},
          "invalid_claims", None),
         # claims as JSON text are read as `decide` reads them (test_acceptance.py)
         ({"claims": json.dumps("a string"), "action": "edit", "resource": ORG_TASK_BY_BOB, "now": NOW},
          "invalid_claims", "invalid claims: claims must be a JSON object, found a string"),
-        ({"claims": bob, "action": "edit", "now": NOW}, "invalid_resource", None),
+        ({"claims": bob, "action": "edit", "now": NOW},
+         "invalid_request", "invalid request: the request has no `resource`" + REQUEST_SHAPE),
+        ({"claims": bob, "action": "edit", "resource": None, "now": NOW}, "invalid_resource", None),
         ({"claims": bob, "action": "edit", "resource": {"type": "task"}, "now": NOW},
          "invalid_resource", None),
         ({"claims": session, "action": "edit", "resource": {"type": "task"}, "now": NOW},
