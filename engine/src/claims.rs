@@ -244,6 +244,8 @@ impl Session {
             None => 1,
             Some(Value::Number(n)) if n.as_i64() == Some(1) => 1,
             Some(Value::Number(n)) if n.as_i64() == Some(2) => 2,
+            // A number is shown: "found a number" does not say which version was sent.
+            Some(Value::Number(n)) => return Err(ClaimsError::new(format!("claim `v` must be 1 or 2, found {n}"))),
             Some(other) => {
                 return Err(ClaimsError::new(format!("claim `v` must be 1 or 2, found {}", describe(other))));
             }

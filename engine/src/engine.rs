@@ -1355,7 +1355,7 @@ pub(crate) fn bind_resource<'r>(
                     return Err(format!(
                         "attribute `{name}` must be {}, found {}",
                         ty.keyword(),
-                        crate::claims::kind_of(v)
+                        crate::resource::attr_kind(v)
                     ));
                 };
                 *slot = bound;

@@ -382,7 +382,7 @@ impl<'de> PreBound<'de> {
                         (AttrType::String, Lite::Str(s)) => Some(Bound::Str(std::borrow::Cow::Borrowed(s.as_ref()))),
                         (AttrType::Int, Lite::Number(n)) => n.as_i64().map(Bound::Int),
                         (AttrType::Bool, Lite::Bool(b)) => Some(Bound::Bool(*b)),
-                        (AttrType::StringList, Lite::List { strings: true }) => Some(Bound::List),
+                        (AttrType::StringList, Lite::List { not_string: None }) => Some(Bound::List),
                         _ => None,
                     };
                     let Some(bound) = bound else {
@@ -397,14 +397,56 @@ impl<'de> PreBound<'de> {
 }
 
 /// What binding reads of an attribute value: its kind, and the content of a string,
-/// number or boolean; a list only as whether all its items are strings.
+/// number or boolean; a list only as its first item that is not a string (index, kind).
 enum Lite<'de> {
     Null,
     Bool(bool),
     Number(serde_json::Number),
     Str(std::borrow::Cow<'de, str>),
-    List { strings: bool },
+    List { not_string: Option<(usize, &'static str)> },
     Object,
+}
+
+/// Names a declared attribute's value for "must be int, found …", as `claims::kind_of`
+/// does, but saying what is wrong with it: which item of a list is not a string, and that
+/// an integer beyond 64 bits (which the JSON reader holds as a float) is out of range
+/// rather than a fraction. [`Lite::kind`] names the one-pass reader's values alike.
+pub(crate) fn attr_kind(v: &Value) -> std::borrow::Cow<'static, str> {
+    match v {
+        Value::Number(n) => number_kind(n).into(),
+        Value::Array(items) => {
+            list_kind(items.iter().enumerate().find(|(_, i)| !i.is_string()).map(|(at, i)| (at, item_kind(i))))
+        }
+        other => crate::claims::kind_of(other).into(),
+    }
+}
+
+fn number_kind(n: &serde_json::Number) -> &'static str {
+    // 2^63: an integer of this size or more is no `i64` (`-2^63` itself arrives as one).
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+    if n.is_i64() {
+        "a number"
+    } else if n.is_u64() || n.as_f64().is_some_and(|f| f.fract() == 0.0 && f.abs() >= LIMIT) {
+        "a number beyond the 64-bit integer range"
+    } else {
+        "a non-integer number"
+    }
+}
+
+/// A list item that is not a string, named by its kind only (the one-pass reader skips it
+/// without reading a number's digits).
+fn item_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Number(_) => "a number",
+        other => crate::claims::kind_of(other),
+    }
+}
+
+fn list_kind(not_string: Option<(usize, &'static str)>) -> std::borrow::Cow<'static, str> {
+    match not_string {
+        Some((at, kind)) => format!("a list with {kind} at index {at}").into(),
+        None => "a list".into(),
+    }
 }
 
 impl Lite<'_> {
@@ -415,22 +457,22 @@ impl Lite<'_> {
             Value::Bool(b) => Lite::Bool(b),
             Value::Number(n) => Lite::Number(n),
             Value::String(s) => Lite::Str(std::borrow::Cow::Owned(s)),
-            Value::Array(items) => Lite::List { strings: items.iter().all(Value::is_string) },
+            Value::Array(items) => Lite::List {
+                not_string: items.iter().enumerate().find(|(_, i)| !i.is_string()).map(|(at, i)| (at, item_kind(i))),
+            },
             Value::Object(_) => Lite::Object,
         }
     }
 
-    /// As `claims::kind_of` names the same value.
-    fn kind(&self) -> &'static str {
+    /// As [`attr_kind`] names the same value.
+    fn kind(&self) -> std::borrow::Cow<'static, str> {
         match self {
-            Lite::Null => "null",
-            Lite::Bool(_) => "a boolean",
-            Lite::Number(n) if n.is_i64() => "a number",
-            Lite::Number(n) if n.is_u64() => "a number beyond the 64-bit integer range",
-            Lite::Number(_) => "a non-integer number",
-            Lite::Str(_) => "a string",
-            Lite::List { .. } => "a list",
-            Lite::Object => "an object",
+            Lite::Null => "null".into(),
+            Lite::Bool(_) => "a boolean".into(),
+            Lite::Number(n) => number_kind(n).into(),
+            Lite::Str(_) => "a string".into(),
+            Lite::List { not_string } => list_kind(*not_string),
+            Lite::Object => "an object".into(),
         }
     }
 }
@@ -484,13 +526,15 @@ impl<'de> Visitor<'de> for LiteSeed {
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Lite<'de>, A::Error> {
         let inner = json::Strict { depth: self.depth, max_depth: self.max_depth }.deeper()?;
-        let mut strings = true;
-        while let Some(is_string) =
-            seq.next_element_seed(IsString { depth: inner.depth, max_depth: inner.max_depth })?
-        {
-            strings &= is_string;
+        let mut not_string = None;
+        let mut at = 0usize;
+        while let Some(kind) = seq.next_element_seed(ItemKind { depth: inner.depth, max_depth: inner.max_depth })? {
+            if let (None, Some(kind)) = (not_string, kind) {
+                not_string = Some((at, kind));
+            }
+            at += 1;
         }
-        Ok(Lite::List { strings })
+        Ok(Lite::List { not_string })
     }
     fn visit_map<A: MapAccess<'de>>(self, access: A) -> Result<Lite<'de>, A::Error> {
         json::Skip { depth: self.depth, max_depth: self.max_depth }.visit_map(access)?;
@@ -498,55 +542,55 @@ impl<'de> Visitor<'de> for LiteSeed {
     }
 }
 
-/// Validates one list item as [`json::Skip`] does and tells whether it is a string.
-struct IsString {
+/// Validates one list item as [`json::Skip`] does and names its kind unless it is a string
+/// (as [`item_kind`] names the built value).
+struct ItemKind {
     depth: usize,
     max_depth: usize,
 }
 
-impl<'de> DeserializeSeed<'de> for IsString {
-    type Value = bool;
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
+impl<'de> DeserializeSeed<'de> for ItemKind {
+    type Value = Option<&'static str>;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Option<&'static str>, D::Error> {
         d.deserialize_any(self)
     }
 }
 
-impl<'de> Visitor<'de> for IsString {
-    type Value = bool;
+impl<'de> Visitor<'de> for ItemKind {
+    type Value = Option<&'static str>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JSON value")
     }
-    fn visit_bool<E>(self, _: bool) -> Result<bool, E> {
-        Ok(false)
+    fn visit_bool<E>(self, _: bool) -> Result<Option<&'static str>, E> {
+        Ok(Some("a boolean"))
     }
-    fn visit_i64<E>(self, _: i64) -> Result<bool, E> {
-        Ok(false)
+    fn visit_i64<E>(self, _: i64) -> Result<Option<&'static str>, E> {
+        Ok(Some("a number"))
     }
-    fn visit_u64<E>(self, _: u64) -> Result<bool, E> {
-        Ok(false)
+    fn visit_u64<E>(self, _: u64) -> Result<Option<&'static str>, E> {
+        Ok(Some("a number"))
     }
-    fn visit_f64<E>(self, v: f64) -> Result<bool, E> {
-        // As the strict builder: a number it cannot represent becomes null, not a string.
-        let _ = v;
-        Ok(false)
+    fn visit_f64<E>(self, v: f64) -> Result<Option<&'static str>, E> {
+        // As the strict builder: a number it cannot represent becomes null.
+        Ok(Some(if v.is_finite() { "a number" } else { "null" }))
     }
-    fn visit_str<E>(self, _: &str) -> Result<bool, E> {
-        Ok(true)
+    fn visit_str<E>(self, _: &str) -> Result<Option<&'static str>, E> {
+        Ok(None)
     }
-    fn visit_unit<E>(self) -> Result<bool, E> {
-        Ok(false)
+    fn visit_unit<E>(self) -> Result<Option<&'static str>, E> {
+        Ok(Some("null"))
     }
-    fn visit_none<E>(self) -> Result<bool, E> {
-        Ok(false)
+    fn visit_none<E>(self) -> Result<Option<&'static str>, E> {
+        Ok(Some("null"))
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<bool, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Option<&'static str>, A::Error> {
         json::Skip { depth: self.depth, max_depth: self.max_depth }.visit_seq(seq)?;
-        Ok(false)
+        Ok(Some("a list"))
     }
-    fn visit_map<A: MapAccess<'de>>(self, access: A) -> Result<bool, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, access: A) -> Result<Option<&'static str>, A::Error> {
         json::Skip { depth: self.depth, max_depth: self.max_depth }.visit_map(access)?;
-        Ok(false)
+        Ok(Some("an object"))
     }
 }
 

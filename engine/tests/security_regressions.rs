@@ -122,10 +122,12 @@ fn f5_nesting_depth_does_not_leak_across_errors() {
     let ok = format!("permit view on doc when {}user{}\n", "(".repeat(5), ")".repeat(5));
     let text = format!("resource doc {{ a: bool }}\naction view on doc\n{broken}{broken}{broken}{ok}");
     let err = Policy::parse(&text).unwrap_err();
-    // (Recovery skips to the next item keyword, so the second broken rule is swallowed by
-    // the first one's error.)
+    // (An error found at the next rule's `permit` resumes there, so each broken rule is
+    // reported once and the last, valid rule not at all.)
     let codes: Vec<&str> = err.diagnostics().iter().map(|d| d.code.as_str()).collect();
-    assert_eq!(codes, ["syntax", "syntax"], "{err}");
+    assert_eq!(codes, ["syntax", "syntax", "syntax"], "{err}");
+    let lines: Vec<usize> = err.diagnostics().iter().map(|d| d.line).collect();
+    assert_eq!(lines, [3, 4, 5], "{err}");
 }
 
 /// A `doc` policy with one action per list operation, for F6-F8.

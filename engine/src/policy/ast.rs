@@ -22,6 +22,8 @@ pub(crate) struct Ast {
 pub(crate) struct PermissionDecl {
     pub name: Name,
     pub description: Option<String>,
+    /// From the keyword to the last token (`fmt` keeps comments inside it with it).
+    pub span: Span,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -29,6 +31,8 @@ pub(crate) struct RoleDecl {
     pub name: Name,
     /// Permission names; a trailing `*` segment is a wildcard.
     pub grants: Vec<Name>,
+    /// From the keyword to the last token (`fmt` keeps comments inside it with it).
+    pub span: Span,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,17 +65,23 @@ pub(crate) struct AttrDecl {
 pub(crate) struct ResourceDecl {
     pub name: Name,
     pub attrs: Vec<AttrDecl>,
+    /// From the keyword to the last token (`fmt` keeps comments inside it with it).
+    pub span: Span,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct ActionDecl {
     pub actions: Vec<Name>,
     pub types: Vec<Name>,
+    /// From the keyword to the last token (`fmt` keeps comments inside it with it).
+    pub span: Span,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct LicenseDecl {
     pub path: Path,
+    /// From the keyword to the last token (`fmt` keeps comments inside it with it).
+    pub span: Span,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -129,18 +129,37 @@ pub(crate) fn render(src: &str, loc: &Located, out: &mut String) {
     }
 }
 
+/// The most characters of a source line that a report shows. A longer line (a 900 KB
+/// string literal, a generated path of 100,000 segments) is cut to a window around the
+/// column, each cut marked with `…`, so that a report stays readable and its size bounded.
+const MAX_SHOWN: usize = 120;
+/// How many characters before the column a cut line keeps, for context.
+const SHOWN_BEFORE: usize = 40;
+
 fn draw_line(src: &str, span: Span, line_no: usize, out: &mut String) {
     use std::fmt::Write as _;
     let start = span.start.min(src.len());
     let line_start = src.get(..start).and_then(|s| s.rfind('\n')).map(|i| i + 1).unwrap_or(0);
     let line_end = src.get(start..).and_then(|s| s.find('\n')).map(|i| start + i).unwrap_or(src.len());
-    let text = src.get(line_start..line_end).unwrap_or_default();
+    let text = src.get(line_start..line_end).unwrap_or_default().trim_end_matches('\r');
     let pad = src.get(line_start..start).map(|s| s.chars().count()).unwrap_or(0);
     let width = src.get(start..span.end.min(line_end).max(start)).map(|s| s.chars().count()).unwrap_or(0).max(1);
+    let total = text.chars().count();
+    // The window of characters shown, [from, to): all of a short line; else up to
+    // `MAX_SHOWN` characters starting `SHOWN_BEFORE` before the column (or ending at the
+    // line's end), which always holds the column or the place just past the last character.
+    let from = if total <= MAX_SHOWN { 0 } else { pad.saturating_sub(SHOWN_BEFORE).min(total - MAX_SHOWN) };
+    let to = total.min(from + MAX_SHOWN);
+    let byte = |chars: usize| text.char_indices().nth(chars).map_or(text.len(), |(i, _)| i);
+    let shown = text.get(byte(from)..byte(to)).unwrap_or_default();
+    let (before, after) = (if from > 0 { "…" } else { "" }, if to < total { "…" } else { "" });
+    // The caret moves right by the `…` and stops at the window's end.
+    let caret_pad = pad - from.min(pad) + usize::from(from > 0);
+    let caret_width = width.min(to.saturating_sub(pad)).max(1);
     let gutter = " ".repeat(line_no.to_string().len());
     let _ = writeln!(out, "{gutter} |");
-    let _ = writeln!(out, "{line_no} | {}", text.trim_end_matches('\r'));
-    let _ = writeln!(out, "{gutter} | {}{}", " ".repeat(pad), "^".repeat(width));
+    let _ = writeln!(out, "{line_no} | {before}{shown}{after}");
+    let _ = writeln!(out, "{gutter} | {}{}", " ".repeat(caret_pad), "^".repeat(caret_width));
 }
 
 /// Suggests the closest candidate by edit distance, as "did you mean".
@@ -189,6 +208,56 @@ mod tests {
         let mut out = String::new();
         render(src, &loc, &mut out);
         assert_eq!(out, "p.ord:2:8: error: bad\n  |\n2 | second line\n  |        ^^^^\n  = help: fix it\n");
+    }
+
+    fn rendered(src: &str, span: Span) -> String {
+        let d = Diagnostic::new("syntax", span, "bad");
+        let mut out = String::new();
+        render(src, &locate(src, "p.ord", &d), &mut out);
+        out
+    }
+
+    /// The shown line and the caret line of a rendered diagnostic.
+    fn shown(out: &str) -> (String, String) {
+        let lines: Vec<&str> = out.lines().collect();
+        let text = lines.get(2).and_then(|l| l.split_once(" | ")).map(|(_, t)| t).unwrap_or_default();
+        let caret = lines.get(3).and_then(|l| l.split_once(" | ")).map(|(_, t)| t).unwrap_or_default();
+        (text.to_string(), caret.to_string())
+    }
+
+    #[test]
+    fn long_lines_are_cut_around_the_column() {
+        // A 900 KB string literal: the caret under its opening quote, the line cut after.
+        let src = format!("permit view on doc when context.a == \"{}\"", "x".repeat(900_000));
+        let quote = src.find('"').unwrap_or_default();
+        let out = rendered(&src, Span::new(quote, src.len()));
+        assert!(out.len() < 600, "{out}");
+        let (text, caret) = shown(&out);
+        assert!(text.starts_with("permit view on doc when context.a == \"xxx") && text.ends_with("x…"), "{text}");
+        assert_eq!(text.chars().count(), MAX_SHOWN + 1);
+        assert_eq!(caret.find('^'), Some(37), "{out}");
+        assert_eq!(caret.chars().count(), MAX_SHOWN);
+        // A column far into the line: both ends cut, the caret under the same character.
+        let src = format!("{}é{}", "a.".repeat(50_000), "b".repeat(50_000));
+        let at = src.find('é').unwrap_or_default();
+        let out = rendered(&src, Span::new(at, at + 'é'.len_utf8()));
+        let (text, caret) = shown(&out);
+        assert!(text.starts_with('…') && text.ends_with('…'), "{text}");
+        assert_eq!(text.chars().count(), MAX_SHOWN + 2);
+        let column = caret.find('^').unwrap_or_default();
+        assert_eq!(text.chars().nth(column), Some('é'), "{out}");
+        assert_eq!(caret.trim(), "^");
+        // Just past the end of a long line (a missing value after `==`): the window ends
+        // at the line's end and the caret stands right after it.
+        let src = format!("when {} ==\nnext", "a".repeat(500));
+        let at = src.find('\n').unwrap_or_default();
+        let (text, caret) = shown(&rendered(&src, Span::new(at, at)));
+        assert!(text.starts_with('…') && text.ends_with(" =="), "{text}");
+        assert_eq!(caret.find('^'), Some(text.chars().count()));
+        // A line of exactly the limit is shown whole.
+        let src = "b".repeat(MAX_SHOWN);
+        let (text, _) = shown(&rendered(&src, Span::new(5, 6)));
+        assert_eq!(text, src);
     }
 
     #[test]

@@ -1,11 +1,16 @@
 //! The canonical layout of a policy, written by `ordinance fmt`.
 //!
-//! Comments are kept: each one is written before the item that follows it in the source
-//! (a comment inside a rule moves above that rule). The output is parsed again before it
-//! is returned and compared with the input's canonical form, so formatting never changes
-//! what a policy means.
+//! Comments are kept: a comment after an item on the line where the item ends stays at
+//! the end of that item's last line; any other is written before the item that follows it
+//! in the source, and a comment inside an item (between the lines of a rule's condition,
+//! among a resource's attributes) moves above that item, whose layout `fmt` redoes.
+//!
+//! The output is not parsed again here: the tests and the `policy_parse` fuzz target check
+//! that it parses, formats to itself and decides alike. It can change the id of a rule
+//! without `@id` (`file:line`), since rules move between lines.
 
 use super::ast::*;
+use super::diagnostic::Span;
 
 enum Item<'a> {
     Permission(&'a PermissionDecl),
@@ -30,29 +35,42 @@ impl Item<'_> {
 }
 
 pub(crate) fn format(ast: &Ast, source: &str) -> String {
-    let mut items: Vec<(usize, Item)> = Vec::new();
-    items.extend(ast.permissions.iter().map(|p| (p.name.span.start, Item::Permission(p))));
-    items.extend(ast.roles.iter().map(|r| (r.name.span.start, Item::Role(r))));
-    items.extend(ast.resources.iter().map(|r| (r.name.span.start, Item::Resource(r))));
-    items.extend(ast.actions.iter().map(|a| (a.actions.first().map(|n| n.span.start).unwrap_or(0), Item::Action(a))));
-    items.extend(ast.license.iter().map(|l| (l.path.span.start, Item::License(l))));
-    items.extend(ast.rules.iter().map(|r| (r.span.start, Item::Rule(r))));
-    items.sort_by_key(|(pos, _)| *pos);
+    let mut items: Vec<(Span, Item)> = Vec::new();
+    items.extend(ast.permissions.iter().map(|p| (p.span, Item::Permission(p))));
+    items.extend(ast.roles.iter().map(|r| (r.span, Item::Role(r))));
+    items.extend(ast.resources.iter().map(|r| (r.span, Item::Resource(r))));
+    items.extend(ast.actions.iter().map(|a| (a.span, Item::Action(a))));
+    items.extend(ast.license.iter().map(|l| (l.span, Item::License(l))));
+    items.extend(ast.rules.iter().map(|r| (r.span, Item::Rule(r))));
+    items.sort_by_key(|(span, _)| span.start);
 
-    let comments = comments(source);
-    let mut next_comment = 0;
+    // Each comment goes with one item: after it on the line where the item ends (a
+    // trailing comment), else before it (a comment inside an item, whose layout `fmt`
+    // redoes, moves above that item); comments after the last item stay at the end.
+    let mut leading: Vec<Vec<String>> = vec![Vec::new(); items.len()];
+    let mut trailing: Vec<Option<String>> = vec![None; items.len()];
+    let mut rest = Vec::new();
+    let mut next = 0;
+    for (at, text) in comments(source) {
+        while items.get(next).is_some_and(|(span, _)| span.end <= at) {
+            next += 1;
+        }
+        let same_line = |end: usize| source.get(end..at).is_some_and(|between| !between.contains('\n'));
+        let inside_next = items.get(next).is_some_and(|(span, _)| span.start < at);
+        let prev =
+            next.checked_sub(1).filter(|&i| !inside_next && items.get(i).is_some_and(|(span, _)| same_line(span.end)));
+        match (prev, trailing.get_mut(prev.unwrap_or(usize::MAX)), leading.get_mut(next)) {
+            // (Only one comment fits after an item on its last line.)
+            (Some(_), Some(slot @ None), _) => *slot = Some(text.trim_end().to_string()),
+            (_, _, Some(before)) => before.push(text),
+            _ => rest.push(text),
+        }
+    }
+
     let mut out = String::new();
     let mut prev_group: Option<u8> = None;
-    for (pos, item) in &items {
+    for (((_, item), pending), after) in items.iter().zip(leading).zip(trailing) {
         let group = item.group();
-        let mut pending = Vec::new();
-        while let Some((at, text)) = comments.get(next_comment) {
-            if at > pos {
-                break;
-            }
-            pending.push(text);
-            next_comment += 1;
-        }
         let blank = match prev_group {
             None => false,
             Some(g) => g != group || group >= 2 || !pending.is_empty(),
@@ -61,19 +79,25 @@ pub(crate) fn format(ast: &Ast, source: &str) -> String {
             out.push('\n');
         }
         for c in pending {
-            out.push_str(c);
+            out.push_str(&c);
             out.push('\n');
         }
         write_item(item, &mut out);
+        if let Some(c) = after {
+            // On the item's last line: `}` of a resource, `when` or `because` of a rule.
+            out.pop();
+            out.push(' ');
+            out.push_str(&c);
+            out.push('\n');
+        }
         prev_group = Some(group);
     }
-    let rest: Vec<&String> = comments.iter().skip(next_comment).map(|(_, t)| t).collect();
     if !rest.is_empty() {
         if !out.is_empty() {
             out.push('\n');
         }
         for c in rest {
-            out.push_str(c);
+            out.push_str(&c);
             out.push('\n');
         }
     }

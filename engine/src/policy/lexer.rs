@@ -48,8 +48,8 @@ impl TokenKind {
     /// How the token is named in "expected X, found Y" messages.
     pub fn describe(&self) -> String {
         match self {
-            TokenKind::Word(w) => format!("`{w}`"),
-            TokenKind::Str(s) => format!("string \"{s}\""),
+            TokenKind::Word(w) => format!("`{}`", shorten(w)),
+            TokenKind::Str(s) => format!("string \"{}\"", shorten(s)),
             TokenKind::Int(i) => format!("number `{i}`"),
             TokenKind::Eof => "end of file".to_string(),
             other => format!("`{}`", other.symbol()),
@@ -84,6 +84,15 @@ impl TokenKind {
             TokenKind::Int(_) => "number",
             TokenKind::Eof => "end of file",
         }
+    }
+}
+
+/// The first 40 characters of a long word or string, then `…`: a message names the token,
+/// it need not repeat a 900 KB literal.
+fn shorten(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(40) {
+        Some((cut, _)) => format!("{}…", text.get(..cut).unwrap_or_default()).into(),
+        None => text.into(),
     }
 }
 
@@ -282,6 +291,14 @@ mod tests {
     fn spans_point_at_bytes() {
         let toks = tokenize("a  \"é\"", 1024).unwrap_or_default();
         assert_eq!(toks.get(1).map(|t| t.span), Some(Span::new(3, 7)));
+    }
+
+    #[test]
+    fn long_tokens_are_shortened_in_messages() {
+        let long = "x".repeat(900_000);
+        assert_eq!(TokenKind::Str(long.clone()).describe(), format!("string \"{}…\"", "x".repeat(40)));
+        assert_eq!(TokenKind::Word(long).describe(), format!("`{}…`", "x".repeat(40)));
+        assert_eq!(TokenKind::Word("é".repeat(40)).describe(), format!("`{}`", "é".repeat(40)));
     }
 
     #[test]

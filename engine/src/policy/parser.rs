@@ -62,12 +62,13 @@ impl<'t> Parser<'t> {
         while !self.at_eof() {
             // An error inside a condition leaves `depth` where it was; each item starts afresh.
             self.depth = 0;
+            let start = self.pos;
             if let Err(e) = self.item(&mut ast) {
                 errors.push(e);
                 if errors.len() >= 20 {
                     break;
                 }
-                self.recover();
+                self.recover(start);
             }
         }
         if errors.is_empty() {
@@ -77,19 +78,95 @@ impl<'t> Parser<'t> {
         }
     }
 
-    fn recover(&mut self) {
+    /// Skips to the start of the next item after an error in the item that began at token
+    /// `start`. An error found at the next item's first token (`a ==` before `permit`) stops
+    /// there, so that the next item is parsed, not skipped. Only a real item start counts:
+    /// a keyword inside a condition (`resource.owner_id`, `org.role`) would report a second,
+    /// bogus error on a valid line.
+    fn recover(&mut self, start: usize) {
+        if self.pos > start && self.item_starts_at(self.pos) {
+            return;
+        }
         self.bump();
-        while !self.at_eof() {
-            if let TokenKind::Word(w) = &self.peek().kind {
-                if ITEM_KEYWORDS.contains(&w.as_str()) {
-                    return;
-                }
-            }
-            if self.peek().kind == TokenKind::At {
-                return;
-            }
+        while !self.at_eof() && !self.item_starts_at(self.pos) {
             self.bump();
         }
+    }
+
+    /// Whether token `at` starts a declaration or a rule: `@`, or a declaration keyword
+    /// that is not an attribute or a name segment (`resource.permit`, `has_role(org:role)`)
+    /// and is followed by what that item starts with. `resource` also roots paths, so it
+    /// counts only before a type name (`resource task {`).
+    fn item_starts_at(&self, at: usize) -> bool {
+        let kind = |i: usize| self.tokens.get(i).map(|t| &t.kind);
+        let keyword = match kind(at) {
+            Some(TokenKind::At) => return true,
+            Some(TokenKind::Word(w)) if ITEM_KEYWORDS.contains(&w.as_str()) => w.as_str(),
+            _ => return false,
+        };
+        let before = at.checked_sub(1).and_then(kind);
+        if matches!(before, Some(TokenKind::Dot | TokenKind::Colon)) {
+            return false;
+        }
+        match (keyword, kind(at + 1)) {
+            ("resource", Some(TokenKind::Word(name))) => !RESERVED.contains(&name.as_str()),
+            ("resource", _) => false,
+            ("permit" | "forbid", Some(TokenKind::Star)) => true,
+            (_, next) => matches!(next, Some(TokenKind::Word(_))),
+        }
+    }
+
+    /// What the item starting at the current token is: ("a new rule", "the next rule").
+    fn next_item_words(&self) -> (&'static str, &'static str) {
+        match &self.peek().kind {
+            TokenKind::Word(w) if w == "permit" || w == "forbid" => ("a new rule", "the next rule"),
+            TokenKind::At => ("an annotated rule", "the next rule"),
+            _ => ("a new declaration", "the next declaration"),
+        }
+    }
+
+    /// The error for a value or condition missing before the next item, e.g. `a ==` at the
+    /// end of a line followed by `permit ...`: the expression parser stops at a keyword that
+    /// can never start a value (rather than calling it an unknown name), and the error points
+    /// right after the dangling token, where the value is missing.
+    fn missing_before_next_item(&self, what: &str) -> Diagnostic {
+        let tok = self.peek();
+        let prev = self.pos.checked_sub(1).and_then(|i| self.tokens.get(i));
+        let at = prev.map_or(tok.span.start, |t| t.span.end);
+        let (starts, next) = self.next_item_words();
+        let (after, help) = match prev {
+            Some(p) => (
+                format!(" after {}", p.kind.describe()),
+                format!("finish the condition before {next}, or remove the dangling {}", p.kind.describe()),
+            ),
+            None => (String::new(), format!("finish the condition before {next}")),
+        };
+        Diagnostic::new(
+            "syntax",
+            Span::new(at, at),
+            format!("expected {what}{after}, found {}, which starts {starts}", tok.kind.describe()),
+        )
+        .with_related(tok.span, format!("{next} starts here"))
+        .with_help(help)
+    }
+
+    /// Expects the `close` bracket that matches `open`; when the next item starts first,
+    /// the error points where the bracket is missing and at the unclosed one, not at the
+    /// next item's keyword.
+    fn expect_close(&mut self, close: TokenKind, open: &Token, help: &str) -> PResult<Span> {
+        if self.peek().kind != close && self.item_starts_at(self.pos) {
+            let at = self.prev_span().end;
+            let (_, next) = self.next_item_words();
+            let (close, opener) = (close.symbol(), open.kind.symbol());
+            return Err(Diagnostic::new(
+                "syntax",
+                Span::new(at, at),
+                format!("expected `{close}` before {next}, found {}", self.peek().kind.describe()),
+            )
+            .with_related(open.span, format!("this `{opener}` is not closed"))
+            .with_help(format!("close the `{opener}` with `{close}` before {next}")));
+        }
+        self.expect(close, help)
     }
 
     // ---------------------------------------------------------------- token helpers
@@ -177,7 +254,9 @@ impl<'t> Parser<'t> {
         }
     }
 
-    /// qname := word (':' (word | '*'))*   — permission and role names such as `org:tasks:*`.
+    /// qname := word (':' word)*   — permission and role names such as `org:tasks:edit`; also
+    /// grant := qname (':' '*')?, a role's grant such as `org:tasks:*`. A `*` segment is read
+    /// anywhere; callers reject it where it is not allowed, each with its own hint.
     fn qualified_name(&mut self, what: &str) -> PResult<Name> {
         let mut text = match &self.peek().kind {
             TokenKind::Word(w) => w.clone(),
@@ -260,8 +339,8 @@ impl<'t> Parser<'t> {
                         .with_related(prev.path.span, "first declared here")
                         .with_help("keep one `license` declaration"));
                     }
-                    ast.license = Some(LicenseDecl { path });
                     self.eat(&TokenKind::Semi);
+                    ast.license = Some(LicenseDecl { span: start.to(self.prev_span()), path });
                 }
                 "permit" | "forbid" => {
                     let rule = self.rule(None)?;
@@ -303,7 +382,7 @@ impl<'t> Parser<'t> {
 
     /// permission_decl := 'permission' qname string?
     fn permission_decl(&mut self) -> PResult<PermissionDecl> {
-        self.bump();
+        let start = self.bump().span;
         let name = self.qualified_name("a permission name such as `org:tasks:edit`")?;
         if name.text.contains('*') {
             return Err(Diagnostic::new("syntax", name.span, "a declared permission cannot contain `*`")
@@ -314,13 +393,17 @@ impl<'t> Parser<'t> {
             _ => None,
         };
         self.eat(&TokenKind::Semi);
-        Ok(PermissionDecl { name, description })
+        Ok(PermissionDecl { name, description, span: start.to(self.prev_span()) })
     }
 
-    /// role_decl := 'role' qname '=' '[' (qname (',' qname)* ','?)? ']'
+    /// role_decl := 'role' qname '=' '[' (grant (',' grant)* ','?)? ']'
     fn role_decl(&mut self) -> PResult<RoleDecl> {
-        self.bump();
+        let start = self.bump().span;
         let name = self.qualified_name("a role name such as `org:member`")?;
+        if name.text.contains('*') {
+            return Err(Diagnostic::new("syntax", name.span, "a role name cannot contain `*`")
+                .with_help("wildcards belong in the granted permissions, e.g. `role org:admin = [org:tasks:*]`"));
+        }
         self.expect(TokenKind::Assign, "a role is a list of permissions: `role org:viewer = [org:tasks:view]`")?;
         self.expect(TokenKind::LBracket, "a role is a list of permissions: `role org:viewer = [org:tasks:view]`")?;
         let mut grants = Vec::new();
@@ -340,12 +423,12 @@ impl<'t> Parser<'t> {
         }
         self.expect(TokenKind::RBracket, "close the permission list with `]`")?;
         self.eat(&TokenKind::Semi);
-        Ok(RoleDecl { name, grants })
+        Ok(RoleDecl { name, grants, span: start.to(self.prev_span()) })
     }
 
     /// resource_decl := 'resource' ident '{' (attr_decl (',' attr_decl)* ','?)? '}'
     fn resource_decl(&mut self) -> PResult<ResourceDecl> {
-        self.bump();
+        let start = self.bump().span;
         let name = self.ident("a resource type name such as `task`")?;
         self.expect(TokenKind::LBrace, "declare attributes in braces: `resource task { owner_id: string }`")?;
         let mut attrs = Vec::new();
@@ -357,7 +440,7 @@ impl<'t> Parser<'t> {
         }
         self.expect(TokenKind::RBrace, "separate attributes with `,` and close the block with `}`")?;
         self.eat(&TokenKind::Semi);
-        Ok(ResourceDecl { name, attrs })
+        Ok(ResourceDecl { name, attrs, span: start.to(self.prev_span()) })
     }
 
     /// attr_decl := ident '?'? ':' type ;  type := 'string' | 'int' | 'bool' | '[' 'string' ']'
@@ -394,7 +477,7 @@ impl<'t> Parser<'t> {
 
     /// action_decl := 'action' ident (',' ident)* 'on' ident (',' ident)*
     fn action_decl(&mut self) -> PResult<ActionDecl> {
-        self.bump();
+        let start = self.bump().span;
         let mut actions = vec![self.ident("an action name such as `view`")?];
         while self.eat(&TokenKind::Comma) {
             actions.push(self.ident("an action name")?);
@@ -405,7 +488,7 @@ impl<'t> Parser<'t> {
             types.push(self.ident("a resource type name")?);
         }
         self.eat(&TokenKind::Semi);
-        Ok(ActionDecl { actions, types })
+        Ok(ActionDecl { actions, types, span: start.to(self.prev_span()) })
     }
 
     /// annotation := '@' 'id' '(' string ')'
@@ -612,11 +695,12 @@ impl<'t> Parser<'t> {
                 };
                 return Err(d);
             };
+            let open = self.peek().clone();
             self.expect(TokenKind::LParen, "call the method with one argument, e.g. `.ends_with(\"@example.com\")`")?;
             self.enter(dot)?;
             let arg = self.expr()?;
             self.depth -= 1;
-            self.expect(TokenKind::RParen, "methods take exactly one argument")?;
+            self.expect_close(TokenKind::RParen, &open, "methods take exactly one argument")?;
             let span = expr.span.to(self.prev_span());
             let h = 1 + height.unwrap_or_else(|| expr_height(&expr)).max(expr_height(&arg));
             self.check_height(h, span)?;
@@ -629,6 +713,27 @@ impl<'t> Parser<'t> {
     /// primary := literal | list | '(' expr ')' | builtin | path
     fn primary(&mut self) -> PResult<Expr> {
         let tok = self.peek().clone();
+        // A declaration keyword never starts a value: the condition ended early.
+        let rule_keyword = matches!(&tok.kind, TokenKind::Word(w) if w == "permit" || w == "forbid");
+        if rule_keyword || self.item_starts_at(self.pos) {
+            let prev = self.pos.checked_sub(1).and_then(|i| self.tokens.get(i)).map(|t| &t.kind);
+            let what = match prev {
+                Some(
+                    TokenKind::Eq
+                    | TokenKind::Ne
+                    | TokenKind::Lt
+                    | TokenKind::Le
+                    | TokenKind::Gt
+                    | TokenKind::Ge
+                    | TokenKind::Comma
+                    | TokenKind::LBracket
+                    | TokenKind::Minus,
+                ) => "a value",
+                Some(TokenKind::Word(w)) if w == "in" => "a value",
+                _ => "a condition",
+            };
+            return Err(self.missing_before_next_item(what));
+        }
         match &tok.kind {
             TokenKind::Str(s) => {
                 self.bump();
@@ -655,14 +760,15 @@ impl<'t> Parser<'t> {
                 self.enter(tok.span)?;
                 let inner = self.expr()?;
                 self.depth -= 1;
-                self.expect(TokenKind::RParen, "close the parenthesis")?;
+                self.expect_close(TokenKind::RParen, &tok, "close the parenthesis")?;
                 Ok(Expr { kind: inner.kind, span: tok.span.to(self.prev_span()) })
             }
             TokenKind::LBracket => {
                 self.bump();
                 self.enter(tok.span)?;
                 let mut items = Vec::new();
-                while self.peek().kind != TokenKind::RBracket {
+                // A list may end with `,`: at the next item, the `]` is what is missing.
+                while self.peek().kind != TokenKind::RBracket && !self.item_starts_at(self.pos) {
                     items.push(self.expr()?);
                     if items.len() > self.max_list_len {
                         return Err(Diagnostic::new(
@@ -676,7 +782,11 @@ impl<'t> Parser<'t> {
                         break;
                     }
                 }
-                self.expect(TokenKind::RBracket, "separate list items with `,` and close the list with `]`")?;
+                self.expect_close(
+                    TokenKind::RBracket,
+                    &tok,
+                    "separate list items with `,` and close the list with `]`",
+                )?;
                 self.depth -= 1;
                 Ok(Expr { kind: ExprKind::List(items), span: tok.span.to(self.prev_span()) })
             }
@@ -718,6 +828,14 @@ impl<'t> Parser<'t> {
                     TokenKind::Str(_) => self.string("a name")?,
                     _ => self.qualified_name("a plan or feature name")?,
                 };
+                if name.text.contains('*') {
+                    return Err(Diagnostic::new(
+                        "syntax",
+                        name.span,
+                        format!("`{word}` takes one name, not a wildcard"),
+                    )
+                    .with_help("name the plan or feature, e.g. `has_plan(\"pro\")`"));
+                }
                 self.expect(TokenKind::RParen, "these take exactly one name")?;
                 let span = span.to(self.prev_span());
                 let kind = if word == "has_plan" { ExprKind::HasPlan(name) } else { ExprKind::HasFeature(name) };
@@ -748,11 +866,12 @@ impl<'t> Parser<'t> {
             }
             "scopes" => {
                 self.bump();
+                let open = self.peek().clone();
                 self.expect(TokenKind::LParen, "write `scopes(context.approved_scopes)`")?;
                 self.enter(span)?;
                 let inner = self.expr()?;
                 self.depth -= 1;
-                self.expect(TokenKind::RParen, "`scopes` takes one argument")?;
+                self.expect_close(TokenKind::RParen, &open, "`scopes` takes one argument")?;
                 Ok(Expr { kind: ExprKind::Scopes(Box::new(inner)), span: span.to(self.prev_span()) })
             }
             "present" => {

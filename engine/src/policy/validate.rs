@@ -141,11 +141,14 @@ impl Validator {
             first_role.insert(&r.name.text, r.name.span);
             let mut grants = Vec::new();
             for g in &r.grants {
-                if let Some(prefix) = g.text.strip_suffix('*') {
-                    if g.text.matches('*').count() > 1 || !(prefix.is_empty() || prefix.ends_with(':')) {
+                if g.text.contains('*') {
+                    // `*` only as the whole last segment: `org:*:view` is no wildcard, and
+                    // no permission either (a declared permission cannot contain `*`).
+                    let prefix = g.text.strip_suffix('*').unwrap_or(&g.text);
+                    if g.text.matches('*').count() > 1 || !prefix.ends_with(':') {
                         self.error(
                             Diagnostic::new("syntax", g.span, format!("`{}` is not a valid wildcard", g.text))
-                                .with_help("a wildcard ends a name after `:`, e.g. `org:tasks:*`"),
+                                .with_help("a wildcard is allowed only as the last segment, e.g. `org:tasks:*`"),
                         );
                         continue;
                     }
@@ -290,28 +293,67 @@ impl Validator {
         }
     }
 
-    fn rules(&mut self, ast: &Ast, source: &str, file: &str) {
-        let mut ids: HashMap<&str, Span> = HashMap::new();
+    /// Each rule's id: its `@id`, else `file:line`. An explicit id must differ from every
+    /// other rule's id, explicit or by default: two rules with one id would be
+    /// indistinguishable in decisions and explanations. It may not have the `file:line` form
+    /// at all, since default ids move with the lines.
+    fn rule_ids(&mut self, ast: &Ast, source: &str, file: &str) -> Vec<String> {
         // Rules come in source order: count lines from the previous rule on, not from the top
         // (from the top, a 1 MiB policy of one-line rules took 48 s to validate).
         let mut cursor = (0usize, 1usize);
+        let mut defaults: HashMap<String, Span> = HashMap::new();
+        let mut ids = Vec::with_capacity(ast.rules.len());
         for rule in &ast.rules {
             let start = rule.span.start;
             cursor = match source.get(cursor.0..start) {
                 Some(between) => (start, cursor.1 + between.matches('\n').count()),
                 None => (start, line_col(source, start).0),
             };
-            let line = cursor.1;
             let id = match &rule.id {
-                Some(name) => {
-                    if let Some(prev) = ids.get(name.text.as_str()) {
-                        self.error(duplicate("rule id", name, *prev));
-                    }
-                    ids.insert(&name.text, name.span);
-                    name.text.clone()
+                Some(name) => name.text.clone(),
+                None => {
+                    let id = format!("{file}:{}", cursor.1);
+                    // Several unnamed rules on one line share an id; the first is shown.
+                    defaults.entry(id.clone()).or_insert(rule.span);
+                    id
                 }
-                None => format!("{file}:{line}"),
             };
+            ids.push(id);
+        }
+        let mut explicit: HashMap<&str, Span> = HashMap::new();
+        for name in ast.rules.iter().filter_map(|r| r.id.as_ref()) {
+            if let Some(prev) = explicit.get(name.text.as_str()) {
+                self.error(duplicate("rule id", name, *prev).with_help("choose another id"));
+            } else if let Some(unnamed) = defaults.get(&name.text) {
+                self.error(
+                    Diagnostic::new(
+                        "duplicate",
+                        name.span,
+                        format!("rule id `{}` is also the id of a rule without `@id`", name.text),
+                    )
+                    .with_related(*unnamed, "this rule is named by its `file:line` by default")
+                    .with_help("choose another id"),
+                );
+            } else if is_line_id(&name.text, file) {
+                // Even with no rule on that line now: an edit or `fmt` that moves a rule there
+                // would give two rules one id (and make the formatted policy invalid).
+                self.error(
+                    Diagnostic::new(
+                        "duplicate",
+                        name.span,
+                        format!("rule id `{}` has the form `file:line` of the ids of rules without `@id`", name.text),
+                    )
+                    .with_help("choose another id"),
+                );
+            }
+            explicit.entry(&name.text).or_insert(name.span);
+        }
+        ids
+    }
+
+    fn rules(&mut self, ast: &Ast, source: &str, file: &str) {
+        let ids = self.rule_ids(ast, source, file);
+        for (rule, id) in ast.rules.iter().zip(ids) {
             let types: Vec<usize> = match &rule.types {
                 Targets::All(_) => (0..self.schema.types.len()).collect(),
                 Targets::Some(names) => names
@@ -438,8 +480,13 @@ impl Validator {
             return;
         };
         if !matches!(ty, Ty::Bool | Ty::Any | Ty::Object) {
-            let hint = match &e.kind {
-                ExprKind::Path(p) => format!("compare it, e.g. `{} == user.id`", p.display()),
+            // The example must itself type-check: `== user.id` only fits a string.
+            let hint = match (&e.kind, ty) {
+                (ExprKind::Path(p), Ty::Str) => format!("compare it, e.g. `{} == user.id`", p.display()),
+                (ExprKind::Path(p), Ty::Int) => format!("compare it, e.g. `{} > 0` or `{0} == 1`", p.display()),
+                (ExprKind::Path(p), Ty::StrList) => {
+                    format!("test its items, e.g. `{}.contains(\"x\")` or `user.id in {0}`", p.display())
+                }
                 _ => "use a comparison or a test such as `has(...)`".to_string(),
             };
             self.error(
@@ -634,7 +681,12 @@ impl Validator {
                 Some(Ty::Bool)
             }
             ExprKind::HasRole(name) => {
-                if !self.schema.roles.contains_key(&name.text) {
+                if name.text.contains('*') {
+                    self.error(
+                        Diagnostic::new("syntax", name.span, "`has_role` takes one role, not a wildcard")
+                            .with_help("name the role, e.g. `has_role(org:admin)`"),
+                    );
+                } else if !self.schema.roles.contains_key(&name.text) {
                     let d = Diagnostic::new("unknown-role", name.span, format!("unknown role `{}`", name.text));
                     let d = match did_you_mean(&name.text, self.schema.role_names.iter().map(String::as_str)) {
                         Some(s) => d.with_help(format!("did you mean `{s}`?")),
@@ -788,6 +840,13 @@ impl Validator {
             },
         }
     }
+}
+
+/// Whether `id` is `file:<line>`, the form of the default id of a rule without `@id`.
+fn is_line_id(id: &str, file: &str) -> bool {
+    id.strip_prefix(file)
+        .and_then(|rest| rest.strip_prefix(':'))
+        .is_some_and(|line| !line.is_empty() && line.bytes().all(|b| b.is_ascii_digit()))
 }
 
 fn type_arg(span: Span, method: &str, want: &str, got: Ty) -> Diagnostic {

@@ -73,21 +73,33 @@ fn lite<'t>(s: &mut Scanner<'t>, depth: usize) -> Option<Lite<'t>> {
     Some(match s.peek_value()? {
         b'"' => Lite::Str(Cow::Borrowed(s.string()?)),
         b'[' => {
-            let mut strings = true;
+            let mut not_string = None;
             if !s.open(b'[', depth)? {
+                let mut at = 0usize;
                 loop {
-                    if s.peek_value()? == b'"' {
+                    let first = s.peek_value()?;
+                    if first == b'"' {
                         s.string()?;
                     } else {
                         s.skip(depth + 1)?;
-                        strings = false;
+                        // Named from the first byte, as `ItemKind` names what serde reads
+                        // (the skip has checked the value is valid).
+                        let kind = match first {
+                            b'[' => "a list",
+                            b'{' => "an object",
+                            b't' | b'f' => "a boolean",
+                            b'n' => "null",
+                            _ => "a number",
+                        };
+                        not_string = not_string.or(Some((at, kind)));
                     }
+                    at += 1;
                     if !s.next_or(b']')? {
                         break;
                     }
                 }
             }
-            Lite::List { strings }
+            Lite::List { not_string }
         }
         b'{' => {
             s.skip(depth)?;
