@@ -436,8 +436,9 @@ fn decision_response(d: &Decision) -> Value {
     if let Some(e) = &d.error {
         // The error usually opens with the reason in words (`invalid resource: ...`), which
         // would repeat the reason code just before it.
-        let words = reason.replace('_', " ");
-        let detail = e.strip_prefix(words.as_str()).and_then(|rest| rest.strip_prefix(": ")).unwrap_or(e);
+        let in_words = |(r, e): (u8, u8)| e == if r == b'_' { b' ' } else { r };
+        let repeats = e.len() > reason.len() && reason.bytes().zip(e.bytes()).all(in_words);
+        let detail = e.get(reason.len()..).filter(|_| repeats).and_then(|rest| rest.strip_prefix(": ")).unwrap_or(e);
         admin.push_str(": ");
         admin.push_str(detail);
     }

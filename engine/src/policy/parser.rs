@@ -97,6 +97,7 @@ impl<'t> Parser<'t> {
     /// that is not an attribute or a name segment (`resource.permit`, `has_role(org:role)`)
     /// and is followed by what that item starts with. `resource` also roots paths, so it
     /// counts only before a type name (`resource task {`).
+    #[cfg(not(target_arch = "wasm32"))]
     fn item_starts_at(&self, at: usize) -> bool {
         let kind = |i: usize| self.tokens.get(i).map(|t| &t.kind);
         let keyword = match kind(at) {
@@ -116,6 +117,18 @@ impl<'t> Parser<'t> {
         }
     }
 
+    /// [`Parser::item_starts_at`] in the size-bound WebAssembly build, where only error
+    /// recovery asks it: any declaration keyword or `@`. A broken condition that names
+    /// `resource.` may then report a second error there; the first is the same.
+    #[cfg(target_arch = "wasm32")]
+    fn item_starts_at(&self, at: usize) -> bool {
+        match self.tokens.get(at).map(|t| &t.kind) {
+            Some(TokenKind::At) => true,
+            Some(TokenKind::Word(w)) => ITEM_KEYWORDS.contains(&w.as_str()),
+            _ => false,
+        }
+    }
+
     /// What the item starting at the current token is: ("a new rule", "the next rule").
     fn next_item_words(&self) -> (&'static str, &'static str) {
         match &self.peek().kind {
@@ -129,6 +142,7 @@ impl<'t> Parser<'t> {
     /// end of a line followed by `permit ...`: the expression parser stops at a keyword that
     /// can never start a value (rather than calling it an unknown name), and the error points
     /// right after the dangling token, where the value is missing.
+    #[cfg(not(target_arch = "wasm32"))]
     fn missing_before_next_item(&self, what: &str) -> Diagnostic {
         let tok = self.peek();
         let prev = self.pos.checked_sub(1).and_then(|i| self.tokens.get(i));
@@ -150,11 +164,21 @@ impl<'t> Parser<'t> {
         .with_help(help)
     }
 
+    /// The same error, in fewer words: the size-bound WebAssembly build reports where and
+    /// what, without the next item's description (the CLI and the Python wheel say it all).
+    #[cfg(target_arch = "wasm32")]
+    fn missing_before_next_item(&self, what: &str) -> Diagnostic {
+        let tok = self.peek();
+        let at = self.pos.checked_sub(1).and_then(|i| self.tokens.get(i)).map_or(tok.span.start, |t| t.span.end);
+        Diagnostic::new("syntax", Span::new(at, at), format!("expected {what}, found {}", tok.kind.describe()))
+    }
+
     /// Expects the `close` bracket that matches `open`; when the next item starts first,
     /// the error points where the bracket is missing and at the unclosed one, not at the
     /// next item's keyword.
     fn expect_close(&mut self, close: TokenKind, open: &Token, help: &str) -> PResult<Span> {
-        if self.peek().kind != close && self.item_starts_at(self.pos) {
+        // (The WebAssembly build, size-bound, says only what `expect` says.)
+        if cfg!(not(target_arch = "wasm32")) && self.peek().kind != close && self.item_starts_at(self.pos) {
             let at = self.prev_span().end;
             let (_, next) = self.next_item_words();
             let (close, opener) = (close.symbol(), open.kind.symbol());
@@ -714,8 +738,9 @@ impl<'t> Parser<'t> {
     fn primary(&mut self) -> PResult<Expr> {
         let tok = self.peek().clone();
         // A declaration keyword never starts a value: the condition ended early.
+        // (Not in the size-bound WebAssembly build, where it is an unknown name.)
         let rule_keyword = matches!(&tok.kind, TokenKind::Word(w) if w == "permit" || w == "forbid");
-        if rule_keyword || self.item_starts_at(self.pos) {
+        if cfg!(not(target_arch = "wasm32")) && (rule_keyword || self.item_starts_at(self.pos)) {
             let prev = self.pos.checked_sub(1).and_then(|i| self.tokens.get(i)).map(|t| &t.kind);
             let what = match prev {
                 Some(
@@ -767,8 +792,11 @@ impl<'t> Parser<'t> {
                 self.bump();
                 self.enter(tok.span)?;
                 let mut items = Vec::new();
-                // A list may end with `,`: at the next item, the `]` is what is missing.
-                while self.peek().kind != TokenKind::RBracket && !self.item_starts_at(self.pos) {
+                // A list may end with `,`: at the next item, the `]` is what is missing. (Not
+                // in the WebAssembly build, whose `item_starts_at` is looser: for recovery only.)
+                while self.peek().kind != TokenKind::RBracket
+                    && !(cfg!(not(target_arch = "wasm32")) && self.item_starts_at(self.pos))
+                {
                     items.push(self.expr()?);
                     if items.len() > self.max_list_len {
                         return Err(Diagnostic::new(

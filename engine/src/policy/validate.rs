@@ -294,59 +294,44 @@ impl Validator {
     }
 
     /// Each rule's id: its `@id`, else `file:line`. An explicit id must differ from every
-    /// other rule's id, explicit or by default: two rules with one id would be
-    /// indistinguishable in decisions and explanations. It may not have the `file:line` form
-    /// at all, since default ids move with the lines.
+    /// other rule's id: two rules with one id would be indistinguishable in decisions and
+    /// explanations. It may not have the `file:line` form at all, which covers the ids of
+    /// rules without `@id`, and the ids they would take after an edit above them or `fmt`.
     fn rule_ids(&mut self, ast: &Ast, source: &str, file: &str) -> Vec<String> {
         // Rules come in source order: count lines from the previous rule on, not from the top
         // (from the top, a 1 MiB policy of one-line rules took 48 s to validate).
         let mut cursor = (0usize, 1usize);
-        let mut defaults: HashMap<String, Span> = HashMap::new();
         let mut ids = Vec::with_capacity(ast.rules.len());
+        let mut explicit: HashMap<&str, Span> = HashMap::new();
         for rule in &ast.rules {
             let start = rule.span.start;
             cursor = match source.get(cursor.0..start) {
                 Some(between) => (start, cursor.1 + between.matches('\n').count()),
                 None => (start, line_col(source, start).0),
             };
-            let id = match &rule.id {
-                Some(name) => name.text.clone(),
-                None => {
-                    let id = format!("{file}:{}", cursor.1);
-                    // Several unnamed rules on one line share an id; the first is shown.
-                    defaults.entry(id.clone()).or_insert(rule.span);
-                    id
-                }
+            let Some(name) = &rule.id else {
+                ids.push(format!("{file}:{}", cursor.1));
+                continue;
             };
-            ids.push(id);
-        }
-        let mut explicit: HashMap<&str, Span> = HashMap::new();
-        for name in ast.rules.iter().filter_map(|r| r.id.as_ref()) {
             if let Some(prev) = explicit.get(name.text.as_str()) {
                 self.error(duplicate("rule id", name, *prev).with_help("choose another id"));
-            } else if let Some(unnamed) = defaults.get(&name.text) {
-                self.error(
-                    Diagnostic::new(
-                        "duplicate",
-                        name.span,
-                        format!("rule id `{}` is also the id of a rule without `@id`", name.text),
-                    )
-                    .with_related(*unnamed, "this rule is named by its `file:line` by default")
-                    .with_help("choose another id"),
-                );
-            } else if is_line_id(&name.text, file) {
-                // Even with no rule on that line now: an edit or `fmt` that moves a rule there
-                // would give two rules one id (and make the formatted policy invalid).
-                self.error(
-                    Diagnostic::new(
-                        "duplicate",
-                        name.span,
-                        format!("rule id `{}` has the form `file:line` of the ids of rules without `@id`", name.text),
-                    )
-                    .with_help("choose another id"),
-                );
+            } else {
+                if is_line_id(&name.text, file) {
+                    self.error(
+                        Diagnostic::new(
+                            "duplicate",
+                            name.span,
+                            format!(
+                                "rule id `{}` has the form `file:line` of the ids of rules without `@id`",
+                                name.text
+                            ),
+                        )
+                        .with_help("choose another id"),
+                    );
+                }
+                explicit.insert(&name.text, name.span);
             }
-            explicit.entry(&name.text).or_insert(name.span);
+            ids.push(name.text.clone());
         }
         ids
     }
