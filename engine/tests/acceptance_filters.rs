@@ -387,7 +387,10 @@ fn names_with_line_breaks_are_refused_or_kept_inside_their_comment() {
     assert!(sql.contains("from p.ord DROP TABLE users; --."), "{sql}");
     // A table, role or column with a control character is no identifier anyone means.
     let mut opts = RlsOptions::new("task", "tasks\nDROP TABLE accounts; --");
-    assert_eq!(row_level_security(&engine, &opts).unwrap_err().code(), "invalid_option");
+    let err = row_level_security(&engine, &opts).unwrap_err();
+    assert_eq!(err.code(), "invalid_option");
+    // The name is shown escaped, the line break as `\n`.
+    assert!(err.to_string().contains("`tasks\\nDROP TABLE accounts; --` is not a valid SQL identifier"), "{err}");
     opts.table = "tasks".into();
     opts.role = Some("r\rx".into());
     assert_eq!(row_level_security(&engine, &opts).unwrap_err().code(), "invalid_option");

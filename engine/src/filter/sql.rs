@@ -28,7 +28,10 @@ pub(crate) struct Render<'a> {
 /// refused: no table, column or role is meant to have one.
 pub(crate) fn quote_ident(name: &str) -> Result<String, FilterError> {
     if name.is_empty() || name.chars().any(char::is_control) {
-        return Err(FilterError::invalid_option(format!("`{}` is not a valid SQL identifier", name.escape_debug())));
+        // Escaped char by char (`\n`, `\u{0}`): `str::escape_debug` would carry Unicode's
+        // printable tables into the size-bound WebAssembly build for this one message.
+        let shown: String = name.chars().flat_map(char::escape_default).collect();
+        return Err(FilterError::invalid_option(format!("`{shown}` is not a valid SQL identifier")));
     }
     Ok(format!("\"{}\"", name.replace('"', "\"\"")))
 }
