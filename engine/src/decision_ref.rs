@@ -85,8 +85,10 @@ pub(crate) struct RememberedHint {
 impl Settled {
     /// Whether two ends decide alike and start their hints alike (one leaf serves both).
     pub fn same_end(&self, other: &Settled) -> bool {
-        (self.allowed, &self.reason, &self.rule, self.hint, self.forbidden, self.known, self.rememberable)
-            == (other.allowed, &other.reason, &other.rule, other.hint, other.forbidden, other.known, other.rememberable)
+        // The numbers first: most leaves differ there, before their texts are compared.
+        (self.known, self.allowed, self.hint, self.forbidden, self.rememberable)
+            == (other.known, other.allowed, other.hint, other.forbidden, other.rememberable)
+            && (&self.reason, &self.rule) == (&other.reason, &other.rule)
     }
 }
 

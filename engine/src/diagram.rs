@@ -202,8 +202,15 @@ impl Diagram {
                 facts
             })
             .collect();
-        let mut builder =
-            Builder { plan, rules, forbids: &forbids, permits: &permits, nodes: Vec::new(), leaves: Vec::new() };
+        let mut builder = Builder {
+            plan,
+            rules,
+            forbids: &forbids,
+            permits: &permits,
+            rememberable: plan.hint_reads_only_tests(),
+            nodes: Vec::new(),
+            leaves: Vec::new(),
+        };
         let start = builder.node(Known::default())?;
         // The walk steps to a `true` child that is a node as `at + 1`.
         let falls_through = |(i, n): (usize, &Node)| n.next[TRUE] >= END || usize::from(n.next[TRUE]) == i + 1;
@@ -384,6 +391,8 @@ struct Builder<'p> {
     rules: &'p [CompiledRule],
     forbids: &'p [Vec<Operand>],
     permits: &'p [Vec<Operand>],
+    /// Whether the pair's denies may remember their hints ([`SlotPlan::hint_reads_only_tests`]).
+    rememberable: bool,
     nodes: Vec<Node>,
     leaves: Vec<Settled>,
 }
@@ -414,10 +423,9 @@ impl Builder<'_> {
     }
 
     /// The end for `outcome`, reached with the tests' values in `known`: its leaf, numbered
-    /// once (denies reached with different values get different leaves, as their hints
-    /// start from those values).
+    /// once (each deny has its own, as its hint starts from those values).
     fn end(&mut self, outcome: Outcome, known: Known) -> Option<u16> {
-        let rememberable = self.plan.hint_reads_only_tests();
+        let rememberable = self.rememberable;
         let deny = |reason, rule, forbidden| Settled {
             allowed: false,
             reason,
@@ -451,7 +459,10 @@ impl Builder<'_> {
             }
             Outcome::NoPermit => deny(Reason::NO_MATCHING_RULE, None, None),
         };
-        let number = match self.leaves.iter().position(|l| l.same_end(&leaf)) {
+        // Paths of a tree differ in some test's value, so a deny's leaf (which keeps them) is
+        // never another's: only allows share theirs (by rule).
+        let shared = if leaf.hint { None } else { self.leaves.iter().position(|l| l.same_end(&leaf)) };
+        let number = match shared {
             Some(n) => n,
             None if self.leaves.len() < MAX_LEAVES => {
                 self.leaves.push(leaf);
