@@ -33,7 +33,22 @@ EXAMPLE:
 Exit codes: 0 every file is valid, 1 a file has errors, 2 usage errors.
 ";
 
-const DECIDE: &str = "\
+/// The options of one request, shared by `decide` and `explain` (a macro, so that the help
+/// texts stay `&'static str` constants built with `concat!`).
+macro_rules! request_options {
+    () => {
+        "    --policy FILE       the policy (.ord) to decide with
+    --claims FILE       the session-token claims, a JSON object (`-` reads stdin)
+    --action A          the action to decide, e.g. `edit`
+    --resource FILE     the resource, a JSON object with `type` and the declared attributes
+    --context FILE      the request context, a JSON object (optional)
+    --now UNIX          the time to decide at, in unix seconds (default: the clock)
+"
+    };
+}
+
+const DECIDE: &str = concat!(
+    "\
 ordinance decide: one authorization decision as JSON, or one per request line
 
 USAGE:
@@ -41,13 +56,9 @@ USAGE:
     ordinance decide --policy FILE --requests FILE.jsonl
 
 OPTIONS:
-    --policy FILE       the policy (.ord) to decide with
-    --claims FILE       the session-token claims, a JSON object (`-` reads stdin)
-    --action A          the action to decide, e.g. `edit`
-    --resource FILE     the resource, a JSON object with `type` and the declared attributes
-    --context FILE      the request context, a JSON object (optional)
-    --now UNIX          the time to decide at, in unix seconds (default: the clock)
-    --requests FILE     one JSON request per line, {\"claims\", \"action\", \"resource\", \"context\"?, \"now\"?} (`-` reads stdin); not with the five options above
+",
+    request_options!(),
+    "    --requests FILE     one JSON request per line, {\"claims\", \"action\", \"resource\", \"context\"?, \"now\"?} (`-` reads stdin); not with the five options above
     -h, --help          print this help
 
 Prints {\"allowed\", \"reason\", \"rule\", \"missing\"} (+ \"error\"). With --requests, every input line
@@ -58,29 +69,28 @@ EXAMPLES:
     ordinance decide --policy policies/team_tasks.ord --requests examples/requests/requests.jsonl
 
 Exit codes: 0 a decision was printed (a deny is a success), 1 policy errors, 2 usage errors.
-";
+"
+);
 
-const EXPLAIN: &str = "\
+const EXPLAIN: &str = concat!(
+    "\
 ordinance explain: a decision with every rule considered and each condition's value
 
 USAGE:
     ordinance explain --policy FILE --claims FILE --action A --resource FILE [--context FILE] [--now UNIX] [--json]
 
 OPTIONS:
-    --policy FILE       the policy (.ord) to decide with
-    --claims FILE       the session-token claims, a JSON object (`-` reads stdin)
-    --action A          the action to decide, e.g. `edit`
-    --resource FILE     the resource, a JSON object with `type` and the declared attributes
-    --context FILE      the request context, a JSON object (optional)
-    --now UNIX          the time to decide at, in unix seconds (default: the clock)
-    --json              print the explanation as JSON instead of text
+",
+    request_options!(),
+    "    --json              print the explanation as JSON instead of text
     -h, --help          print this help
 
 EXAMPLE:
     ordinance explain --policy policies/team_tasks.ord --claims examples/requests/bob_member.claims.json --action edit --resource examples/requests/task_by_alice.json
 
 Exit codes: 0 an explanation was printed, 1 policy errors, 2 usage errors.
-";
+"
+);
 
 const TEST: &str = "\
 ordinance test: run policy test files (*.test.json, format in docs/testing.md)
