@@ -1019,9 +1019,10 @@ impl Pending<'_> {
     }
 
     /// The `missing` hint of a deny the diagram settled on `leaf` (denied by the forbid at
-    /// `leaf.forbidden` in the plan, or by no permit): the one `leaf` remembers for these
-    /// session facts, or worked out on the plan from the tests' values the walk had, and
-    /// remembered when it read nothing else (out of line: the allows stay small).
+    /// `leaf.forbidden` in the plan, or by no permit): one `leaf` remembers for these
+    /// session facts and these values of the tests that hint read, or else worked out on
+    /// the plan from the tests' values the walk had, and remembered when the plan's hints
+    /// read nothing but tests and facts (out of line: the allows stay small).
     #[inline(never)]
     pub(crate) fn hint(&self, leaf: &Settled) -> Vec<Requirement> {
         let Pending { program, session, resource, context, slot } = *self;
